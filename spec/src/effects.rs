@@ -1,0 +1,74 @@
+//! What an engine step produces: messages to send, and rejections to record.
+
+use serde::{Deserialize, Serialize};
+
+use crate::address::Address;
+use crate::envelope::{CorrelationId, Envelope};
+
+/// Why an engine refused a message it cannot reply to (a reply nobody asked for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum RejectReason {
+    /// A reply from an engine this one never queries.
+    UnexpectedSender,
+    /// A reply to no request this engine has outstanding.
+    NoPendingRequest,
+    /// A reply of a kind this engine never asks for.
+    UnexpectedReply,
+}
+
+/// A message an engine dropped, kept as an explicit record instead of vanishing.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Rejection {
+    /// Who sent the dropped message.
+    pub sender: Address,
+    /// Its correlation id.
+    pub correlation: CorrelationId,
+    /// Its constructor name.
+    pub message: String,
+    /// Why it was dropped.
+    pub reason: RejectReason,
+}
+
+impl Rejection {
+    /// Records that `env` was dropped for `reason`.
+    pub fn of(env: &Envelope, reason: RejectReason) -> Self {
+        Rejection {
+            sender: env.sender.clone(),
+            correlation: env.correlation,
+            message: env.message.name().to_owned(),
+            reason,
+        }
+    }
+}
+
+/// The outputs of one engine step.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// Envelopes to send, in order.
+    pub send: Vec<Envelope>,
+    /// Messages dropped, with why.
+    pub rejected: Vec<Rejection>,
+}
+
+impl Effects {
+    /// No effects.
+    pub fn none() -> Self {
+        Effects::default()
+    }
+
+    /// One envelope to send.
+    pub fn send(env: Envelope) -> Self {
+        Effects {
+            send: vec![env],
+            rejected: Vec::new(),
+        }
+    }
+
+    /// One rejection to record.
+    pub fn reject(env: &Envelope, reason: RejectReason) -> Self {
+        Effects {
+            send: Vec::new(),
+            rejected: vec![Rejection::of(env, reason)],
+        }
+    }
+}

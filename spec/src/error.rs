@@ -1,0 +1,200 @@
+//! Typed errors carried in replies: each variant has a stable numeric code and a human message.
+//!
+//! Codes are grouped by engine (1xx Encryption, 2xx ReadsFor, 3xx Decryption,
+//! 4xx Identity Management). A code, once published, never changes meaning.
+
+use serde::{Deserialize, Serialize};
+
+/// An error with a stable numeric code; its `Display` is the human message.
+pub trait Coded: std::fmt::Display {
+    /// The stable code.
+    fn code(&self) -> u16;
+}
+
+/// Errors in `ReplyEncrypt`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error)]
+pub enum EncryptionError {
+    /// The ReadsFor engine answered the query with an error.
+    #[error("the reads-for query failed: {0}")]
+    ReadsFor(ReadsForError),
+    /// The continuation does not open under any cookie key this engine holds.
+    #[error("the continuation is forged or damaged")]
+    ContinuationInvalid,
+    /// The continuation was sealed under a cookie key that has been rotated out.
+    #[error("the continuation was sealed under an expired cookie key; resend the request")]
+    ContinuationExpired,
+    /// A recipient's encryption key is not a usable X25519 public key.
+    #[error("a recipient's encryption key is not a valid X25519 public key")]
+    InvalidRecipient,
+    /// The plaintext exceeds what one message may carry.
+    #[error("the plaintext is too large for one message; stream it instead")]
+    PlaintextTooLarge,
+    /// The request was sent to an engine that does not handle it.
+    #[error("this engine does not handle that request")]
+    NotHandled,
+}
+
+impl Coded for EncryptionError {
+    fn code(&self) -> u16 {
+        match self {
+            EncryptionError::ReadsFor(_) => 101,
+            EncryptionError::ContinuationInvalid => 102,
+            EncryptionError::ContinuationExpired => 103,
+            EncryptionError::InvalidRecipient => 104,
+            EncryptionError::PlaintextTooLarge => 105,
+            EncryptionError::NotHandled => 199,
+        }
+    }
+}
+
+/// Errors from the ReadsFor engine.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error)]
+pub enum ReadsForError {
+    /// The signature does not verify under the subject's verifying key.
+    #[error("the signature does not verify under the subject's verifying key")]
+    SignatureInvalid,
+    /// The statement is structurally wrong.
+    #[error("malformed statement: {0}")]
+    Malformed(MalformedStatement),
+    /// A revocation with this serial or a higher one is in force.
+    #[error("revoked: a revocation with serial {revoked_through} is in force; sign new evidence with a higher serial")]
+    Revoked {
+        /// The serial the revocation covers up to.
+        revoked_through: u64,
+    },
+    /// Evidence with a higher serial for the same pair is already stored.
+    #[error("superseded: evidence with serial {current} is already stored for this pair")]
+    Superseded {
+        /// The stored serial.
+        current: u64,
+    },
+    /// The ReadsFor engine could not be reached in time.
+    #[error("the ReadsFor engine did not answer")]
+    Unavailable,
+    /// The request was sent to an engine that does not handle it.
+    #[error("this engine does not handle that request")]
+    NotHandled,
+}
+
+/// Why a reads-for statement is malformed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error)]
+pub enum MalformedStatement {
+    /// An identity stated to read for itself: reflexivity is built in, never stated.
+    #[error("an identity cannot be stated to read for itself")]
+    SelfReference,
+    /// The verifying key is not a valid Ed25519 point.
+    #[error("the subject's verifying key is not a valid Ed25519 key")]
+    BadVerifyingKey,
+}
+
+impl Coded for ReadsForError {
+    fn code(&self) -> u16 {
+        match self {
+            ReadsForError::SignatureInvalid => 201,
+            ReadsForError::Malformed(_) => 202,
+            ReadsForError::Revoked { .. } => 203,
+            ReadsForError::Superseded { .. } => 204,
+            ReadsForError::Unavailable => 205,
+            ReadsForError::NotHandled => 299,
+        }
+    }
+}
+
+/// Errors from the Decryption engine (the vault).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error)]
+pub enum DecryptionError {
+    /// The requester is not one this vault is configured to serve.
+    #[error("not authorised: this vault does not serve the requester")]
+    NotAuthorised,
+    /// No recipient entry names a key this vault holds.
+    #[error("no key in this vault opens the ciphertext: it was not sealed to any identity held here")]
+    NoMatchingKey,
+    /// The ciphertext header cannot be parsed.
+    #[error("malformed ciphertext: {0}")]
+    Malformed(CiphertextFault),
+    /// A wrapped key or chunk failed authentication: the ciphertext was altered.
+    #[error("authentication failed: the ciphertext was altered or reordered")]
+    AuthenticationFailed,
+    /// The ciphertext ends before its final chunk.
+    #[error("the ciphertext is truncated: its final chunk is missing")]
+    Truncated,
+    /// A management request names an identity this vault does not hold.
+    #[error("unknown identity")]
+    UnknownIdentity,
+    /// The request was sent to an engine that does not handle it.
+    #[error("this engine does not handle that request")]
+    NotHandled,
+}
+
+/// What is wrong with a ciphertext's header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error)]
+pub enum CiphertextFault {
+    /// The magic bytes are wrong: not a Sealwright ciphertext.
+    #[error("not a Sealwright ciphertext (bad magic)")]
+    BadMagic,
+    /// A format version this implementation does not know.
+    #[error("unsupported format version")]
+    UnsupportedVersion,
+    /// A cipher suite this implementation does not know.
+    #[error("unsupported cipher suite")]
+    UnsupportedSuite,
+    /// Zero recipients, or more than the format allows.
+    #[error("recipient count out of range")]
+    RecipientCount,
+    /// A chunk size outside the allowed range.
+    #[error("chunk size out of range")]
+    ChunkSize,
+    /// The header ends early.
+    #[error("header truncated")]
+    HeaderTruncated,
+}
+
+impl Coded for DecryptionError {
+    fn code(&self) -> u16 {
+        match self {
+            DecryptionError::NotAuthorised => 301,
+            DecryptionError::NoMatchingKey => 302,
+            DecryptionError::Malformed(_) => 303,
+            DecryptionError::AuthenticationFailed => 304,
+            DecryptionError::Truncated => 305,
+            DecryptionError::UnknownIdentity => 306,
+            DecryptionError::NotHandled => 399,
+        }
+    }
+}
+
+/// Errors from the Identity Management engine.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error)]
+pub enum IdentityError {
+    /// The requester does not own the identity.
+    #[error("not the owner of this identity")]
+    NotOwner,
+    /// No such identity is managed here.
+    #[error("unknown identity")]
+    UnknownIdentity,
+    /// The zone name is empty, too long, or already used under this master.
+    #[error("invalid or duplicate zone name")]
+    InvalidZone,
+    /// The vault refused.
+    #[error("the vault refused: {0}")]
+    Vault(DecryptionError),
+    /// The ReadsFor engine refused the evidence.
+    #[error("the ReadsFor engine refused the evidence: {0}")]
+    ReadsFor(ReadsForError),
+    /// The request was sent to an engine that does not handle it.
+    #[error("this engine does not handle that request")]
+    NotHandled,
+}
+
+impl Coded for IdentityError {
+    fn code(&self) -> u16 {
+        match self {
+            IdentityError::NotOwner => 401,
+            IdentityError::UnknownIdentity => 402,
+            IdentityError::InvalidZone => 403,
+            IdentityError::Vault(_) => 404,
+            IdentityError::ReadsFor(_) => 405,
+            IdentityError::NotHandled => 499,
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! Sealwright's vocabulary: the types every engine, the model, the wire format
+//! and the spec site share. No encryption and no I/O live here; the only
+//! cryptographic primitive is the hash that names identities.
+//!
+//! One naming scheme is used everywhere: a message constructor here (for
+//! example [`message::Message::RequestEncrypt`]) is the label of the arrow in
+//! the docs' sequence diagrams and the map key on the wire.
+
+pub mod address;
+pub mod codec;
+pub mod effects;
+pub mod envelope;
+pub mod error;
+pub mod evidence;
+pub mod identity;
+pub mod message;
+pub mod relation;
+mod text;
+
+pub use address::Address;
+pub use envelope::{CorrelationId, Envelope};
+pub use error::{Coded, DecryptionError, EncryptionError, IdentityError, ReadsForError};
+pub use evidence::{ReadsForEvidence, ReadsForRevocation};
+pub use identity::{ExternalIdentity, IdentityId, KeyId};
+pub use message::Message;
