@@ -1,1 +1,39 @@
-//! placeholder
+//! Sealwright's engines: each one a pure, deterministic guard/action function
+//! over the `spec` vocabulary, with all crypto and randomness behind a
+//! [`backend::Backend`].
+//!
+//! The same code runs in the model checker (with [`backend::symbolic`]) and
+//! for real (with [`backend::hpke`]). An engine is a value holding its
+//! configuration; [`Engine::step`] takes its state, its backend and one
+//! envelope, and returns the envelopes to send and the rejections to record.
+
+pub mod backend;
+pub mod cookie;
+pub mod decryption;
+pub mod encryption;
+pub mod identity;
+pub mod identity_management;
+pub mod reads_for;
+pub mod secret;
+
+use spec::Envelope;
+use spec::effects::Effects;
+
+pub use backend::Backend;
+
+/// One engine: its configuration is `self`, its mutable state is `State`.
+pub trait Engine {
+    /// The engine's local state.
+    type State;
+
+    /// Handles one envelope: guards choose an action, the action returns its effects.
+    ///
+    /// Never panics and never drops a message silently: a request no guard
+    /// accepts gets an error reply, anything else a recorded rejection.
+    fn step<B: Backend>(
+        &self,
+        state: &mut Self::State,
+        backend: &mut B,
+        input: &Envelope,
+    ) -> Effects;
+}

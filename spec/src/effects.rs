@@ -14,6 +14,14 @@ pub enum RejectReason {
     NoPendingRequest,
     /// A reply of a kind this engine never asks for.
     UnexpectedReply,
+    /// An envelope whose target is another engine.
+    Misaddressed,
+    /// A continuation that opens under none of this engine's cookie keys.
+    ContinuationInvalid,
+    /// A continuation sealed under a cookie key that has been rotated out.
+    ContinuationExpired,
+    /// A reply whose echoed subject differs from the one its continuation was made for.
+    SubjectMismatch,
 }
 
 /// A message an engine dropped, kept as an explicit record instead of vanishing.

@@ -17,12 +17,9 @@ pub enum EncryptionError {
     /// The ReadsFor engine answered the query with an error.
     #[error("the reads-for query failed: {0}")]
     ReadsFor(ReadsForError),
-    /// The continuation does not open under any cookie key this engine holds.
-    #[error("the continuation is forged or damaged")]
-    ContinuationInvalid,
-    /// The continuation was sealed under a cookie key that has been rotated out.
-    #[error("the continuation was sealed under an expired cookie key; resend the request")]
-    ContinuationExpired,
+    /// The reads-for closure names more recipients than one ciphertext may carry.
+    #[error("too many recipients for one ciphertext")]
+    TooManyRecipients,
     /// A recipient's encryption key is not a usable X25519 public key.
     #[error("a recipient's encryption key is not a valid X25519 public key")]
     InvalidRecipient,
@@ -38,8 +35,7 @@ impl Coded for EncryptionError {
     fn code(&self) -> u16 {
         match self {
             EncryptionError::ReadsFor(_) => 101,
-            EncryptionError::ContinuationInvalid => 102,
-            EncryptionError::ContinuationExpired => 103,
+            EncryptionError::TooManyRecipients => 102,
             EncryptionError::InvalidRecipient => 104,
             EncryptionError::PlaintextTooLarge => 105,
             EncryptionError::NotHandled => 199,

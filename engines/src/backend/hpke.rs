@@ -1,0 +1,408 @@
+//! The real backend: RFC 9180 HPKE (DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
+//! ChaCha20-Poly1305) through the `hpke` crate, Ed25519 through `ed25519-dalek`,
+//! and the chunked payload of [`super::format`].
+
+use std::io::{Read, Write};
+
+use chacha20poly1305::aead::{AeadInOut, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce, Tag};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use hpke::aead::ChaCha20Poly1305 as HpkeChaCha;
+use hpke::kdf::HkdfSha256;
+use hpke::kem::X25519HkdfSha256;
+use hpke::rand_core::{CryptoRng, UnwrapErr};
+use hpke::{Deserializable, Kem, OpModeR, OpModeS, Serializable};
+use sha2::{Digest, Sha256};
+use spec::error::{CiphertextFault, MalformedStatement};
+use spec::{DecryptionError, EncryptionError, ExternalIdentity, ReadsForError};
+use zeroize::Zeroize;
+
+use super::format::{
+    ENTRY_LEN, HPKE_INFO, Header, PREFIX_LEN, RecipientEntry, TAG_LEN, WRAPPED_LEN, chunk_nonce,
+};
+use super::{Backend, KeyRing, OpenStreamError, SealStreamError, fill};
+use crate::cookie::CookieKey;
+use crate::identity::InternalIdentity;
+use crate::secret::Secret32;
+
+type KemPublicKey = <X25519HkdfSha256 as Kem>::PublicKey;
+type KemPrivateKey = <X25519HkdfSha256 as Kem>::PrivateKey;
+type KemEncapped = <X25519HkdfSha256 as Kem>::EncappedKey;
+
+/// The operating system's RNG, panicking only if the OS cannot provide randomness.
+pub type SystemRng = UnwrapErr<getrandom::SysRng>;
+
+/// The HPKE backend, generic over its RNG so tests can replay fixed randomness.
+#[derive(Debug)]
+pub struct HpkeBackend<R = SystemRng> {
+    rng: R,
+    chunk_log2: u8,
+}
+
+impl HpkeBackend<SystemRng> {
+    /// A backend drawing randomness from the operating system.
+    pub fn new() -> Self {
+        HpkeBackend::with_rng(UnwrapErr(getrandom::SysRng))
+    }
+}
+
+impl Default for HpkeBackend<SystemRng> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<R: CryptoRng> HpkeBackend<R> {
+    /// A backend with the given RNG and the default chunk size.
+    pub fn with_rng(rng: R) -> Self {
+        HpkeBackend {
+            rng,
+            chunk_log2: super::format::DEFAULT_CHUNK_LOG2,
+        }
+    }
+
+    /// Sets the payload chunk size to `2^log2` bytes (clamped to the allowed range).
+    pub fn with_chunk_log2(mut self, log2: u8) -> Self {
+        let range = super::format::CHUNK_LOG2_RANGE;
+        self.chunk_log2 = log2.clamp(*range.start(), *range.end());
+        self
+    }
+
+    fn random32(&mut self) -> [u8; 32] {
+        let mut bytes = [0u8; 32];
+        self.rng.fill_bytes(&mut bytes);
+        bytes
+    }
+
+    fn encryption_keypair(&mut self) -> (Secret32, [u8; 32]) {
+        let mut ikm = self.random32();
+        let (sk, pk) = X25519HkdfSha256::derive_keypair(&ikm);
+        ikm.zeroize();
+        let mut sk_bytes: [u8; 32] = sk.to_bytes().into();
+        let secret = Secret32::new(sk_bytes);
+        sk_bytes.zeroize();
+        (secret, pk.to_bytes().into())
+    }
+
+    fn wrap(
+        &mut self,
+        recipient: &ExternalIdentity,
+        content_key: &[u8; 32],
+    ) -> Result<RecipientEntry, EncryptionError> {
+        let identity = recipient.id();
+        let key = recipient.key_id();
+        let pk = KemPublicKey::from_bytes(&recipient.encryption_key)
+            .map_err(|_| EncryptionError::InvalidRecipient)?;
+        let aad = RecipientEntry::hpke_aad(&identity, &key);
+        // Encapsulation fails for low-order points (an all-zero shared secret).
+        let (enc, wrapped) =
+            hpke::single_shot_seal_with_rng::<HpkeChaCha, HkdfSha256, X25519HkdfSha256>(
+                &OpModeS::Base,
+                &pk,
+                HPKE_INFO,
+                content_key,
+                &aad,
+                &mut self.rng,
+            )
+            .map_err(|_| EncryptionError::InvalidRecipient)?;
+        let mut entry = RecipientEntry {
+            identity,
+            key,
+            enc: enc.to_bytes().into(),
+            wrapped: [0; WRAPPED_LEN],
+        };
+        entry.wrapped.copy_from_slice(&wrapped);
+        Ok(entry)
+    }
+}
+
+/// Unwraps the content key with whichever entry names a key in `keys`.
+fn unwrap_content_key(header: &Header, keys: &KeyRing) -> Result<[u8; 32], DecryptionError> {
+    let mut matched = false;
+    for entry in &header.recipients {
+        let Some(held) = keys.get(&entry.key) else {
+            continue;
+        };
+        if held.identity != entry.identity {
+            continue;
+        }
+        matched = true;
+        let Ok(sk) = KemPrivateKey::from_bytes(held.secret.expose()) else {
+            continue;
+        };
+        let Ok(enc) = KemEncapped::from_bytes(&entry.enc) else {
+            continue;
+        };
+        let aad = RecipientEntry::hpke_aad(&entry.identity, &entry.key);
+        if let Ok(mut key) = hpke::single_shot_open::<HpkeChaCha, HkdfSha256, X25519HkdfSha256>(
+            &OpModeR::Base,
+            &sk,
+            &enc,
+            HPKE_INFO,
+            &entry.wrapped,
+            &aad,
+        ) {
+            let mut out = [0u8; 32];
+            if key.len() == 32 {
+                out.copy_from_slice(&key);
+                key.zeroize();
+                return Ok(out);
+            }
+            key.zeroize();
+        }
+    }
+    Err(if matched {
+        DecryptionError::AuthenticationFailed
+    } else {
+        DecryptionError::NoMatchingKey
+    })
+}
+
+fn malformed(fault: CiphertextFault) -> OpenStreamError {
+    OpenStreamError::Open(DecryptionError::Malformed(fault))
+}
+
+impl<R: CryptoRng> Backend for HpkeBackend<R> {
+    fn generate_identity(&mut self) -> InternalIdentity {
+        let mut seed = self.random32();
+        let verifying_key = SigningKey::from_bytes(&seed).verifying_key().to_bytes();
+        let signing_seed = Secret32::new(seed);
+        seed.zeroize();
+        let (encryption_secret, encryption_key) = self.encryption_keypair();
+        InternalIdentity {
+            external: ExternalIdentity {
+                verifying_key,
+                encryption_key,
+            },
+            signing_seed,
+            encryption_secret,
+        }
+    }
+
+    fn rotate_encryption_key(&mut self, identity: &InternalIdentity) -> InternalIdentity {
+        let (encryption_secret, encryption_key) = self.encryption_keypair();
+        InternalIdentity {
+            external: ExternalIdentity {
+                verifying_key: identity.external.verifying_key,
+                encryption_key,
+            },
+            signing_seed: identity.signing_seed.clone(),
+            encryption_secret,
+        }
+    }
+
+    fn sign(&self, signer: &InternalIdentity, message: &[u8]) -> [u8; 64] {
+        SigningKey::from_bytes(signer.signing_seed.expose())
+            .sign(message)
+            .to_bytes()
+    }
+
+    fn verify(
+        &self,
+        verifying_key: &[u8; 32],
+        message: &[u8],
+        signature: &[u8; 64],
+    ) -> Result<(), ReadsForError> {
+        let vk = VerifyingKey::from_bytes(verifying_key)
+            .map_err(|_| ReadsForError::Malformed(MalformedStatement::BadVerifyingKey))?;
+        let sig = ed25519_dalek::Signature::from_bytes(signature);
+        // Strict verification rejects small-order keys and non-canonical signatures.
+        vk.verify_strict(message, &sig)
+            .map_err(|_| ReadsForError::SignatureInvalid)
+    }
+
+    fn seal_stream(
+        &mut self,
+        recipients: &[ExternalIdentity],
+        input: &mut dyn Read,
+        output: &mut dyn Write,
+    ) -> Result<u64, SealStreamError> {
+        let recipients = super::dedup_recipients(recipients)?;
+        let mut content_key = self.random32();
+        let mut entries = Vec::with_capacity(recipients.len());
+        for r in &recipients {
+            match self.wrap(r, &content_key) {
+                Ok(e) => entries.push(e),
+                Err(e) => {
+                    content_key.zeroize();
+                    return Err(e.into());
+                }
+            }
+        }
+        let header = Header {
+            chunk_log2: self.chunk_log2,
+            recipients: entries,
+        };
+        let header_bytes = header.to_bytes();
+        let aad: [u8; 32] = Sha256::digest(&header_bytes).into();
+        let aead = ChaCha20Poly1305::new(&Key::from(content_key));
+        content_key.zeroize();
+        output.write_all(&header_bytes)?;
+
+        let chunk = header.chunk_size();
+        // One spare byte: reading one past a full chunk tells whether it is the last.
+        let mut buf = vec![0u8; chunk + 1];
+        let mut have = fill(input, &mut buf)?;
+        let mut index = 0u64;
+        let mut total = 0u64;
+        loop {
+            let last = have <= chunk;
+            let len = have.min(chunk);
+            let tag = aead
+                .encrypt_inout_detached(
+                    &Nonce::from(chunk_nonce(index, last)),
+                    &aad,
+                    (&mut buf[..len]).into(),
+                )
+                .map_err(|_| EncryptionError::PlaintextTooLarge)?;
+            output.write_all(&buf[..len])?;
+            output.write_all(&tag)?;
+            total += len as u64;
+            if last {
+                break;
+            }
+            // Carry the look-ahead byte to the front and refill behind it.
+            buf[0] = buf[chunk];
+            have = 1 + fill(input, &mut buf[1..])?;
+            index += 1;
+        }
+        buf.zeroize();
+        output.flush()?;
+        Ok(total)
+    }
+
+    fn open_stream(
+        &self,
+        keys: &KeyRing,
+        input: &mut dyn Read,
+        output: &mut dyn Write,
+    ) -> Result<u64, OpenStreamError> {
+        let mut prefix = [0u8; PREFIX_LEN];
+        let got = fill(input, &mut prefix)?;
+        if got < PREFIX_LEN {
+            // Say "bad magic" for anything that does not even start like a ciphertext.
+            let starts_right = prefix[..got.min(4)] == super::format::MAGIC[..got.min(4)];
+            return Err(malformed(if starts_right {
+                CiphertextFault::HeaderTruncated
+            } else {
+                CiphertextFault::BadMagic
+            }));
+        }
+        let (chunk_log2, count) = Header::parse_prefix(&prefix).map_err(malformed)?;
+        // Bounded: at most MAX_RECIPIENTS entries.
+        let mut entries = vec![0u8; count * ENTRY_LEN];
+        if fill(input, &mut entries)? < entries.len() {
+            return Err(malformed(CiphertextFault::HeaderTruncated));
+        }
+        let header = Header::parse_entries(chunk_log2, &entries).map_err(malformed)?;
+        let mut hasher = Sha256::new();
+        hasher.update(prefix);
+        hasher.update(&entries);
+        let aad: [u8; 32] = hasher.finalize().into();
+
+        let mut content_key = unwrap_content_key(&header, keys)?;
+        let aead = ChaCha20Poly1305::new(&Key::from(content_key));
+        content_key.zeroize();
+
+        let sealed_chunk = header.chunk_size() + TAG_LEN;
+        let mut buf = vec![0u8; sealed_chunk + 1];
+        let mut have = fill(input, &mut buf)?;
+        let mut index = 0u64;
+        let mut total = 0u64;
+        loop {
+            if have < TAG_LEN {
+                return Err(DecryptionError::Truncated.into());
+            }
+            let last = have <= sealed_chunk;
+            let len = have.min(sealed_chunk) - TAG_LEN;
+            let mut tag = Tag::default();
+            tag.copy_from_slice(&buf[len..len + TAG_LEN]);
+            let opened = aead.decrypt_inout_detached(
+                &Nonce::from(chunk_nonce(index, last)),
+                &aad,
+                (&mut buf[..len]).into(),
+                &tag,
+            );
+            if opened.is_err() {
+                // A full chunk at the end that opens as a non-final chunk means
+                // the ciphertext was cut at a chunk boundary.
+                let cut = last
+                    && len + TAG_LEN == sealed_chunk
+                    && aead
+                        .decrypt_inout_detached(
+                            &Nonce::from(chunk_nonce(index, false)),
+                            &aad,
+                            (&mut buf[..len]).into(),
+                            &tag,
+                        )
+                        .is_ok();
+                buf.zeroize();
+                return Err(if cut {
+                    DecryptionError::Truncated
+                } else {
+                    DecryptionError::AuthenticationFailed
+                }
+                .into());
+            }
+            output.write_all(&buf[..len])?;
+            total += len as u64;
+            if last {
+                break;
+            }
+            buf[0] = buf[sealed_chunk];
+            have = 1 + fill(input, &mut buf[1..])?;
+            index += 1;
+        }
+        buf.zeroize();
+        output.flush()?;
+        Ok(total)
+    }
+
+    fn new_cookie_key(&mut self) -> CookieKey {
+        let mut bytes = self.random32();
+        let key = Secret32::new(bytes);
+        bytes.zeroize();
+        CookieKey { epoch: 0, key }
+    }
+
+    fn cookie_seal(&mut self, key: &CookieKey, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; 12];
+        self.rng.fill_bytes(&mut nonce);
+        let aead = ChaCha20Poly1305::new(&Key::from(*key.key.expose()));
+        let mut out = Vec::with_capacity(12 + plaintext.len() + TAG_LEN);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(plaintext);
+        match aead.encrypt_inout_detached(&Nonce::from(nonce), aad, (&mut out[12..]).into()) {
+            Ok(tag) => out.extend_from_slice(&tag),
+            // Only inputs near 2^38 bytes fail; an empty result then fails to open.
+            Err(_) => out.clear(),
+        }
+        out
+    }
+
+    fn cookie_open(&self, key: &CookieKey, aad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+        if sealed.len() < 12 + TAG_LEN {
+            return None;
+        }
+        let (nonce, rest) = sealed.split_at(12);
+        let (ct, tag) = rest.split_at(rest.len() - TAG_LEN);
+        let mut nonce_arr = [0u8; 12];
+        nonce_arr.copy_from_slice(nonce);
+        let mut tag_arr = Tag::default();
+        tag_arr.copy_from_slice(tag);
+        let aead = ChaCha20Poly1305::new(&Key::from(*key.key.expose()));
+        let mut out = ct.to_vec();
+        aead.decrypt_inout_detached(
+            &Nonce::from(nonce_arr),
+            aad,
+            (&mut out[..]).into(),
+            &tag_arr,
+        )
+        .ok()?;
+        Some(out)
+    }
+
+    fn fresh_u64(&mut self) -> u64 {
+        self.rng.next_u64()
+    }
+}

@@ -1,0 +1,39 @@
+//! Internal identities: the secret halves, held only by the vault.
+
+use std::fmt;
+
+use spec::{ExternalIdentity, IdentityId, KeyId};
+
+use crate::secret::Secret32;
+
+/// An identity's secret halves and its public half.
+///
+/// Lives only inside engines (the vault); it has no `Serialize`, and its
+/// `Debug` shows only the public id.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct InternalIdentity {
+    /// The public half.
+    pub external: ExternalIdentity,
+    /// The Ed25519 signing seed.
+    pub signing_seed: Secret32,
+    /// The X25519 private key.
+    pub encryption_secret: Secret32,
+}
+
+impl InternalIdentity {
+    /// The identity's id.
+    pub fn id(&self) -> IdentityId {
+        self.external.id()
+    }
+
+    /// The id of its current encryption key.
+    pub fn key_id(&self) -> KeyId {
+        self.external.key_id()
+    }
+}
+
+impl fmt::Debug for InternalIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "InternalIdentity({}, <secrets redacted>)", self.id())
+    }
+}

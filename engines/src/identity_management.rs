@@ -1,0 +1,487 @@
+//! The Identity Management engine: generates, derives, rotates, connects and deletes identities.
+//!
+//! It holds no secrets: keys are generated, rotated and erased inside the
+//! vault (the Decryption engine), which answers with public identities and
+//! signed evidence that this engine submits to the ReadsFor engine.
+//!
+//! Guards, in order:
+//! 1. an envelope for another engine is rejected (`Misaddressed`);
+//! 2. `RequestGenerateIdentity` → `RequestGenerateKey` to the vault;
+//! 3. `RequestDeriveZoneIdentity` (owner of the master only) → `RequestGenerateKey`
+//!    with the master as reader, then `RequestSubmitReadsForEvidence`;
+//! 4. `RequestRotateIdentity` (owner only) → `RequestRotateKey`, then
+//!    `RequestSubmitReadsForEvidence` ("new reads for old");
+//! 5. `RequestDeleteIdentity` (owner only) → `RequestDeleteKey`;
+//! 6. `RequestConnectIdentity` (owner only) → the vault's address at once;
+//! 7. the vault's and ReadsFor engine's replies advance the pending operation
+//!    their correlation id names; unknown ones are rejected;
+//! 8. any other request → its reply with `NotHandled`.
+//!
+//! Every step that fails answers the original requester with a typed error.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use spec::effects::{Effects, RejectReason};
+use spec::message::{
+    GeneratedKey, ReplyConnectIdentity, ReplyDeleteIdentity, ReplyDeriveZoneIdentity,
+    ReplyGenerateIdentity, ReplyRotateIdentity, RequestDeleteKey, RequestGenerateKey,
+    RequestRotateKey, RequestSubmitReadsForEvidence,
+};
+use spec::{
+    Address, CorrelationId, DecryptionError, Envelope, ExternalIdentity, IdentityError, IdentityId,
+    Message,
+};
+
+use crate::{Backend, Engine};
+
+/// Longest zone name, in bytes.
+pub const MAX_ZONE_NAME: usize = 64;
+
+/// The Identity Management engine's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdentityManagement {
+    /// This engine's address.
+    pub address: Address,
+    /// The vault that holds the keys.
+    pub vault: Address,
+    /// The ReadsFor engine that receives the evidence.
+    pub reads_for: Address,
+}
+
+/// An identity this engine manages.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Managed {
+    /// The engine that owns it: the only one that may derive, rotate, connect or delete.
+    pub owner: Address,
+    /// Its public half.
+    pub identity: ExternalIdentity,
+    /// Zone names taken under it (including ones being derived).
+    pub zones: BTreeSet<String>,
+}
+
+/// What an outstanding request to the vault or the ReadsFor engine is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// Generating a master identity.
+    Generate,
+    /// Generating a zone's key under `master`.
+    ZoneKey {
+        /// The master.
+        master: IdentityId,
+        /// The zone name.
+        name: String,
+    },
+    /// Submitting "master reads for zone" evidence.
+    ZoneEvidence {
+        /// The master.
+        master: IdentityId,
+        /// The zone name.
+        name: String,
+        /// The new zone identity.
+        zone: ExternalIdentity,
+    },
+    /// Rotating `old`'s key.
+    RotateKey {
+        /// The identity being rotated.
+        old: IdentityId,
+    },
+    /// Submitting "new reads for old" evidence.
+    RotateEvidence {
+        /// The new identity.
+        new: ExternalIdentity,
+    },
+    /// Erasing `identity`'s keys.
+    Delete {
+        /// The identity being deleted.
+        identity: IdentityId,
+    },
+}
+
+/// A client request waiting on the vault or the ReadsFor engine.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Pending {
+    /// Who asked.
+    pub requester: Address,
+    /// Their correlation id.
+    pub correlation: CorrelationId,
+    /// What the outstanding request is for.
+    pub operation: Operation,
+}
+
+/// Managed identities and outstanding operations.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct IdentityManagementState {
+    /// Identities by id.
+    pub identities: BTreeMap<IdentityId, Managed>,
+    /// Outstanding requests by the correlation id this engine gave them.
+    pub pending: BTreeMap<CorrelationId, Pending>,
+    /// The next correlation id this engine uses.
+    pub next_correlation: u64,
+}
+
+impl Operation {
+    /// The reply that tells the requester this operation failed.
+    fn failure(&self, err: IdentityError) -> Message {
+        match self {
+            Operation::Generate => ReplyGenerateIdentity { result: Err(err) }.into(),
+            Operation::ZoneKey { .. } | Operation::ZoneEvidence { .. } => {
+                ReplyDeriveZoneIdentity { result: Err(err) }.into()
+            }
+            Operation::RotateKey { .. } | Operation::RotateEvidence { .. } => {
+                ReplyRotateIdentity { result: Err(err) }.into()
+            }
+            Operation::Delete { .. } => ReplyDeleteIdentity { result: Err(err) }.into(),
+        }
+    }
+}
+
+/// The next step of a pending operation.
+enum Next {
+    /// Answer the requester.
+    Answer(Message),
+    /// Send a further request and keep waiting.
+    Ask(Address, Message, Operation),
+}
+
+impl IdentityManagement {
+    /// An engine at `address` using `vault` and `reads_for`.
+    pub fn new(address: Address, vault: Address, reads_for: Address) -> Self {
+        IdentityManagement {
+            address,
+            vault,
+            reads_for,
+        }
+    }
+
+    fn owned<'s>(
+        state: &'s IdentityManagementState,
+        id: &IdentityId,
+        requester: &Address,
+    ) -> Result<&'s Managed, IdentityError> {
+        let managed = state
+            .identities
+            .get(id)
+            .ok_or(IdentityError::UnknownIdentity)?;
+        if &managed.owner == requester {
+            Ok(managed)
+        } else {
+            Err(IdentityError::NotOwner)
+        }
+    }
+
+    /// Sends `message` to `to` on behalf of `env`'s requester and remembers why.
+    fn ask(
+        &self,
+        state: &mut IdentityManagementState,
+        env: &Envelope,
+        to: &Address,
+        message: Message,
+        operation: Operation,
+    ) -> Effects {
+        let correlation = CorrelationId(state.next_correlation);
+        state.next_correlation += 1;
+        state.pending.insert(
+            correlation,
+            Pending {
+                requester: env.sender.clone(),
+                correlation: env.correlation,
+                operation,
+            },
+        );
+        Effects::send(Envelope {
+            sender: self.address.clone(),
+            target: to.clone(),
+            correlation,
+            message,
+        })
+    }
+
+    fn request(&self, state: &mut IdentityManagementState, env: &Envelope) -> Effects {
+        let requester = &env.sender;
+        let refused = |m: Message| Effects::send(env.reply(m));
+        match &env.message {
+            Message::RequestGenerateIdentity(_) => {
+                let m = RequestGenerateKey {
+                    owner: requester.clone(),
+                    read_by: None,
+                };
+                self.ask(
+                    state,
+                    env,
+                    &self.vault.clone(),
+                    m.into(),
+                    Operation::Generate,
+                )
+            }
+            Message::RequestDeriveZoneIdentity(req) => {
+                let master = match Self::owned(state, &req.master, requester) {
+                    Ok(m) => m,
+                    Err(e) => return refused(ReplyDeriveZoneIdentity { result: Err(e) }.into()),
+                };
+                let name_ok = !req.zone.is_empty()
+                    && req.zone.len() <= MAX_ZONE_NAME
+                    && !master.zones.contains(&req.zone);
+                if !name_ok {
+                    return refused(
+                        ReplyDeriveZoneIdentity {
+                            result: Err(IdentityError::InvalidZone),
+                        }
+                        .into(),
+                    );
+                }
+                let m = RequestGenerateKey {
+                    owner: requester.clone(),
+                    read_by: Some(master.identity.clone()),
+                };
+                // Reserve the name now, so two concurrent derivations cannot both take it.
+                if let Some(master) = state.identities.get_mut(&req.master) {
+                    master.zones.insert(req.zone.clone());
+                }
+                let op = Operation::ZoneKey {
+                    master: req.master,
+                    name: req.zone.clone(),
+                };
+                self.ask(state, env, &self.vault.clone(), m.into(), op)
+            }
+            Message::RequestRotateIdentity(req) => {
+                if let Err(e) = Self::owned(state, &req.external_identity, requester) {
+                    return refused(ReplyRotateIdentity { result: Err(e) }.into());
+                }
+                let m = RequestRotateKey {
+                    external_identity: req.external_identity,
+                };
+                let op = Operation::RotateKey {
+                    old: req.external_identity,
+                };
+                self.ask(state, env, &self.vault.clone(), m.into(), op)
+            }
+            Message::RequestDeleteIdentity(req) => {
+                if let Err(e) = Self::owned(state, &req.external_identity, requester) {
+                    return refused(ReplyDeleteIdentity { result: Err(e) }.into());
+                }
+                let m = RequestDeleteKey {
+                    external_identity: req.external_identity,
+                };
+                let op = Operation::Delete {
+                    identity: req.external_identity,
+                };
+                self.ask(state, env, &self.vault.clone(), m.into(), op)
+            }
+            Message::RequestConnectIdentity(req) => {
+                let result = Self::owned(state, &req.external_identity, requester)
+                    .map(|_| self.vault.clone());
+                refused(ReplyConnectIdentity { result }.into())
+            }
+            other => match other.not_handled_reply() {
+                Some(reply) => refused(reply),
+                None => Effects::reject(env, RejectReason::UnexpectedReply),
+            },
+        }
+    }
+
+    /// Advances a pending operation with the vault's or the ReadsFor engine's reply.
+    fn advance(
+        &self,
+        state: &mut IdentityManagementState,
+        pending: &Pending,
+        message: &Message,
+    ) -> Option<Next> {
+        let vault_error = |e: &DecryptionError| IdentityError::Vault(e.clone());
+        Some(match (&pending.operation, message) {
+            (Operation::Generate, Message::ReplyGenerateKey(r)) => match &r.result {
+                Ok(GeneratedKey { identity, .. }) => {
+                    state.identities.insert(
+                        identity.id(),
+                        Managed {
+                            owner: pending.requester.clone(),
+                            identity: identity.clone(),
+                            zones: BTreeSet::new(),
+                        },
+                    );
+                    Next::Answer(
+                        ReplyGenerateIdentity {
+                            result: Ok(identity.clone()),
+                        }
+                        .into(),
+                    )
+                }
+                Err(e) => Next::Answer(pending.operation.failure(vault_error(e))),
+            },
+            (Operation::ZoneKey { master, name }, Message::ReplyGenerateKey(r)) => {
+                match &r.result {
+                    Ok(GeneratedKey {
+                        identity,
+                        evidence: Some(evidence),
+                    }) => Next::Ask(
+                        self.reads_for.clone(),
+                        RequestSubmitReadsForEvidence {
+                            evidence: evidence.clone(),
+                        }
+                        .into(),
+                        Operation::ZoneEvidence {
+                            master: *master,
+                            name: name.clone(),
+                            zone: identity.clone(),
+                        },
+                    ),
+                    Ok(_) => Next::Answer(
+                        pending
+                            .operation
+                            .failure(vault_error(&DecryptionError::NotHandled)),
+                    ),
+                    Err(e) => Next::Answer(pending.operation.failure(vault_error(e))),
+                }
+            }
+            (Operation::ZoneEvidence { zone, .. }, Message::ReplySubmitReadsForEvidence(r)) => {
+                match &r.result {
+                    Ok(()) => {
+                        state.identities.insert(
+                            zone.id(),
+                            Managed {
+                                owner: pending.requester.clone(),
+                                identity: zone.clone(),
+                                zones: BTreeSet::new(),
+                            },
+                        );
+                        Next::Answer(
+                            ReplyDeriveZoneIdentity {
+                                result: Ok(zone.clone()),
+                            }
+                            .into(),
+                        )
+                    }
+                    Err(e) => Next::Answer(
+                        pending
+                            .operation
+                            .failure(IdentityError::ReadsFor(e.clone())),
+                    ),
+                }
+            }
+            (Operation::RotateKey { .. }, Message::ReplyRotateKey(r)) => match &r.result {
+                Ok(GeneratedKey {
+                    identity,
+                    evidence: Some(evidence),
+                }) => Next::Ask(
+                    self.reads_for.clone(),
+                    RequestSubmitReadsForEvidence {
+                        evidence: evidence.clone(),
+                    }
+                    .into(),
+                    Operation::RotateEvidence {
+                        new: identity.clone(),
+                    },
+                ),
+                Ok(_) => Next::Answer(
+                    pending
+                        .operation
+                        .failure(vault_error(&DecryptionError::NotHandled)),
+                ),
+                Err(e) => Next::Answer(pending.operation.failure(vault_error(e))),
+            },
+            (Operation::RotateEvidence { new }, Message::ReplySubmitReadsForEvidence(r)) => {
+                match &r.result {
+                    Ok(()) => {
+                        state.identities.insert(
+                            new.id(),
+                            Managed {
+                                owner: pending.requester.clone(),
+                                identity: new.clone(),
+                                zones: BTreeSet::new(),
+                            },
+                        );
+                        Next::Answer(
+                            ReplyRotateIdentity {
+                                result: Ok(new.clone()),
+                            }
+                            .into(),
+                        )
+                    }
+                    Err(e) => Next::Answer(
+                        pending
+                            .operation
+                            .failure(IdentityError::ReadsFor(e.clone())),
+                    ),
+                }
+            }
+            (Operation::Delete { identity }, Message::ReplyDeleteKey(r)) => match &r.result {
+                Ok(()) => {
+                    state.identities.remove(identity);
+                    Next::Answer(ReplyDeleteIdentity { result: Ok(()) }.into())
+                }
+                Err(e) => Next::Answer(pending.operation.failure(vault_error(e))),
+            },
+            _ => return None,
+        })
+    }
+
+    fn reply(&self, state: &mut IdentityManagementState, env: &Envelope) -> Effects {
+        if env.sender != self.vault && env.sender != self.reads_for {
+            return Effects::reject(env, RejectReason::UnexpectedSender);
+        }
+        let Some(pending) = state.pending.get(&env.correlation).cloned() else {
+            return Effects::reject(env, RejectReason::NoPendingRequest);
+        };
+        let Some(next) = self.advance(state, &pending, &env.message) else {
+            return Effects::reject(env, RejectReason::UnexpectedReply);
+        };
+        state.pending.remove(&env.correlation);
+        match next {
+            Next::Answer(message) => {
+                if let Some(err_release) = zone_to_release(&pending.operation, &message) {
+                    // A failed derivation frees its zone name again.
+                    if let Some(master) = state.identities.get_mut(&err_release.0) {
+                        master.zones.remove(&err_release.1);
+                    }
+                }
+                Effects::send(Envelope {
+                    sender: self.address.clone(),
+                    target: pending.requester,
+                    correlation: pending.correlation,
+                    message,
+                })
+            }
+            Next::Ask(to, message, operation) => {
+                let origin = Envelope {
+                    sender: pending.requester,
+                    target: self.address.clone(),
+                    correlation: pending.correlation,
+                    message: message.clone(),
+                };
+                self.ask(state, &origin, &to, message, operation)
+            }
+        }
+    }
+}
+
+/// The (master, zone name) a failed derivation reserved, if `answer` is that failure.
+fn zone_to_release(operation: &Operation, answer: &Message) -> Option<(IdentityId, String)> {
+    let failed = matches!(answer, Message::ReplyDeriveZoneIdentity(r) if r.result.is_err());
+    match operation {
+        Operation::ZoneKey { master, name } | Operation::ZoneEvidence { master, name, .. }
+            if failed =>
+        {
+            Some((*master, name.clone()))
+        }
+        _ => None,
+    }
+}
+
+impl Engine for IdentityManagement {
+    type State = IdentityManagementState;
+
+    fn step<B: Backend>(
+        &self,
+        state: &mut IdentityManagementState,
+        _backend: &mut B,
+        env: &Envelope,
+    ) -> Effects {
+        if env.target != self.address {
+            return Effects::reject(env, RejectReason::Misaddressed);
+        }
+        if env.message.is_request() {
+            self.request(state, env)
+        } else {
+            self.reply(state, env)
+        }
+    }
+}
