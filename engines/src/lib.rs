@@ -13,6 +13,7 @@ pub mod decryption;
 pub mod encryption;
 pub mod identity;
 pub mod identity_management;
+pub mod local;
 pub mod reads_for;
 pub mod secret;
 

@@ -11,7 +11,7 @@ pub const MAX_ADDRESS_LEN: usize = 128;
 ///
 /// Addresses are plain names; a runtime maps them to mailboxes, the model to actors.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(into = "String", try_from = "String")]
 pub struct Address(String);
 
 /// An address that is empty, too long, or holds characters outside `[A-Za-z0-9._/-]`.
@@ -28,17 +28,29 @@ impl Address {
             && name
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-'));
-        if ok { Ok(Address(name)) } else { Err(InvalidAddress) }
+        if ok {
+            Ok(Address(name))
+        } else {
+            Err(InvalidAddress)
+        }
     }
 
     /// The address as text.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
 
-    /// Checks an address that came off the wire.
-    pub fn validate(&self) -> Result<(), InvalidAddress> {
-        Address::new(self.0.clone()).map(|_| ())
+impl From<Address> for String {
+    fn from(a: Address) -> String {
+        a.0
+    }
+}
+
+impl TryFrom<String> for Address {
+    type Error = InvalidAddress;
+    fn try_from(name: String) -> Result<Self, InvalidAddress> {
+        Address::new(name)
     }
 }
 

@@ -188,13 +188,15 @@ fn read_head(bytes: &[u8], offset: usize) -> Result<Head, DecodeError> {
         }
     };
     let start = offset + 1;
-    let arg_bytes = bytes.get(start..start + width).ok_or_else(|| {
-        truncated((start + width).saturating_sub(bytes.len()) as u64)
-    })?;
+    let arg_bytes = bytes
+        .get(start..start + width)
+        .ok_or_else(|| truncated((start + width).saturating_sub(bytes.len()) as u64))?;
     let arg = if width == 0 {
         u64::from(info)
     } else {
-        arg_bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+        arg_bytes
+            .iter()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
     };
     // Shortest form: each width is used only when the narrower one cannot hold the value.
     let minimum = match width {

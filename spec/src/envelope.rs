@@ -25,17 +25,6 @@ pub struct Envelope {
     pub message: Message,
 }
 
-/// Why envelope bytes were refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EnvelopeError {
-    /// The bytes are not a canonical encoding of an envelope.
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-    /// An address is empty, too long or has invalid characters.
-    #[error(transparent)]
-    Address(#[from] crate::address::InvalidAddress),
-}
-
 impl Envelope {
     /// The reply to this envelope: from its target back to its sender, same correlation.
     pub fn reply(&self, message: impl Into<Message>) -> Envelope {
@@ -52,16 +41,13 @@ impl Envelope {
         codec::encode(self)
     }
 
-    /// Decodes and validates an envelope with the default limits.
-    pub fn from_cbor(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
+    /// Decodes an envelope with the default limits (addresses are checked while decoding).
+    pub fn from_cbor(bytes: &[u8]) -> Result<Envelope, DecodeError> {
         Self::from_cbor_with(bytes, Limits::DEFAULT)
     }
 
-    /// Decodes and validates an envelope under the given limits.
-    pub fn from_cbor_with(bytes: &[u8], limits: Limits) -> Result<Envelope, EnvelopeError> {
-        let env: Envelope = codec::decode_with(bytes, limits)?;
-        env.sender.validate()?;
-        env.target.validate()?;
-        Ok(env)
+    /// Decodes an envelope under the given limits.
+    pub fn from_cbor_with(bytes: &[u8], limits: Limits) -> Result<Envelope, DecodeError> {
+        codec::decode_with(bytes, limits)
     }
 }

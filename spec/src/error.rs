@@ -12,7 +12,9 @@ pub trait Coded: std::fmt::Display {
 }
 
 /// Errors in `ReplyEncrypt`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error,
+)]
 pub enum EncryptionError {
     /// The ReadsFor engine answered the query with an error.
     #[error("the reads-for query failed: {0}")]
@@ -44,7 +46,10 @@ impl Coded for EncryptionError {
 }
 
 /// Errors from the ReadsFor engine.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error,
+)]
+#[serde(rename_all_fields = "camelCase")]
 pub enum ReadsForError {
     /// The signature does not verify under the subject's verifying key.
     #[error("the signature does not verify under the subject's verifying key")]
@@ -53,7 +58,9 @@ pub enum ReadsForError {
     #[error("malformed statement: {0}")]
     Malformed(MalformedStatement),
     /// A revocation with this serial or a higher one is in force.
-    #[error("revoked: a revocation with serial {revoked_through} is in force; sign new evidence with a higher serial")]
+    #[error(
+        "revoked: a revocation with serial {revoked_through} is in force; sign new evidence with a higher serial"
+    )]
     Revoked {
         /// The serial the revocation covers up to.
         revoked_through: u64,
@@ -73,7 +80,19 @@ pub enum ReadsForError {
 }
 
 /// Why a reads-for statement is malformed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    thiserror::Error,
+)]
 pub enum MalformedStatement {
     /// An identity stated to read for itself: reflexivity is built in, never stated.
     #[error("an identity cannot be stated to read for itself")]
@@ -97,13 +116,17 @@ impl Coded for ReadsForError {
 }
 
 /// Errors from the Decryption engine (the vault).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error,
+)]
 pub enum DecryptionError {
     /// The requester is not one this vault is configured to serve.
     #[error("not authorised: this vault does not serve the requester")]
     NotAuthorised,
     /// No recipient entry names a key this vault holds.
-    #[error("no key in this vault opens the ciphertext: it was not sealed to any identity held here")]
+    #[error(
+        "no key in this vault opens the ciphertext: it was not sealed to any identity held here"
+    )]
     NoMatchingKey,
     /// The ciphertext header cannot be parsed.
     #[error("malformed ciphertext: {0}")]
@@ -123,7 +146,19 @@ pub enum DecryptionError {
 }
 
 /// What is wrong with a ciphertext's header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    thiserror::Error,
+)]
 pub enum CiphertextFault {
     /// The magic bytes are wrong: not a Sealwright ciphertext.
     #[error("not a Sealwright ciphertext (bad magic)")]
@@ -160,7 +195,9 @@ impl Coded for DecryptionError {
 }
 
 /// Errors from the Identity Management engine.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error,
+)]
 pub enum IdentityError {
     /// The requester does not own the identity.
     #[error("not the owner of this identity")]

@@ -50,7 +50,11 @@ impl<'a> ReadsForGraph<'a> {
     /// The identities that read for `subject`, including `subject` itself.
     pub fn readers_of(&self, subject: &IdentityId) -> BTreeSet<IdentityId> {
         let mut set = BTreeSet::from([*subject]);
-        set.extend(self.chains_into(subject).iter().map(|ev| ev.from_identity.id()));
+        set.extend(
+            self.chains_into(subject)
+                .iter()
+                .map(|ev| ev.from_identity.id()),
+        );
         set
     }
 

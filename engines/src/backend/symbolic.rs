@@ -97,8 +97,15 @@ impl SymbolicBackend {
         sig
     }
 
-    fn cookie_tag(key: &CookieKey, aad: &[u8]) -> [u8; 32] {
-        hash(&[b"cookie", key.key.expose(), &key.epoch.to_be_bytes(), aad])
+    /// A symbolic MAC over the key, the associated data and the body.
+    fn cookie_tag(key: &CookieKey, aad: &[u8], body: &[u8]) -> [u8; 32] {
+        hash(&[
+            b"cookie",
+            key.key.expose(),
+            &key.epoch.to_be_bytes(),
+            aad,
+            body,
+        ])
     }
 }
 
@@ -195,14 +202,14 @@ impl Backend for SymbolicBackend {
     }
 
     fn cookie_seal(&mut self, key: &CookieKey, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
-        let mut out = Self::cookie_tag(key, aad).to_vec();
+        let mut out = Self::cookie_tag(key, aad, plaintext).to_vec();
         out.extend_from_slice(plaintext);
         out
     }
 
     fn cookie_open(&self, key: &CookieKey, aad: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
         let (tag, body) = sealed.split_at_checked(32)?;
-        (tag == Self::cookie_tag(key, aad)).then(|| body.to_vec())
+        (tag == Self::cookie_tag(key, aad, body)).then(|| body.to_vec())
     }
 
     fn fresh_u64(&mut self) -> u64 {
