@@ -1,1 +1,153 @@
-fn main() {}
+//! `sealwright`: model-check the engine family, and use the engines for real.
+
+mod check;
+mod crypt;
+mod files;
+mod keys;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Sealwright: an executable, model-checked specification of an identity engine family.
+#[derive(Debug, Parser)]
+#[command(name = "sealwright", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the vault is and how to unlock it.
+#[derive(Debug, Args)]
+struct VaultArgs {
+    /// The vault file.
+    #[arg(long, default_value = "sealwright.vault", env = "SEALWRIGHT_VAULT")]
+    vault: PathBuf,
+    /// Read the passphrase from this file (first line) instead of prompting.
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Model-check every scenario of the engine family.
+    Check,
+    /// Create a new identity in a new vault file sealed under a passphrase.
+    Keygen {
+        #[command(flatten)]
+        vault: VaultArgs,
+        /// Argon2id memory in KiB (default 65536).
+        #[arg(long, default_value_t = engines::vault_file::KdfParams::DEFAULT.memory_kib, hide = true)]
+        kdf_memory_kib: u32,
+    },
+    /// Show the identities in a vault (no passphrase needed).
+    Identity {
+        #[command(subcommand)]
+        command: IdentityCommand,
+    },
+    /// Sign and manage reads-for evidence.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
+    /// Encrypt a file (or stdin) to one or more identities.
+    Encrypt {
+        /// Recipient: a public identity (`swpub1…`) or a file holding one. Repeatable.
+        #[arg(long = "to", required = true, value_name = "IDENTITY")]
+        to: Vec<String>,
+        /// Also seal to every identity that reads for a recipient, per the evidence given.
+        #[arg(long)]
+        reads_for: bool,
+        /// Reads-for evidence file (from `evidence grant`). Repeatable; needs --reads-for.
+        #[arg(long, value_name = "FILE", requires = "reads_for")]
+        evidence: Vec<PathBuf>,
+        /// Write the ciphertext here instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The plaintext file; stdin if absent or `-`.
+        input: Option<PathBuf>,
+    },
+    /// Decrypt a file (or stdin) with the vault's keys.
+    Decrypt {
+        #[command(flatten)]
+        vault: VaultArgs,
+        /// Write the plaintext here instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The ciphertext file; stdin if absent or `-`.
+        input: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum IdentityCommand {
+    /// Print each identity's id, key id and public text form.
+    Show {
+        /// The vault file.
+        #[arg(long, default_value = "sealwright.vault", env = "SEALWRIGHT_VAULT")]
+        vault: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EvidenceCommand {
+    /// Sign "READER reads for my identity" and write the evidence to a file.
+    Grant {
+        #[command(flatten)]
+        vault: VaultArgs,
+        /// The reader: a public identity (`swpub1…`) or a file holding one.
+        #[arg(long, value_name = "IDENTITY")]
+        reader: String,
+        /// Write the evidence here.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check => check::run(),
+        Command::Keygen {
+            vault,
+            kdf_memory_kib,
+        } => keys::keygen(&vault, kdf_memory_kib),
+        Command::Identity {
+            command: IdentityCommand::Show { vault },
+        } => keys::show(&vault),
+        Command::Evidence {
+            command:
+                EvidenceCommand::Grant {
+                    vault,
+                    reader,
+                    output,
+                },
+        } => keys::grant(&vault, &reader, &output),
+        Command::Encrypt {
+            to,
+            reads_for,
+            evidence,
+            output,
+            input,
+        } => crypt::encrypt(
+            &to,
+            reads_for,
+            &evidence,
+            input.as_deref(),
+            output.as_deref(),
+        ),
+        Command::Decrypt {
+            vault,
+            output,
+            input,
+        } => crypt::decrypt(&vault, input.as_deref(), output.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

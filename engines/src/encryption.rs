@@ -21,7 +21,10 @@ use spec::message::{
     RequestQueryReadsForEvidence,
 };
 use spec::relation::ReadsForGraph;
-use spec::{Address, CorrelationId, EncryptionError, Envelope, ExternalIdentity, Message, codec};
+use spec::{
+    Address, CorrelationId, EncryptionError, Envelope, ExternalIdentity, Message, ReadsForEvidence,
+    codec,
+};
 
 use crate::cookie::{CookieRing, Lookup};
 use crate::{Backend, Engine};
@@ -185,16 +188,7 @@ impl Encryption {
             }
             .into(),
             Ok(evidence) => {
-                // Recompute the closure here rather than trusting the list's
-                // shape: only chains that end at the subject widen the recipients.
-                let graph = ReadsForGraph::new(evidence);
-                let mut recipients = vec![pending.target.clone()];
-                recipients.extend(
-                    graph
-                        .chains_into(&subject)
-                        .into_iter()
-                        .map(|ev| ev.from_identity.clone()),
-                );
+                let recipients = recipients_for(&pending.target, evidence);
                 self.seal(backend, &recipients, &pending.data)
             }
         };
@@ -205,6 +199,25 @@ impl Encryption {
             message,
         })
     }
+}
+
+/// Who a reads-for encryption to `target` seals to: the target and every reader in the closure.
+///
+/// The closure is recomputed from the evidence rather than trusting the
+/// list's shape: only chains that end at the target widen the recipients.
+pub fn recipients_for(
+    target: &ExternalIdentity,
+    evidence: &[ReadsForEvidence],
+) -> Vec<ExternalIdentity> {
+    let graph = ReadsForGraph::new(evidence);
+    let mut recipients = vec![target.clone()];
+    recipients.extend(
+        graph
+            .chains_into(&target.id())
+            .into_iter()
+            .map(|ev| ev.from_identity.clone()),
+    );
+    recipients
 }
 
 impl Engine for Encryption {

@@ -16,6 +16,7 @@ pub mod identity_management;
 pub mod local;
 pub mod reads_for;
 pub mod secret;
+pub mod vault_file;
 
 use spec::Envelope;
 use spec::effects::Effects;

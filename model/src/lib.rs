@@ -1,1 +1,1 @@
-//! placeholder
+//! The stateright model of the engine family (next milestone).

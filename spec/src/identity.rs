@@ -18,6 +18,7 @@ const IDENTITY_ID_DOMAIN: &[u8] = b"sealwright/identity-id/v1\0";
 const KEY_ID_DOMAIN: &[u8] = b"sealwright/key-id/v1\0";
 const IDENTITY_ID_PREFIX: &str = "sw1";
 const KEY_ID_PREFIX: &str = "swk1";
+const PUBLIC_PREFIX: &str = "swpub1";
 
 /// The public half of an identity: an X25519 encryption key and an Ed25519 verifying key.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -46,6 +47,30 @@ impl ExternalIdentity {
     /// The key id of this identity's current encryption key.
     pub fn key_id(&self) -> KeyId {
         KeyId::of_encryption_key(&self.encryption_key)
+    }
+}
+
+/// The text form of a public identity: `swpub1` and the base32 of both keys.
+impl fmt::Display for ExternalIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut bytes = [0u8; 64];
+        bytes[..32].copy_from_slice(&self.verifying_key);
+        bytes[32..].copy_from_slice(&self.encryption_key);
+        write!(f, "{PUBLIC_PREFIX}{}", base32_encode(&bytes))
+    }
+}
+
+impl FromStr for ExternalIdentity {
+    type Err = ParseIdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bytes: [u8; 64] = parse_prefixed(s.trim(), PUBLIC_PREFIX, "public identity")?;
+        let mut identity = ExternalIdentity {
+            verifying_key: [0; 32],
+            encryption_key: [0; 32],
+        };
+        identity.verifying_key.copy_from_slice(&bytes[..32]);
+        identity.encryption_key.copy_from_slice(&bytes[32..]);
+        Ok(identity)
     }
 }
 
@@ -167,6 +192,9 @@ mod tests {
         assert!(text.starts_with("sw1"));
         assert_eq!(text.len(), 3 + 32);
         assert_eq!(text.parse::<IdentityId>(), Ok(id));
+        let public = sample().to_string();
+        assert!(public.starts_with("swpub1"));
+        assert_eq!(public.parse::<ExternalIdentity>(), Ok(sample()));
         let key = sample().key_id();
         assert_eq!(key.to_string().parse::<KeyId>(), Ok(key));
     }

@@ -703,10 +703,7 @@ fn rewrite(bytes: &[u8], widen: Option<usize>) -> (Vec<u8>, Option<usize>, usize
 }
 
 fn decode_error(bytes: &[u8]) -> Option<DecodeError> {
-    match Envelope::from_cbor(bytes) {
-        Err(e) => Some(e),
-        Ok(_) => None,
-    }
+    Envelope::from_cbor(bytes).err()
 }
 
 proptest! {

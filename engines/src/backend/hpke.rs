@@ -84,6 +84,32 @@ impl<R: CryptoRng> HpkeBackend<R> {
         (secret, pk.to_bytes().into())
     }
 
+    /// RFC 9180 base-mode single-shot seal (DHKEM(X25519, HKDF-SHA256),
+    /// HKDF-SHA256, ChaCha20-Poly1305) to `recipient_public`, drawing the
+    /// ephemeral key's `ikmE` (32 bytes) from the backend's RNG.
+    ///
+    /// Returns `enc` and the ciphertext. This is the code path that wraps every
+    /// content key (with `info` = [`HPKE_INFO`]); it is public so the RFC's
+    /// test vectors can be replayed through it.
+    pub fn hpke_base_seal(
+        &mut self,
+        recipient_public: &[u8; 32],
+        info: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<([u8; 32], Vec<u8>), EncryptionError> {
+        let pk = KemPublicKey::from_bytes(recipient_public)
+            .map_err(|_| EncryptionError::InvalidRecipient)?;
+        // Encapsulation fails for low-order points (an all-zero shared secret).
+        let (enc, ciphertext) = hpke::single_shot_seal_with_rng::<
+            HpkeChaCha,
+            HkdfSha256,
+            X25519HkdfSha256,
+        >(&OpModeS::Base, &pk, info, plaintext, aad, &mut self.rng)
+        .map_err(|_| EncryptionError::InvalidRecipient)?;
+        Ok((enc.to_bytes().into(), ciphertext))
+    }
+
     fn wrap(
         &mut self,
         recipient: &ExternalIdentity,
@@ -91,24 +117,13 @@ impl<R: CryptoRng> HpkeBackend<R> {
     ) -> Result<RecipientEntry, EncryptionError> {
         let identity = recipient.id();
         let key = recipient.key_id();
-        let pk = KemPublicKey::from_bytes(&recipient.encryption_key)
-            .map_err(|_| EncryptionError::InvalidRecipient)?;
         let aad = RecipientEntry::hpke_aad(&identity, &key);
-        // Encapsulation fails for low-order points (an all-zero shared secret).
         let (enc, wrapped) =
-            hpke::single_shot_seal_with_rng::<HpkeChaCha, HkdfSha256, X25519HkdfSha256>(
-                &OpModeS::Base,
-                &pk,
-                HPKE_INFO,
-                content_key,
-                &aad,
-                &mut self.rng,
-            )
-            .map_err(|_| EncryptionError::InvalidRecipient)?;
+            self.hpke_base_seal(&recipient.encryption_key, HPKE_INFO, &aad, content_key)?;
         let mut entry = RecipientEntry {
             identity,
             key,
-            enc: enc.to_bytes().into(),
+            enc,
             wrapped: [0; WRAPPED_LEN],
         };
         entry.wrapped.copy_from_slice(&wrapped);
