@@ -1,9 +1,118 @@
-//! `sealwright check`: model-check the engine family.
+//! `sealwright check` and `sealwright explore`: run the model, report, and fail loudly.
 
-/// Runs every scenario; there are none until the model lands.
-pub fn run() -> anyhow::Result<()> {
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use model::{Limits, ScenarioReport, catalog};
+
+use crate::report;
+
+/// Options of `check`.
+pub struct CheckOptions<'a> {
+    /// Only this scenario.
+    pub scenario: Option<&'a str>,
+    /// Worker threads.
+    pub threads: usize,
+    /// JSON report path.
+    pub json: Option<&'a Path>,
+    /// JUnit report path.
+    pub junit: Option<&'a Path>,
+    /// State bound per run.
+    pub max_states: usize,
+    /// Time bound per run.
+    pub time_limit: Duration,
+}
+
+/// Runs the scenarios; fails if any property is not as expected or any run is cut short.
+pub fn run(opts: &CheckOptions<'_>) -> Result<()> {
+    let scenarios: Vec<_> = catalog()
+        .into_iter()
+        .filter(|s| opts.scenario.is_none_or(|name| name == s.name))
+        .collect();
+    if scenarios.is_empty() {
+        let names: Vec<_> = catalog().iter().map(|s| s.name).collect();
+        bail!(
+            "no scenario named `{}`; the scenarios are: {}",
+            opts.scenario.unwrap_or_default(),
+            names.join(", ")
+        );
+    }
+    let limits = Limits {
+        threads: opts.threads,
+        max_states: opts.max_states,
+        time_limit: opts.time_limit,
+    };
+    let live = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let mut reports: Vec<ScenarioReport> = Vec::new();
+    for scenario in &scenarios {
+        let mut progress = |generated: usize, unique: usize, secs: f64| {
+            if live {
+                let rate = if secs > 0.0 {
+                    generated as f64 / secs
+                } else {
+                    0.0
+                };
+                eprint!(
+                    "\r\x1b[2K{}: {generated} states ({unique} unique), {rate:.0}/s, {secs:.1} s",
+                    scenario.name
+                );
+                let _ = std::io::stderr().flush();
+            }
+        };
+        let report = model::run::run(scenario, limits, &mut progress);
+        if live {
+            eprint!("\r\x1b[2K");
+        }
+        print!("{}", report::text(&report));
+        reports.push(report);
+    }
+    let total = started.elapsed().as_secs_f64();
+    let failed: Vec<&str> = reports
+        .iter()
+        .filter(|r| !r.passes())
+        .map(|r| r.name)
+        .collect();
+    let generated: usize = reports.iter().map(|r| r.generated).sum();
     println!(
-        "sealwright check: no scenarios are defined yet; the model arrives with the next milestone."
+        "{} scenarios, {generated} states in {total:.1} s ({:.0} states/s) on {} threads: {}",
+        reports.len(),
+        generated as f64 / total.max(1e-9),
+        opts.threads,
+        if failed.is_empty() {
+            "all as expected".to_string()
+        } else {
+            format!("FAILED: {}", failed.join(", "))
+        }
     );
+    if let Some(path) = opts.json {
+        std::fs::write(path, report::json(&reports, total))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = opts.junit {
+        std::fs::write(path, report::junit(&reports))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        bail!("{} scenario(s) failed: {}", failed.len(), failed.join(", "))
+    }
+}
+
+/// `explore`: serves stateright's Explorer for one scenario (blocks until interrupted).
+pub fn explore(name: &str, addr: &str) -> Result<()> {
+    let Some(scenario) = catalog().into_iter().find(|s| s.name == name) else {
+        let names: Vec<_> = catalog().iter().map(|s| s.name).collect();
+        bail!(
+            "no scenario named `{name}`; the scenarios are: {}",
+            names.join(", ")
+        );
+    };
+    eprintln!("Explorer for `{name}` on http://{addr}/ (Ctrl-C to stop)");
+    use stateright::Model as _;
+    scenario.model(None).checker().serve(addr);
     Ok(())
 }

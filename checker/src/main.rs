@@ -4,6 +4,7 @@ mod check;
 mod crypt;
 mod files;
 mod keys;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,7 +33,34 @@ struct VaultArgs {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Model-check every scenario of the engine family.
-    Check,
+    Check {
+        /// Run only this scenario.
+        #[arg(long, value_name = "NAME")]
+        scenario: Option<String>,
+        /// Worker threads (default: all cores).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Write a JSON report here.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Write a JUnit XML report here.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Unique states after which a run counts as cut short (and fails).
+        #[arg(long, default_value_t = 2_000_000)]
+        max_states: usize,
+        /// Seconds after which a run counts as cut short (and fails).
+        #[arg(long, default_value_t = 120)]
+        time_limit: u64,
+    },
+    /// Open stateright's Explorer on one scenario (blocks; never in CI).
+    Explore {
+        /// The scenario.
+        scenario: String,
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        addr: String,
+    },
     /// Create a new identity in a new vault file sealed under a passphrase.
     Keygen {
         #[command(flatten)]
@@ -108,7 +136,23 @@ enum EvidenceCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check => check::run(),
+        Command::Check {
+            scenario,
+            threads,
+            json,
+            junit,
+            max_states,
+            time_limit,
+        } => check::run(&check::CheckOptions {
+            scenario: scenario.as_deref(),
+            threads: threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            json: json.as_deref(),
+            junit: junit.as_deref(),
+            max_states,
+            time_limit: std::time::Duration::from_secs(time_limit),
+        }),
+        Command::Explore { scenario, addr } => check::explore(&scenario, &addr),
         Command::Keygen {
             vault,
             kdf_memory_kib,

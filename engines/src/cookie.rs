@@ -68,6 +68,11 @@ impl CookieRing {
         &self.current
     }
 
+    /// Every key the ring holds (current first).
+    pub fn keys(&self) -> impl Iterator<Item = &CookieKey> {
+        std::iter::once(&self.current).chain(self.previous.as_ref())
+    }
+
     /// Advances one epoch; the old current key becomes the previous one, and the one before is erased.
     pub fn rotate(&mut self) {
         let next = self.current.next();
