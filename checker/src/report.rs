@@ -17,7 +17,9 @@ pub fn mermaid(report: &ScenarioReport, steps: &[Step]) -> String {
     let mut used: Vec<usize> = Vec::new();
     for s in steps {
         let ids = match s {
-            Step::Deliver { from, to, .. } | Step::Lost { from, to, .. } => vec![*from, *to],
+            Step::Deliver { from, to, .. }
+            | Step::Sent { from, to, .. }
+            | Step::Lost { from, to, .. } => vec![*from, *to],
             Step::Timeout { actor, .. } | Step::Choice { actor, .. } => vec![*actor],
         };
         for i in ids {
@@ -42,6 +44,19 @@ pub fn mermaid(report: &ScenarioReport, steps: &[Step]) -> String {
             } => {
                 let arrow = if *reply { "-->>" } else { "->>" };
                 let _ = writeln!(out, "    n{from}{arrow}n{to}: {}", sanitize(label));
+            }
+            Step::Sent {
+                from,
+                to,
+                label,
+                reply,
+            } => {
+                let arrow = if *reply { "-->>" } else { "->>" };
+                let _ = writeln!(out, "    n{from}{arrow}n{to}: {}", sanitize(label));
+                let _ = writeln!(
+                    out,
+                    "    Note over n{from},n{to}: sent in the last step: this breaks the property"
+                );
             }
             Step::Lost { from, to, label } => {
                 let _ = writeln!(
@@ -81,6 +96,13 @@ pub fn actions(report: &ScenarioReport, steps: &[Step]) -> String {
                 correlation
                     .map(|c| format!(" [correlation {c}]"))
                     .unwrap_or_default()
+            ),
+            Step::Sent {
+                from, to, label, ..
+            } => format!(
+                "{} -> {}: {label} (sent; in flight when the property broke)",
+                name_of(report, *from),
+                name_of(report, *to)
             ),
             Step::Lost { from, to, label } => {
                 format!(

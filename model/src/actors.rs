@@ -30,6 +30,8 @@ pub fn index_of(address: &Address) -> Option<usize> {
 }
 
 /// A message on the model's network.
+// Nearly every message is `Spec`; boxing it would add an allocation per message for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ModelMsg {
     /// An envelope of the real vocabulary.

@@ -162,11 +162,9 @@ impl NegativeNode {
         match (self, current, msg) {
             (NegativeNode::SharedContextEngine, NegativeState::SharedContext(ctx), msg) => {
                 match msg {
-                    LegacyMsg::Switch { owner } => {
-                        if *ctx != Some(owner) {
-                            *state.to_mut() =
-                                NodeState::Negative(NegativeState::SharedContext(Some(owner)));
-                        }
+                    LegacyMsg::Switch { owner } if *ctx != Some(owner) => {
+                        *state.to_mut() =
+                            NodeState::Negative(NegativeState::SharedContext(Some(owner)));
                     }
                     LegacyMsg::EncryptFile { owner } => {
                         // The flaw: the file is encrypted under whatever context is active now.

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use spec::codec;
 use stateright::Expectation;
-use stateright::actor::ActorModelState;
+use stateright::actor::{ActorModelState, Network};
 
 use crate::actors::{ModelActor, ModelMsg, NodeState};
 use crate::history::{History, Judged, Outcome};
@@ -254,10 +254,32 @@ fn secret_in_flight(s: &State) -> bool {
     if secrets.is_empty() {
         return false;
     }
-    s.network.iter_all().any(|e| match e.msg {
-        ModelMsg::Spec(env) => codec::encode(env)
-            .windows(32)
-            .any(|w| <[u8; 32]>::try_from(w).is_ok_and(|w| secrets.contains(&w))),
-        ModelMsg::Legacy(_) => false,
-    })
+    in_flight(&s.network)
+        .into_iter()
+        .any(|(_, _, msg)| match msg {
+            ModelMsg::Spec(env) => codec::encode(env)
+                .windows(32)
+                .any(|w| <[u8; 32]>::try_from(w).is_ok_and(|w| secrets.contains(&w))),
+            ModelMsg::Legacy(_) => false,
+        })
+}
+
+/// Every message in flight, as (sender, receiver, message).
+///
+/// Walks ordered flows directly: stateright 0.31's `iter_all` never advances
+/// within an ordered flow that holds more than one message, and loops forever.
+pub fn in_flight(network: &Network<ModelMsg>) -> Vec<(usize, usize, &ModelMsg)> {
+    match network {
+        Network::Ordered(flows) => flows
+            .iter()
+            .flat_map(|((src, dst), msgs)| {
+                msgs.iter()
+                    .map(move |m| (usize::from(*src), usize::from(*dst), m))
+            })
+            .collect(),
+        _ => network
+            .iter_all()
+            .map(|e| (usize::from(e.src), usize::from(e.dst), e.msg))
+            .collect(),
+    }
 }

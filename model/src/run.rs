@@ -8,6 +8,7 @@ use stateright::{Checker, Expectation, Model as _};
 
 use crate::actors::{ModelChoice, ModelMsg, ModelTimer, index_of};
 use crate::negative::LegacyMsg;
+use crate::properties::in_flight;
 use crate::scenarios::{Model, Scenario};
 
 /// Bounds on one exploration.
@@ -77,6 +78,17 @@ pub enum Step {
         reply: bool,
         /// Its correlation id, if it has one.
         correlation: Option<u64>,
+    },
+    /// A message sent in the last step, not yet delivered (what broke the property).
+    Sent {
+        /// Sender index.
+        from: usize,
+        /// Receiver index.
+        to: usize,
+        /// The arrow's label.
+        label: String,
+        /// A reply (dashed arrow) rather than a request.
+        reply: bool,
     },
     /// A message lost by the network.
     Lost {
@@ -273,8 +285,38 @@ fn shortest_trace(
         .timeout(limits.time_limit)
         .spawn_bfs()
         .join();
-    let path = checker.discovery(property)?;
-    Some(path.into_actions().into_iter().map(step).collect())
+    let path = checker.discovery(property)?.into_vec();
+    let mut steps: Vec<Step> = path
+        .iter()
+        .filter_map(|(_, a)| a.clone())
+        .map(step)
+        .collect();
+    // Show what the last step sent: it is usually the message that broke the property.
+    if let [.., (before, _), (last, _)] = path.as_slice() {
+        let mut earlier = in_flight(&before.network);
+        for (from, to, msg) in in_flight(&last.network) {
+            // A multiset difference: a message already in flight before is not new.
+            if let Some(i) = earlier.iter().position(|e| *e == (from, to, msg)) {
+                earlier.swap_remove(i);
+                continue;
+            }
+            let (label, reply) = message_label(msg);
+            steps.push(Step::Sent {
+                from,
+                to,
+                label,
+                reply,
+            });
+        }
+    }
+    Some(steps)
+}
+
+fn message_label(msg: &ModelMsg) -> (String, bool) {
+    match msg {
+        ModelMsg::Spec(env) => (envelope_label(env), !env.message.is_request()),
+        ModelMsg::Legacy(m) => (legacy_label(m), matches!(m, LegacyMsg::Encrypted { .. })),
+    }
 }
 
 fn envelope_label(env: &Envelope) -> String {
