@@ -523,18 +523,21 @@ fn build_reads_for_error(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
 /// A pool of two Encryption instances behind one address, each rotating its cookie key once.
 fn build_pool(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
     let c = cast();
-    // Layout: clients 0..2, router 2, instances 3 and 4, reads-for 5.
-    let (pool, rf) = (2, 5);
+    let clients = [("alice", b"a1"), ("bob", b"b1")];
+    // Layout: the clients, then the router, its two instances, and the ReadsFor engine.
+    let pool = clients.len();
+    let instances = [pool + 1, pool + 2];
+    let rf = pool + 3;
     let mut f = Family::new();
     let initial = vec![c.b_for_t.clone()];
-    for (name, data) in [("alice", b"a1"), ("bob", b"b1")] {
+    for (name, data) in clients {
         f.push(
             name,
             Role::Client,
             client(vec![encrypt(pool, &c.t.external, true, data)], 1, network),
         );
     }
-    f.push("pool", Role::Router, Node::Router(vec![3, 4]));
+    f.push("pool", Role::Router, Node::Router(instances.to_vec()));
     // The first instance rotates its cookie key once, at any moment; the second never does.
     for (name, rotations) in [("encryption-1", 1), ("encryption-2", 0)] {
         let i = f.push(
