@@ -163,6 +163,9 @@ pub fn text(r: &ScenarioReport) -> String {
                 p.name,
                 trace.len()
             );
+            if let Some(detail) = &p.detail {
+                let _ = writeln!(out, "   what happened: {detail}");
+            }
             out.push_str(&actions(r, trace));
             let _ = writeln!(out, "\n```mermaid\n{}```", mermaid(r, trace));
         }
@@ -194,6 +197,7 @@ pub fn json(reports: &[ScenarioReport], total_seconds: f64) -> String {
                     "outcome": p.outcome.label(),
                     "passes": p.outcome.passes(),
                     "counterexample": p.trace.as_ref().map(|t| mermaid(r, t)),
+                    "detail": p.detail,
                 })).collect::<Vec<_>>(),
                 "notApplicable": r.not_applicable.iter().map(|(n, why)| serde_json::json!({"name": n, "why": why})).collect::<Vec<_>>(),
             })

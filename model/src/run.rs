@@ -128,6 +128,8 @@ pub struct PropertyResult {
     pub outcome: PropertyOutcome,
     /// The shortest counterexample (or the flawed design's violation).
     pub trace: Option<Vec<Step>>,
+    /// What the history recorded about the violation, when it judged it.
+    pub detail: Option<String>,
 }
 
 /// One scenario's report.
@@ -240,18 +242,22 @@ pub fn run(
                 (_, true, false) => PropertyOutcome::Violated,
                 (_, false, false) => PropertyOutcome::Holds,
             };
-            let trace = matches!(
+            let (trace, detail) = if matches!(
                 outcome,
                 PropertyOutcome::Violated | PropertyOutcome::ExpectedViolationFound
-            )
-            .then(|| shortest_trace(scenario, check.name, limits))
-            .flatten();
+            ) {
+                shortest_trace(scenario, check.name, limits)
+                    .map_or((None, None), |(t, d)| (Some(t), d))
+            } else {
+                (None, None)
+            };
             PropertyResult {
                 name: check.name,
                 meaning: check.meaning,
                 expectation: expectation_name(&check.expectation),
                 outcome,
                 trace,
+                detail,
             }
         })
         .collect();
@@ -276,7 +282,7 @@ fn shortest_trace(
     scenario: &Scenario,
     property: &'static str,
     limits: Limits,
-) -> Option<Vec<Step>> {
+) -> Option<(Vec<Step>, Option<String>)> {
     let model: Model = scenario.model(Some(property));
     let checker = model
         .checker()
@@ -309,7 +315,11 @@ fn shortest_trace(
             });
         }
     }
-    Some(steps)
+    let detail = path.last().and_then(|(state, _)| {
+        let judged: Vec<String> = state.history.violations.values().cloned().collect();
+        (!judged.is_empty()).then(|| judged.join("; "))
+    });
+    Some((steps, detail))
 }
 
 fn message_label(msg: &ModelMsg) -> (String, bool) {
