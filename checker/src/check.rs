@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use model::diagrams::DiagramsReport;
 use model::{Limits, ScenarioReport, catalog};
 
 use crate::report;
@@ -23,6 +24,10 @@ pub struct CheckOptions<'a> {
     pub max_states: usize,
     /// Time bound per run.
     pub time_limit: Duration,
+    /// Where the documented diagrams are.
+    pub docs: &'a Path,
+    /// Markdown verification page path.
+    pub markdown: Option<&'a Path>,
 }
 
 /// Runs the scenarios; fails if any property is not as expected or any run is cut short.
@@ -69,12 +74,22 @@ pub fn run(opts: &CheckOptions<'_>) -> Result<()> {
         print!("{}", report::text(&report));
         reports.push(report);
     }
+    let diagrams = if opts.scenario.is_none() {
+        let d = check_diagrams(opts.docs, &scenarios, limits)?;
+        print!("{}", report::diagrams_text(&d));
+        Some(d)
+    } else {
+        None
+    };
     let total = started.elapsed().as_secs_f64();
-    let failed: Vec<&str> = reports
+    let mut failed: Vec<&str> = reports
         .iter()
         .filter(|r| !r.passes())
         .map(|r| r.name)
         .collect();
+    if diagrams.as_ref().is_some_and(|d| !d.passes()) {
+        failed.push("diagrams");
+    }
     let generated: usize = reports.iter().map(|r| r.generated).sum();
     println!(
         "{} scenarios, {generated} states in {total:.1} s ({:.0} states/s) on {} threads: {}",
@@ -87,18 +102,50 @@ pub fn run(opts: &CheckOptions<'_>) -> Result<()> {
             format!("FAILED: {}", failed.join(", "))
         }
     );
+    if let Some(path) = opts.markdown {
+        std::fs::write(path, report::markdown(&reports, diagrams.as_ref(), total))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     if let Some(path) = opts.json {
-        std::fs::write(path, report::json(&reports, total))
+        std::fs::write(path, report::json(&reports, diagrams.as_ref(), total))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = opts.junit {
-        std::fs::write(path, report::junit(&reports))
+        std::fs::write(path, report::junit(&reports, diagrams.as_ref()))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if failed.is_empty() {
         Ok(())
     } else {
         bail!("{} scenario(s) failed: {}", failed.len(), failed.join(", "))
+    }
+}
+
+/// Collects the flows of every scenario that documents flows, and checks the docs' diagrams.
+pub fn check_diagrams(
+    docs: &Path,
+    scenarios: &[model::Scenario],
+    limits: Limits,
+) -> Result<DiagramsReport> {
+    let (diagrams, errors) = model::diagrams::load(docs)
+        .with_context(|| format!("cannot read the docs at {}", docs.display()))?;
+    let mut collected = Vec::new();
+    for s in scenarios.iter().filter(|s| s.documents_flows()) {
+        let flows = model::flows::collect(s, limits).map_err(anyhow::Error::msg)?;
+        collected.push((s.name.to_string(), flows));
+    }
+    Ok(model::diagrams::check(&diagrams, errors, &collected))
+}
+
+/// `diagrams`: lists every diagram under `docs`, what it is checked against, and exclusions.
+pub fn list_diagrams(docs: &Path) -> Result<()> {
+    let (diagrams, errors) = model::diagrams::load(docs)
+        .with_context(|| format!("cannot read the docs at {}", docs.display()))?;
+    print!("{}", report::diagram_list(&diagrams, &errors));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        bail!("{} diagram error(s)", errors.len())
     }
 }
 

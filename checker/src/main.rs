@@ -52,6 +52,18 @@ enum Command {
         /// Seconds after which a run counts as cut short (and fails).
         #[arg(long, default_value_t = 120)]
         time_limit: u64,
+        /// Where the documented sequence diagrams are.
+        #[arg(long, value_name = "DIR", default_value = "docs")]
+        docs: PathBuf,
+        /// Write the verification page (markdown) here.
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<PathBuf>,
+    },
+    /// List every sequence diagram of the docs and how it is checked.
+    Diagrams {
+        /// Where the documented sequence diagrams are.
+        #[arg(long, value_name = "DIR", default_value = "docs")]
+        docs: PathBuf,
     },
     /// Open stateright's Explorer on one scenario (blocks; never in CI).
     Explore {
@@ -143,6 +155,8 @@ fn main() -> ExitCode {
             junit,
             max_states,
             time_limit,
+            docs,
+            markdown,
         } => check::run(&check::CheckOptions {
             scenario: scenario.as_deref(),
             threads: threads
@@ -151,7 +165,10 @@ fn main() -> ExitCode {
             junit: junit.as_deref(),
             max_states,
             time_limit: std::time::Duration::from_secs(time_limit),
+            docs: &docs,
+            markdown: markdown.as_deref(),
         }),
+        Command::Diagrams { docs } => check::list_diagrams(&docs),
         Command::Explore { scenario, addr } => check::explore(&scenario, &addr),
         Command::Keygen {
             vault,

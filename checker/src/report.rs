@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use model::diagrams::{Diagram, DiagramError, DiagramsReport};
 use model::{ScenarioReport, Step};
 
 fn name_of(report: &ScenarioReport, i: usize) -> String {
@@ -174,7 +175,11 @@ pub fn text(r: &ScenarioReport) -> String {
 }
 
 /// All reports as JSON.
-pub fn json(reports: &[ScenarioReport], total_seconds: f64) -> String {
+pub fn json(
+    reports: &[ScenarioReport],
+    diagrams: Option<&DiagramsReport>,
+    total_seconds: f64,
+) -> String {
     let scenarios: Vec<serde_json::Value> = reports
         .iter()
         .map(|r| {
@@ -203,10 +208,29 @@ pub fn json(reports: &[ScenarioReport], total_seconds: f64) -> String {
             })
         })
         .collect();
+    let diagrams = diagrams.map(|d| {
+        serde_json::json!({
+            "passes": d.passes(),
+            "checked": d.checked.iter().map(|v| serde_json::json!({
+                "title": v.title,
+                "file": v.file.display().to_string(),
+                "line": v.line,
+                "trigger": v.trigger,
+                "scenarios": v.scenarios,
+                "problems": v.problems,
+            })).collect::<Vec<_>>(),
+            "excluded": d.excluded.iter().map(|(f, l, t, why)| serde_json::json!({
+                "file": f.display().to_string(), "line": l, "title": t, "reason": why,
+            })).collect::<Vec<_>>(),
+            "errors": d.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "undocumented": d.undocumented.iter().map(|(s, m)| serde_json::json!({"scenario": s, "diagram": m})).collect::<Vec<_>>(),
+        })
+    });
     let doc = serde_json::json!({
         "totalSeconds": total_seconds,
-        "passes": reports.iter().all(ScenarioReport::passes),
+        "passes": reports.iter().all(ScenarioReport::passes) && diagrams.as_ref().is_none_or(|d| d["passes"] == true),
         "scenarios": scenarios,
+        "diagrams": diagrams,
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
@@ -219,7 +243,7 @@ fn xml(text: &str) -> String {
 }
 
 /// All reports as JUnit XML: a test suite per scenario, a test case per property.
-pub fn junit(reports: &[ScenarioReport]) -> String {
+pub fn junit(reports: &[ScenarioReport], diagrams: Option<&DiagramsReport>) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sealwright check\">\n",
     );
@@ -262,6 +286,233 @@ pub fn junit(reports: &[ScenarioReport]) -> String {
         }
         let _ = writeln!(out, "  </testsuite>");
     }
+    if let Some(d) = diagrams {
+        let failures = d.checked.iter().filter(|v| !v.problems.is_empty()).count()
+            + d.errors.len()
+            + d.undocumented.len();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"diagrams\" tests=\"{}\" failures=\"{failures}\">",
+            d.checked.len() + d.errors.len() + d.undocumented.len()
+        );
+        for v in &d.checked {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"diagrams\" name=\"{}:{} {}\">",
+                xml(&v.file.display().to_string()),
+                v.line,
+                xml(&v.title)
+            );
+            if !v.problems.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "      <failure message=\"diagram does not match the model\">{}</failure>",
+                    xml(&v.problems.join("\n"))
+                );
+            }
+            let _ = writeln!(out, "    </testcase>");
+        }
+        for e in &d.errors {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"diagrams\" name=\"{}\"><failure message=\"unreadable diagram\">{}</failure></testcase>",
+                xml(&format!("{}:{}", e.file.display(), e.line)),
+                xml(&e.message)
+            );
+        }
+        for (scenario, m) in &d.undocumented {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"diagrams\" name=\"undocumented flow in {}\"><failure message=\"undocumented flow\">{}</failure></testcase>",
+                xml(scenario),
+                xml(m)
+            );
+        }
+        let _ = writeln!(out, "  </testsuite>");
+    }
     out.push_str("</testsuites>\n");
+    out
+}
+
+/// The diagram section of `check`'s text report.
+pub fn diagrams_text(d: &DiagramsReport) -> String {
+    let mut out = String::from(
+        "\n== diagrams: every sequence diagram of the docs, checked against the model\n",
+    );
+    for e in &d.errors {
+        let _ = writeln!(out, "   ERROR {e}");
+    }
+    for v in &d.checked {
+        let verdict = if v.problems.is_empty() {
+            "verified"
+        } else {
+            "MISMATCH"
+        };
+        let _ = writeln!(
+            out,
+            "   {verdict:<9} {}:{}  {}  [{}]",
+            v.file.display(),
+            v.line,
+            v.title,
+            v.scenarios.join(", ")
+        );
+        for p in &v.problems {
+            let _ = writeln!(out, "             {}", p.replace('\n', "\n             "));
+        }
+    }
+    for (file, line, title, why) in &d.excluded {
+        let _ = writeln!(
+            out,
+            "   excluded  {}:{line}  {title}  (unchecked: {why})",
+            file.display()
+        );
+    }
+    for (scenario, m) in &d.undocumented {
+        let _ = writeln!(
+            out,
+            "   UNDOCUMENTED flow in `{scenario}`; add this diagram to the docs:\n```mermaid\n{m}```"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "   {} checked, {} excluded, {} unreadable, {} undocumented flows: {}",
+        d.checked.len(),
+        d.excluded.len(),
+        d.errors.len(),
+        d.undocumented.len(),
+        if d.passes() {
+            "all diagrams are verified properties"
+        } else {
+            "FAILED"
+        }
+    );
+    out
+}
+
+/// `sealwright diagrams`: the listing.
+pub fn diagram_list(diagrams: &[Diagram], errors: &[DiagramError]) -> String {
+    let mut out = String::new();
+    for d in diagrams {
+        match &d.unchecked {
+            Some(why) => {
+                let _ = writeln!(
+                    out,
+                    "excluded  {}:{}  {}  (unchecked: {why})",
+                    d.file.display(),
+                    d.line,
+                    d.title
+                );
+            }
+            None => {
+                let trigger = d.trigger().map_or("?".to_string(), |t| t.name.to_string());
+                let _ = writeln!(
+                    out,
+                    "checked   {}:{}  {}  (trigger {trigger}, {} alternative(s))",
+                    d.file.display(),
+                    d.line,
+                    d.title,
+                    d.alternatives().len()
+                );
+            }
+        }
+    }
+    for e in errors {
+        let _ = writeln!(out, "ERROR     {e}");
+    }
+    let checked = diagrams.iter().filter(|d| d.unchecked.is_none()).count();
+    let _ = writeln!(
+        out,
+        "{} diagrams: {checked} checked, {} excluded, {} unreadable",
+        diagrams.len(),
+        diagrams.len() - checked,
+        errors.len()
+    );
+    out
+}
+
+/// The verification page of the spec site (generated; never edited by hand).
+pub fn markdown(
+    reports: &[ScenarioReport],
+    diagrams: Option<&DiagramsReport>,
+    total_seconds: f64,
+) -> String {
+    let mut out = String::from("# Verification\n\n");
+    out.push_str("<!-- Generated by `sealwright check --markdown`; do not edit. -->\n\n");
+    let generated: usize = reports.iter().map(|r| r.generated).sum();
+    let _ = writeln!(
+        out,
+        "`sealwright check` explored {} scenarios ({generated} states in {total_seconds:.1} s). Every property below was checked exhaustively within the scenario's bounds; a run cut short by a bound fails the check.\n",
+        reports.len()
+    );
+    out.push_str("| scenario | network | bounds | states | unique | depth | result |\n| --- | --- | --- | ---: | ---: | ---: | --- |\n");
+    for r in reports {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} | {} |",
+            r.name,
+            r.network,
+            r.bounds,
+            r.generated,
+            r.unique,
+            r.depth,
+            if r.passes() {
+                "as expected"
+            } else {
+                "**failed**"
+            }
+        );
+    }
+    for r in reports {
+        let _ = writeln!(out, "\n## `{}`\n\n{}.\n", r.name, r.summary);
+        out.push_str("| property | kind | result | meaning |\n| --- | --- | --- | --- |\n");
+        for p in &r.properties {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                p.name,
+                p.expectation,
+                p.outcome.label(),
+                p.meaning
+            );
+        }
+        for (name, why) in &r.not_applicable {
+            let _ = writeln!(out, "| {name} | — | does not hold here | {why} |");
+        }
+        for p in &r.properties {
+            if let Some(trace) = &p.trace {
+                let _ = writeln!(
+                    out,
+                    "\nCounterexample for *{}*:\n\n```mermaid\n%% unchecked: counterexample generated by sealwright check\n{}```",
+                    p.name,
+                    mermaid(r, trace)
+                );
+            }
+        }
+    }
+    if let Some(d) = diagrams {
+        out.push_str("\n## Diagrams\n\n| diagram | file | checked against | result |\n| --- | --- | --- | --- |\n");
+        for v in &d.checked {
+            let _ = writeln!(
+                out,
+                "| {} | `{}:{}` | {} | {} |",
+                v.title,
+                v.file.display(),
+                v.line,
+                v.scenarios.join(", "),
+                if v.problems.is_empty() {
+                    "verified"
+                } else {
+                    "**mismatch**"
+                }
+            );
+        }
+        for (file, line, title, why) in &d.excluded {
+            let _ = writeln!(
+                out,
+                "| {title} | `{}:{line}` | excluded | {why} |",
+                file.display()
+            );
+        }
+    }
     out
 }

@@ -63,6 +63,12 @@ pub enum Outcome {
     CrossInstance,
     /// A user's file came back encrypted under its own context (seed 000).
     OwnContext,
+    /// A zone identity was derived and its master's evidence accepted.
+    ZoneDerived,
+    /// An identity was deleted by its owner.
+    IdentityDeleted,
+    /// The ReadsFor engine confirmed that one identity reads for another.
+    ReadsForConfirmed,
 }
 
 /// What a ReadsFor answer implied, per the ghost, when it was sent.
@@ -73,9 +79,42 @@ pub struct Answer {
     excluded: BTreeSet<IdentityId>,
 }
 
+/// Identifies a flow: the client that started it and its correlation id.
+pub type FlowId = (usize, CorrelationId);
+
+/// One message of a flow: who sent it to whom (actor indices) and what.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FlowStep {
+    /// Sender index.
+    pub from: usize,
+    /// Receiver index (a pool's router stands for the pool).
+    pub to: usize,
+    /// The message.
+    pub message: Message,
+}
+
+/// Names one message in flight: network sender and receiver, envelope sender, correlation, name.
+type MessageKey = (usize, usize, Option<usize>, CorrelationId, &'static str);
+
+fn message_key(src: usize, dst: usize, env: &Envelope) -> MessageKey {
+    (
+        src,
+        dst,
+        index_of(&env.sender),
+        env.correlation,
+        env.message.name(),
+    )
+}
+
 /// The model's history.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct History {
+    /// Every client request's flow: the messages it caused, in the order they were sent.
+    pub flows: BTreeMap<FlowId, Vec<FlowStep>>,
+    /// The flow each message in flight belongs to.
+    msg_flow: BTreeMap<MessageKey, FlowId>,
+    /// The flow of the last message each actor received.
+    current: BTreeMap<usize, FlowId>,
     requests: BTreeMap<(usize, CorrelationId), Message>,
     last_in: BTreeMap<usize, Envelope>,
     evidence: BTreeMap<(IdentityId, IdentityId), ReadsForEvidence>,
@@ -123,13 +162,22 @@ impl History {
             return None;
         };
         let dst = usize::from(e.dst);
+        let src = usize::from(e.src);
+        let mut h = h.clone();
+        match h.msg_flow.get(&message_key(src, dst, env)).copied() {
+            Some(flow) => {
+                h.current.insert(dst, flow);
+            }
+            None => {
+                h.current.remove(&dst);
+            }
+        }
         if matches!(
             cfg.roles.get(dst),
             Some(Role::Router | Role::Client | Role::Adversary)
         ) {
-            return None;
+            return Some(h);
         }
-        let mut h = h.clone();
         if env.message.is_request() {
             let requester = Self::requester(cfg, usize::from(e.src), env);
             h.requests
@@ -155,9 +203,49 @@ impl History {
                 }
             }
             ModelMsg::Legacy(_) => return None,
-            ModelMsg::Spec(env) => h.judge(cfg, src, env),
+            ModelMsg::Spec(env) => {
+                h.trace_flow(cfg, src, usize::from(e.dst), env);
+                h.judge(cfg, src, env);
+            }
         }
         Some(h)
+    }
+
+    /// Files a sent message under the flow that caused it.
+    fn trace_flow(&mut self, cfg: &ModelCfg, src: usize, dst: usize, env: &Envelope) {
+        let role = cfg.roles.get(src);
+        let flow = match role {
+            Some(Role::Client | Role::Adversary) => Some((src, env.correlation)),
+            // A router forwards later, from its queue: the flow is the one the
+            // forwarded message arrived with, not the router's last delivery.
+            Some(Role::Router) => {
+                let (_, _, sender, correlation, name) = message_key(src, dst, env);
+                self.msg_flow
+                    .iter()
+                    .find(|((_, to, s, c, n), _)| {
+                        *to == src && *s == sender && *c == correlation && *n == name
+                    })
+                    .map(|(_, flow)| *flow)
+            }
+            _ => self.current.get(&src).copied(),
+        };
+        let Some(flow) = flow else {
+            return;
+        };
+        self.msg_flow.insert(message_key(src, dst, env), flow);
+        // A router forwards the message it received: the flow already has it.
+        if role != Some(&Role::Router) {
+            let steps = self.flows.entry(flow).or_default();
+            let step = FlowStep {
+                from: src,
+                to: dst,
+                message: env.message.clone(),
+            };
+            // A duplicated message is one step of its flow, not two.
+            if !steps.contains(&step) {
+                steps.push(step);
+            }
+        }
     }
 
     fn judge(&mut self, cfg: &ModelCfg, src: usize, env: &Envelope) {
@@ -258,7 +346,18 @@ impl History {
             }
             Message::ReplyDecryption(r) => self.judge_decrypt(cfg, src, to, &r.result),
             Message::ReplyGenerateIdentity(r) => self.own(to, r.result.as_ref().ok()),
-            Message::ReplyDeriveZoneIdentity(r) => self.own(to, r.result.as_ref().ok()),
+            Message::ReplyDeriveZoneIdentity(r) => {
+                if r.result.is_ok() {
+                    self.reached.insert(Outcome::ZoneDerived);
+                }
+                self.own(to, r.result.as_ref().ok());
+            }
+            Message::ReplyDeleteIdentity(r) if r.result.is_ok() => {
+                self.reached.insert(Outcome::IdentityDeleted);
+            }
+            Message::ReplyReadsFor(r) if r.result == Ok(true) => {
+                self.reached.insert(Outcome::ReadsForConfirmed);
+            }
             Message::ReplyRotateIdentity(r) => {
                 if let Ok(new) = &r.result {
                     if let Some(Message::RequestRotateIdentity(req)) =

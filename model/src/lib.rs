@@ -8,6 +8,8 @@
 //! into property checks ([`history`]).
 
 pub mod actors;
+pub mod diagrams;
+pub mod flows;
 pub mod history;
 pub mod negative;
 pub mod properties;

@@ -145,6 +145,11 @@ pub fn reachable(name: &'static str, outcome: Outcome) -> Check {
         }
         Outcome::CrossInstance => |_, s| s.history.reached.contains(&Outcome::CrossInstance),
         Outcome::OwnContext => |_, s| s.history.reached.contains(&Outcome::OwnContext),
+        Outcome::ZoneDerived => |_, s| s.history.reached.contains(&Outcome::ZoneDerived),
+        Outcome::IdentityDeleted => |_, s| s.history.reached.contains(&Outcome::IdentityDeleted),
+        Outcome::ReadsForConfirmed => {
+            |_, s| s.history.reached.contains(&Outcome::ReadsForConfirmed)
+        }
     };
     Check {
         name,

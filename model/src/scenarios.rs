@@ -1,7 +1,7 @@
 //! The scenarios: each a named configuration of actors, network and bounds, with its properties.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use engines::Backend;
 use engines::backend::symbolic::SymbolicBackend;
@@ -19,6 +19,7 @@ use spec::{Address, ExternalIdentity, IdentityId, ReadsForEvidence, ReadsForRevo
 use stateright::actor::{ActorModel, Network};
 
 use crate::actors::{Client, Intent, ModelActor, Node, ReadsForFault, address};
+use crate::flows::Collected;
 use crate::history::{History, Outcome};
 use crate::negative::{LegacyMsg, NegativeNode};
 use crate::properties::{self, Check};
@@ -88,6 +89,8 @@ pub struct ModelCfg {
     pub initial_owned: BTreeMap<usize, BTreeSet<IdentityId>>,
     /// Requesters a vault serves for every identity.
     pub vault_serves_all: BTreeSet<usize>,
+    /// Where a flow-collecting run puts the flows it sees.
+    pub collector: Option<Arc<Mutex<Collected>>>,
 }
 
 /// The model type.
@@ -114,7 +117,36 @@ pub struct Scenario {
 impl Scenario {
     /// The stateright model, with every property or only the one named.
     pub fn model(&self, only: Option<&str>) -> Model {
-        let (nodes, cfg) = (self.build)(self.network);
+        let mut model = self.bare_model(None);
+        for check in &self.checks {
+            if only.is_none_or(|name| name == check.name) {
+                model = model.property(check.expectation.clone(), check.name, check.condition);
+            }
+        }
+        model
+    }
+
+    /// Whether the documented diagrams are checked against this scenario: the engines'
+    /// own flows on a reliable network, without retries or injected duplication.
+    pub fn documents_flows(&self) -> bool {
+        let (_, cfg) = (self.build)(self.network);
+        self.network == NetworkKind::Reliable
+            && !cfg.retries
+            && !self.checks.iter().any(|c| c.expect_violation)
+    }
+
+    /// The model with no property but one that hands every quiescent state's flows to `collector`.
+    pub fn flow_model(&self, collector: Arc<Mutex<Collected>>) -> Model {
+        self.bare_model(Some(collector)).property(
+            stateright::Expectation::Always,
+            "flows",
+            crate::flows::collect_condition,
+        )
+    }
+
+    fn bare_model(&self, collector: Option<Arc<Mutex<Collected>>>) -> Model {
+        let (nodes, mut cfg) = (self.build)(self.network);
+        cfg.collector = collector;
         let speaks_for = Arc::new(cfg.speaks_for.clone());
         // On the duplicating network, what clients send and what the ReadsFor
         // engine answers is delivered twice: duplicated requests reach every
@@ -133,7 +165,7 @@ impl Scenario {
         } else {
             stateright::actor::LossyNetwork::No
         };
-        let mut model = ActorModel::new(cfg, history)
+        ActorModel::new(cfg, history)
             .actors(nodes.into_iter().zip(roles).map(|(node, role)| ModelActor {
                 node,
                 speaks_for: speaks_for.clone(),
@@ -143,13 +175,7 @@ impl Scenario {
             .init_network(network)
             .lossy_network(lossy)
             .record_msg_in(History::record_in)
-            .record_msg_out(History::record_out);
-        for check in &self.checks {
-            if only.is_none_or(|name| name == check.name) {
-                model = model.property(check.expectation.clone(), check.name, check.condition);
-            }
-        }
-        model
+            .record_msg_out(History::record_out)
     }
 
     /// The display names of the actors.
@@ -323,6 +349,7 @@ impl Family {
                 initial_evidence: evidence,
                 initial_owned: owned,
                 vault_serves_all: BTreeSet::new(),
+                collector: None,
             },
         )
     }
@@ -713,6 +740,120 @@ fn build_rotation(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
     f.cfg(network, Vec::new(), owned(&pairs))
 }
 
+/// The Identity Management lifecycle: generate, derive a zone, connect, delete.
+fn build_lifecycle(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
+    use spec::message::{
+        RequestConnectIdentity, RequestDeleteIdentity, RequestDeriveZoneIdentity,
+        RequestGenerateIdentity,
+    };
+    let c = cast();
+    // Layout: alice 0, bob 1, reads-for 2, vault 3, identity 4.
+    let (rf, vault, im) = (2, 3, 4);
+    let mut f = Family::new();
+    let ask = |message: spec::Message| Intent { to: im, message };
+    let alice_menu = vec![
+        ask(RequestGenerateIdentity {}.into()),
+        ask(RequestDeriveZoneIdentity {
+            master: c.t.id(),
+            zone: "photos".into(),
+        }
+        .into()),
+        ask(RequestConnectIdentity {
+            external_identity: c.t.id(),
+        }
+        .into()),
+        ask(RequestDeleteIdentity {
+            external_identity: c.t.id(),
+        }
+        .into()),
+    ];
+    f.push("alice", Role::Client, client(alice_menu, 2, network));
+    let bob_menu = vec![ask(RequestDeleteIdentity {
+        external_identity: c.t.id(),
+    }
+    .into())];
+    f.push("bob", Role::Client, client(bob_menu, 1, network));
+    f.push(
+        "reads-for",
+        Role::ReadsFor,
+        Node::ReadsFor(
+            ReadsFor { address: addr(rf) },
+            Box::default(),
+            ReadsForFault::None,
+        ),
+    );
+    let pairs = [(0, &c.t)];
+    f.push(
+        "vault",
+        Role::Decryption,
+        Node::Decryption(
+            Decryption::new(addr(vault), Some(addr(im)), BTreeSet::new()),
+            Box::new(vault_with(&pairs)),
+        ),
+    );
+    let mut im_state = IdentityManagementState::default();
+    im_state.identities.insert(
+        c.t.id(),
+        Managed {
+            owner: addr(0),
+            identity: c.t.external.clone(),
+            zones: BTreeSet::new(),
+        },
+    );
+    f.push(
+        "identity",
+        Role::IdentityManagement,
+        Node::IdentityManagement(
+            IdentityManagement::new(addr(im), addr(vault), addr(rf)),
+            Box::new(im_state),
+        ),
+    );
+    f.cfg(network, Vec::new(), owned(&pairs))
+}
+
+/// Clients ask the ReadsFor engine directly while evidence arrives.
+fn build_queries(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
+    use spec::message::{RequestQueryReadsForEvidence, RequestReadsFor};
+    let c = cast();
+    let rf = 2;
+    let mut f = Family::new();
+    let initial = vec![c.b_for_t.clone()];
+    let menu = vec![
+        Intent {
+            to: rf,
+            message: RequestReadsFor {
+                external_identity_a: c.a.id(),
+                external_identity_b: c.t.id(),
+            }
+            .into(),
+        },
+        Intent {
+            to: rf,
+            message: RequestQueryReadsForEvidence {
+                external_identity: c.t.id(),
+                continuation: None,
+            }
+            .into(),
+        },
+    ];
+    f.push("alice", Role::Client, client(menu, 2, network));
+    f.push(
+        "bob",
+        Role::Client,
+        client(vec![submit(rf, &c.a_for_b)], 1, network),
+    );
+    f.push(
+        "reads-for",
+        Role::ReadsFor,
+        Node::ReadsFor(
+            ReadsFor { address: addr(rf) },
+            Box::new(reads_for_state(&initial)),
+            ReadsForFault::None,
+        ),
+    );
+    f.cfg(network, initial, owned(&[(0, &c.t), (1, &c.a)]))
+}
+
 /// Seed 000: two users share a context-switching crypto engine through one task queue.
 fn build_seed_000(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
     let mut f = Family::new();
@@ -981,6 +1122,27 @@ pub fn catalog() -> Vec<Scenario> {
             ]),
             not_applicable: vec![],
             build: build_rotation,
+        },
+        Scenario {
+            name: "identity-lifecycle",
+            summary: "an owner generates an identity, derives a zone, connects and deletes, while a non-owner tries to delete",
+            bounds: "2 clients (3 requests), ReadsFor, vault, Identity Management",
+            network: NetworkKind::Reliable,
+            checks: engine_checks(&[
+                ("reachable: zone derived", Outcome::ZoneDerived),
+                ("reachable: identity deleted", Outcome::IdentityDeleted),
+            ]),
+            not_applicable: vec![],
+            build: build_lifecycle,
+        },
+        Scenario {
+            name: "reads-for-queries",
+            summary: "clients ask the ReadsFor engine \"does a read for t?\" and \"who reads for t?\" while evidence arrives",
+            bounds: "2 clients (3 requests), ReadsFor with b->t, a->b submitted",
+            network: NetworkKind::Reliable,
+            checks: engine_checks(&[("reachable: a reads for t", Outcome::ReadsForConfirmed)]),
+            not_applicable: vec![],
+            build: build_queries,
         },
         Scenario {
             name: "reads-for-lost-reply",

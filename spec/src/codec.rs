@@ -137,6 +137,18 @@ pub fn decode_with<T: Serialize + DeserializeOwned>(
     Ok(value)
 }
 
+/// Decodes canonical-limits-checked bytes into a generic CBOR value (for inspection, not trust).
+pub fn decode_value(bytes: &[u8]) -> Result<ciborium::Value, DecodeError> {
+    let end = scan_item(bytes, 0, 0, Limits::DEFAULT.max_depth)?;
+    if end != bytes.len() {
+        return Err(DecodeError::TrailingBytes {
+            count: bytes.len() - end,
+        });
+    }
+    ciborium::de::from_reader_with_recursion_limit(bytes, Limits::DEFAULT.max_depth + 2)
+        .map_err(|e| DecodeError::Schema(describe(e)))
+}
+
 fn describe(err: ciborium::de::Error<std::io::Error>) -> String {
     let text = match err {
         ciborium::de::Error::Io(e) => format!("i/o: {e}"),

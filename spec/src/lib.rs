@@ -12,6 +12,7 @@ pub mod effects;
 pub mod envelope;
 pub mod error;
 pub mod evidence;
+mod fields;
 pub mod identity;
 pub mod message;
 pub mod relation;

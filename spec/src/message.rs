@@ -325,6 +325,17 @@ macro_rules! messages {
         /// Every message constructor's name, requests and replies alternating.
         pub const MESSAGE_NAMES: &[&str] = &[$(stringify!($request), stringify!($reply),)*];
 
+        /// The serialised field names of a message constructor's body; `None` for an unknown name.
+        pub fn message_fields(name: &str) -> Option<&'static [&'static str]> {
+            match name {
+                $(
+                    stringify!($request) => Some(crate::fields::of::<$request>()),
+                    stringify!($reply) => Some(crate::fields::of::<$reply>()),
+                )*
+                _ => None,
+            }
+        }
+
         impl Message {
             /// The constructor's name, as the wire and the diagrams spell it.
             pub fn name(&self) -> &'static str {
@@ -461,5 +472,30 @@ impl Message {
             .into(),
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_names_are_the_serialised_ones() {
+        assert_eq!(
+            message_fields("RequestEncrypt"),
+            Some(&["data", "externalIdentity", "useReadsFor"][..])
+        );
+        assert_eq!(
+            message_fields("RequestReadsFor"),
+            Some(&["externalIdentityA", "externalIdentityB"][..])
+        );
+        assert_eq!(message_fields("RequestGenerateIdentity"), Some(&[][..]));
+        assert_eq!(message_fields("RequestNothing"), None);
+        for name in MESSAGE_NAMES {
+            let fields = message_fields(name).unwrap_or_default();
+            if name.starts_with("Reply") {
+                assert!(fields.contains(&"result"), "{name} has a result");
+            }
+        }
     }
 }

@@ -1,0 +1,812 @@
+//! Sequence diagrams as properties: parse every mermaid `sequenceDiagram` of the docs, and
+//! check each against the flows the model produces.
+//!
+//! For each diagram, against the scenarios that exercise its trigger (its first arrow):
+//! 1. **realizable** — every alternative (each path through `alt`/`else`/`opt`) is exactly
+//!    the flow of some request in some run;
+//! 2. **exhaustive** — every flow the model produces for a documented trigger is one of the
+//!    documented alternatives (an undocumented flow is printed as a diagram to paste);
+//! 3. **complete** — in every quiescent state, each such request has reached a final reply.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use spec::message::{MESSAGE_NAMES, message_fields};
+
+use crate::flows::{Collected, Flow, Party, Shape, label, mermaid};
+
+/// One arrow of a diagram.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrow {
+    /// Line in the file.
+    pub line: usize,
+    /// Sender.
+    pub from: Party,
+    /// Receiver.
+    pub to: Party,
+    /// Message constructor.
+    pub name: &'static str,
+    /// `-->>` (a reply) rather than `->>`.
+    pub reply: bool,
+    /// Field conditions, `(field, value)`.
+    pub conditions: Vec<(String, String)>,
+}
+
+/// A piece of a diagram's body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Item {
+    Arrow(Arrow),
+    /// `alt`/`else` branches, or an `opt` (one branch plus an empty one).
+    Choice(Vec<Vec<Item>>),
+}
+
+/// An `alt`/`opt` block being read: its line, finished branches, the enclosing body, and
+/// whether it is an `opt`.
+type OpenBlock = (usize, Vec<Vec<Item>>, Vec<Item>, bool);
+
+/// A parsed diagram.
+#[derive(Debug, Clone)]
+pub struct Diagram {
+    /// The file it is in.
+    pub file: PathBuf,
+    /// The line of its opening fence.
+    pub line: usize,
+    /// Its title (the `title` line, else the nearest heading above it).
+    pub title: String,
+    /// Why it is excluded from checking, if it is (`%% unchecked: reason`).
+    pub unchecked: Option<String>,
+    body: Vec<Item>,
+}
+
+/// A diagram that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiagramError {
+    /// The file.
+    pub file: PathBuf,
+    /// The line.
+    pub line: usize,
+    /// What is wrong, and what would be right.
+    pub message: String,
+}
+
+impl fmt::Display for DiagramError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
+    }
+}
+
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The candidate closest to `word`.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates.into_iter().min_by_key(|c| distance(word, c))
+}
+
+fn party(word: &str) -> Option<Party> {
+    let norm: String = word
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    if norm == "vault" {
+        return Some(Party::Decryption);
+    }
+    Party::ALL
+        .iter()
+        .find(|(_, n)| n.to_lowercase() == norm)
+        .map(|(p, _)| *p)
+}
+
+struct Parser<'a> {
+    file: &'a Path,
+    errors: Vec<DiagramError>,
+}
+
+impl Parser<'_> {
+    fn error(&mut self, line: usize, message: String) {
+        self.errors.push(DiagramError {
+            file: self.file.to_path_buf(),
+            line,
+            message,
+        });
+    }
+
+    /// Parses `Name (field: value, ...)`.
+    fn label(
+        &mut self,
+        line: usize,
+        text: &str,
+        reply: bool,
+    ) -> Option<(&'static str, Vec<(String, String)>)> {
+        let text = text.trim();
+        let (name, rest) = match text.find('(') {
+            Some(i) => (text[..i].trim(), Some(&text[i..])),
+            None => (text, None),
+        };
+        let Some(&known) = MESSAGE_NAMES.iter().find(|n| **n == name) else {
+            // Suggest among the arrow's kind, reading the Anoma suffix style
+            // (`QueryReadsForEvidenceRequest`) as our prefix style.
+            let kind = if reply { "Reply" } else { "Request" };
+            let mut probe = name.to_string();
+            for suffix in ["Request", "Reply", "Response"] {
+                if let Some(stem) = name.strip_suffix(suffix) {
+                    probe = format!("{kind}{stem}");
+                }
+            }
+            let same_kind = MESSAGE_NAMES
+                .iter()
+                .copied()
+                .filter(|n| n.starts_with(kind));
+            let hint = closest(&probe, same_kind).unwrap_or_default();
+            self.error(
+                line,
+                format!("unknown message `{name}`; the closest existing one is `{hint}`"),
+            );
+            return None;
+        };
+        let is_reply = known.starts_with("Reply");
+        if is_reply != reply {
+            let (want, arrow) = if is_reply {
+                ("a reply", "-->>")
+            } else {
+                ("a request", "->>")
+            };
+            self.error(line, format!("`{known}` is {want}: draw it with `{arrow}`"));
+            return None;
+        }
+        let mut conditions = Vec::new();
+        if let Some(rest) = rest {
+            let Some(inner) = rest
+                .strip_prefix('(')
+                .and_then(|r| r.trim_end().strip_suffix(')'))
+            else {
+                self.error(line, format!("conditions must be `({known} field: value, ...)` in one pair of parentheses"));
+                return None;
+            };
+            let fields = message_fields(known).unwrap_or_default();
+            for cond in split_top_level(inner) {
+                let Some((field, value)) = cond.split_once(':') else {
+                    self.error(line, format!("condition `{cond}` must be `field: value`"));
+                    return None;
+                };
+                let (field, value) = (field.trim(), value.trim());
+                if !fields.contains(&field) {
+                    let hint = closest(field, fields.iter().copied())
+                        .map_or(format!("`{known}` has no fields"), |h| {
+                            format!("the closest field of `{known}` is `{h}`")
+                        });
+                    self.error(line, format!("`{known}` has no field `{field}`; {hint}"));
+                    return None;
+                }
+                conditions.push((field.to_string(), value.to_string()));
+            }
+        }
+        Some((known, conditions))
+    }
+}
+
+fn split_top_level(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                parts.push(text[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = text[start..].trim();
+    if !last.is_empty() {
+        parts.push(last);
+    }
+    parts
+}
+
+/// Extracts and parses every mermaid sequence diagram of one markdown file.
+pub fn parse_markdown(file: &Path, text: &str) -> (Vec<Diagram>, Vec<DiagramError>) {
+    let mut parser = Parser {
+        file,
+        errors: Vec::new(),
+    };
+    let mut diagrams = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut heading = String::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let trimmed = lines[i].trim();
+        if let Some(h) = trimmed.strip_prefix('#') {
+            heading = h.trim_start_matches('#').trim().to_string();
+        }
+        if trimmed.starts_with("```mermaid") {
+            let fence = i + 1;
+            let mut block = Vec::new();
+            i += 1;
+            while i < lines.len() && !lines[i].trim().starts_with("```") {
+                block.push((i + 1, lines[i]));
+                i += 1;
+            }
+            if let Some(d) = parse_block(&mut parser, fence, &heading, &block) {
+                diagrams.push(d);
+            }
+        }
+        i += 1;
+    }
+    (diagrams, parser.errors)
+}
+
+fn parse_block(
+    p: &mut Parser<'_>,
+    fence: usize,
+    heading: &str,
+    block: &[(usize, &str)],
+) -> Option<Diagram> {
+    let mut lines = block.iter().filter(|(_, l)| !l.trim().is_empty());
+    let (_, first) = lines.clone().next()?;
+    let is_sequence = first.trim() == "sequenceDiagram"
+        || block.iter().any(|(_, l)| l.trim() == "sequenceDiagram");
+    if !is_sequence {
+        return None;
+    }
+    let mut title = heading.to_string();
+    let mut unchecked = None;
+    // An excluded diagram is listed with its reason and not read any further:
+    // it may draw anything (a counterexample of a flawed design, say).
+    if let Some(reason) = block.iter().find_map(|(_, l)| {
+        l.trim()
+            .strip_prefix("%%")
+            .and_then(|c| c.trim().strip_prefix("unchecked:"))
+    }) {
+        let title = block
+            .iter()
+            .find_map(|(_, l)| {
+                l.trim()
+                    .strip_prefix("title")
+                    .map(|t| t.trim_start_matches(':').trim().to_string())
+            })
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| heading.to_string());
+        return Some(Diagram {
+            file: p.file.to_path_buf(),
+            line: fence,
+            title,
+            unchecked: Some(reason.trim().to_string()),
+            body: Vec::new(),
+        });
+    }
+    let mut participants: Vec<(String, Party)> = Vec::new();
+    // A stack of open blocks: each holds its finished branches and the current branch.
+    let mut stack: Vec<OpenBlock> = Vec::new();
+    let mut body: Vec<Item> = Vec::new();
+    let errors_before = p.errors.len();
+    for &(n, raw) in lines.by_ref() {
+        let line = raw.trim();
+        if line == "sequenceDiagram" || line == "autonumber" {
+            continue;
+        }
+        if let Some(comment) = line.strip_prefix("%%") {
+            if let Some(reason) = comment.trim().strip_prefix("unchecked:") {
+                unchecked = Some(reason.trim().to_string());
+            }
+            continue;
+        }
+        if let Some(t) = line.strip_prefix("title") {
+            title = t.trim_start_matches(':').trim().to_string();
+            continue;
+        }
+        let word = line.split_whitespace().next().unwrap_or("");
+        match word {
+            "participant" | "actor" => {
+                let rest = line[word.len()..].trim();
+                let (id, alias) = match rest.split_once(" as ") {
+                    Some((id, alias)) => (id.trim(), Some(alias.trim())),
+                    None => (rest, None),
+                };
+                match party(id).or_else(|| alias.and_then(party)) {
+                    Some(role) => participants.push((id.to_string(), role)),
+                    None => {
+                        let names = Party::ALL.iter().map(|(_, n)| *n);
+                        let hint = closest(id, names).unwrap_or_default();
+                        p.error(n, format!("participant `{id}` is no engine role; the closest role is `{hint}` (roles: Client, Adversary, Encryption, ReadsFor, Decryption, IdentityManagement)"));
+                    }
+                }
+            }
+            "Note" | "note" | "activate" | "deactivate" | "rect" => {}
+            "alt" | "opt" => stack.push((n, Vec::new(), std::mem::take(&mut body), word == "opt")),
+            "else" => match stack.last_mut() {
+                Some((_, branches, _, false)) => branches.push(std::mem::take(&mut body)),
+                _ => p.error(n, "`else` outside an `alt` block".into()),
+            },
+            "end" => match stack.pop() {
+                Some((_, mut branches, outer, opt)) => {
+                    branches.push(std::mem::take(&mut body));
+                    if opt {
+                        branches.push(Vec::new());
+                    }
+                    body = outer;
+                    body.push(Item::Choice(branches));
+                }
+                None => {
+                    // `end` closing a `rect`: nothing to do.
+                }
+            },
+            "loop" | "par" | "critical" | "break" => {
+                p.error(
+                    n,
+                    format!("`{word}` blocks are not supported: use `alt`/`else` or `opt`"),
+                );
+            }
+            _ => {
+                if let Some(arrow) = parse_arrow(p, n, line, &participants) {
+                    body.push(Item::Arrow(arrow));
+                }
+            }
+        }
+    }
+    if let Some((n, ..)) = stack.last() {
+        p.error(*n, "block opened here is never closed with `end`".into());
+    }
+    if unchecked.is_none() && p.errors.len() == errors_before {
+        match body.first() {
+            Some(Item::Arrow(a))
+                if !a.reply && matches!(a.from, Party::Client | Party::Adversary) => {}
+            _ => p.error(
+                fence,
+                "the first arrow must be a request from a Client or an Adversary (the trigger)"
+                    .into(),
+            ),
+        }
+    }
+    if title.is_empty() {
+        title = format!("diagram at line {fence}");
+    }
+    Some(Diagram {
+        file: p.file.to_path_buf(),
+        line: fence,
+        title,
+        unchecked,
+        body,
+    })
+}
+
+fn parse_arrow(
+    p: &mut Parser<'_>,
+    n: usize,
+    line: &str,
+    participants: &[(String, Party)],
+) -> Option<Arrow> {
+    let Some((head, text)) = line.split_once(':') else {
+        p.error(
+            n,
+            format!("cannot read `{line}`: expected `From->>To: Message` or `From-->>To: Message`"),
+        );
+        return None;
+    };
+    let (reply, parts) = if let Some((a, b)) = head.split_once("-->>") {
+        (true, (a, b))
+    } else if let Some((a, b)) = head.split_once("->>") {
+        (false, (a, b))
+    } else {
+        p.error(
+            n,
+            "arrows must be `->>` (a request) or `-->>` (a reply)".into(),
+        );
+        return None;
+    };
+    let lookup = |p: &mut Parser<'_>, id: &str| -> Option<Party> {
+        let id = id.trim().trim_start_matches(['+', '-']);
+        match participants.iter().find(|(pid, _)| pid == id) {
+            Some((_, role)) => Some(*role),
+            None => {
+                p.error(n, format!("`{id}` is not a declared participant; declare it once with `participant {id}`"));
+                None
+            }
+        }
+    };
+    let from = lookup(p, parts.0)?;
+    let to = lookup(p, parts.1)?;
+    let (name, conditions) = p.label(n, text, reply)?;
+    Some(Arrow {
+        line: n,
+        from,
+        to,
+        name,
+        reply,
+        conditions,
+    })
+}
+
+/// Parses every markdown file under `dir`, in path order.
+pub fn load(dir: &Path) -> std::io::Result<(Vec<Diagram>, Vec<DiagramError>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let (mut diagrams, mut errors) = (Vec::new(), Vec::new());
+    for file in files {
+        let text = std::fs::read_to_string(&file)?;
+        let (d, e) = parse_markdown(&file, &text);
+        diagrams.extend(d);
+        errors.extend(e);
+    }
+    Ok((diagrams, errors))
+}
+
+impl Diagram {
+    /// Every path through the diagram's alternatives.
+    pub fn alternatives(&self) -> Vec<Vec<Arrow>> {
+        expand(&self.body)
+    }
+
+    /// The trigger: the first arrow.
+    pub fn trigger(&self) -> Option<&Arrow> {
+        match self.body.first() {
+            Some(Item::Arrow(a)) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+fn expand(items: &[Item]) -> Vec<Vec<Arrow>> {
+    let mut paths: Vec<Vec<Arrow>> = vec![Vec::new()];
+    for item in items {
+        match item {
+            Item::Arrow(a) => paths.iter_mut().for_each(|p| p.push(a.clone())),
+            Item::Choice(branches) => {
+                let mut next = Vec::new();
+                for p in &paths {
+                    for branch in branches {
+                        for tail in expand(branch) {
+                            let mut q = p.clone();
+                            q.extend(tail);
+                            next.push(q);
+                        }
+                    }
+                }
+                paths = next;
+            }
+        }
+    }
+    paths
+}
+
+/// Whether a diagram arrow matches one step of a model flow.
+pub fn arrow_matches(a: &Arrow, s: &Shape) -> bool {
+    let party =
+        |want: Party, got: Party| want == got || (want == Party::Client && got == Party::Adversary);
+    party(a.from, s.from)
+        && party(a.to, s.to)
+        && a.name == s.name
+        && a.reply == s.reply
+        && a.conditions.iter().all(|(field, want)| {
+            s.fields
+                .get(field)
+                .is_some_and(|got| got == want || (want == "Err" && got.starts_with("Err(")))
+        })
+}
+
+fn alternative_matches(alt: &[Arrow], flow: &Flow) -> bool {
+    alt.len() == flow.len() && alt.iter().zip(flow).all(|(a, s)| arrow_matches(a, s))
+}
+
+fn arrow_text(a: &Arrow) -> String {
+    let conds: Vec<String> = a
+        .conditions
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    let label = if conds.is_empty() {
+        a.name.to_string()
+    } else {
+        format!("{} ({})", a.name, conds.join(", "))
+    };
+    format!(
+        "{}{}{}: {label}",
+        a.from.name(),
+        if a.reply { "-->>" } else { "->>" },
+        a.to.name()
+    )
+}
+
+fn shape_text(s: &Shape) -> String {
+    format!(
+        "{}{}{}: {}",
+        s.from.name(),
+        if s.reply { "-->>" } else { "->>" },
+        s.to.name(),
+        label(s)
+    )
+}
+
+/// Where a flow and a diagram alternative part ways.
+fn divergence(alt: &[Arrow], flow: &Flow) -> String {
+    let common = alt
+        .iter()
+        .zip(flow)
+        .take_while(|(a, s)| arrow_matches(a, s))
+        .count();
+    let step = common + 1;
+    match (alt.get(common), flow.get(common)) {
+        (Some(a), Some(s)) => format!(
+            "step {step} (line {}): the diagram has `{}`, the model has `{}`",
+            a.line,
+            arrow_text(a),
+            shape_text(s)
+        ),
+        (Some(a), None) => format!(
+            "step {step} (line {}): the diagram has `{}`, the model's flow ends",
+            a.line,
+            arrow_text(a)
+        ),
+        (None, Some(s)) => format!(
+            "step {step}: the diagram ends, the model goes on with `{}`",
+            shape_text(s)
+        ),
+        (None, None) => "identical".into(),
+    }
+}
+
+/// The verdict on one diagram.
+#[derive(Debug, Clone)]
+pub struct DiagramVerdict {
+    /// Title.
+    pub title: String,
+    /// File.
+    pub file: PathBuf,
+    /// Line of its fence.
+    pub line: usize,
+    /// Its trigger, as an arrow.
+    pub trigger: String,
+    /// Scenarios that exercise the trigger.
+    pub scenarios: Vec<String>,
+    /// Problems found; empty when the diagram is a verified property.
+    pub problems: Vec<String>,
+}
+
+/// The verdict on all diagrams.
+#[derive(Debug, Clone, Default)]
+pub struct DiagramsReport {
+    /// Checked diagrams.
+    pub checked: Vec<DiagramVerdict>,
+    /// Excluded diagrams: (file, line, title, reason).
+    pub excluded: Vec<(PathBuf, usize, String, String)>,
+    /// Diagrams that cannot be read.
+    pub errors: Vec<DiagramError>,
+    /// Flows the model produces that no diagram documents, as (scenario, diagram to paste).
+    pub undocumented: Vec<(String, String)>,
+}
+
+impl DiagramsReport {
+    /// Whether every diagram is a verified property and every flow is documented.
+    pub fn passes(&self) -> bool {
+        self.errors.is_empty()
+            && self.undocumented.is_empty()
+            && self.checked.iter().all(|d| d.problems.is_empty())
+    }
+}
+
+/// Checks `diagrams` against the flows collected per scenario.
+pub fn check(
+    diagrams: &[Diagram],
+    errors: Vec<DiagramError>,
+    collected: &[(String, Collected)],
+) -> DiagramsReport {
+    let mut report = DiagramsReport {
+        errors,
+        ..DiagramsReport::default()
+    };
+    let checked: Vec<&Diagram> = diagrams.iter().filter(|d| d.unchecked.is_none()).collect();
+    for d in diagrams {
+        if let Some(reason) = &d.unchecked {
+            report
+                .excluded
+                .push((d.file.clone(), d.line, d.title.clone(), reason.clone()));
+        }
+    }
+    for d in &checked {
+        let Some(trigger) = d.trigger() else {
+            continue;
+        };
+        let exercising: Vec<&(String, Collected)> = collected
+            .iter()
+            .filter(|(_, c)| {
+                c.flows
+                    .iter()
+                    .any(|f| f.first().is_some_and(|s| arrow_matches(trigger, s)))
+            })
+            .collect();
+        let mut problems = Vec::new();
+        if exercising.is_empty() {
+            problems.push(format!(
+                "realizable: no scenario sends `{}`",
+                arrow_text(trigger)
+            ));
+        }
+        let flows: BTreeSet<&Flow> = exercising
+            .iter()
+            .flat_map(|(_, c)| c.flows.iter())
+            .collect();
+        for (k, alt) in d.alternatives().iter().enumerate() {
+            if exercising.is_empty() || flows.iter().any(|f| alternative_matches(alt, f)) {
+                continue;
+            }
+            let nearest = flows
+                .iter()
+                .filter(|f| f.first().is_some_and(|s| arrow_matches(trigger, s)))
+                .max_by_key(|f| {
+                    alt.iter()
+                        .zip(f.iter())
+                        .take_while(|(a, s)| arrow_matches(a, s))
+                        .count()
+                });
+            let why = nearest.map_or("no flow starts this way".into(), |f| divergence(alt, f));
+            problems.push(format!(
+                "realizable: alternative {} never happens; closest run: {why}",
+                k + 1
+            ));
+        }
+        for (name, c) in &exercising {
+            for f in &c.incomplete {
+                if f.first().is_some_and(|s| arrow_matches(trigger, s)) {
+                    problems.push(format!(
+                        "complete: in `{name}` a request ends unanswered in a quiescent state:\n{}",
+                        mermaid("unanswered flow", f)
+                    ));
+                }
+            }
+        }
+        report.checked.push(DiagramVerdict {
+            title: d.title.clone(),
+            file: d.file.clone(),
+            line: d.line,
+            trigger: arrow_text(trigger),
+            scenarios: exercising.iter().map(|(n, _)| n.clone()).collect(),
+            problems,
+        });
+    }
+    // Exhaustive: every flow is one of the documented alternatives.
+    for (name, c) in collected {
+        for flow in &c.flows {
+            let documented = checked.iter().any(|d| {
+                d.trigger()
+                    .is_some_and(|t| flow.first().is_some_and(|s| arrow_matches(t, s)))
+                    && d.alternatives()
+                        .iter()
+                        .any(|alt| alternative_matches(alt, flow))
+            });
+            if !documented {
+                let title = flow
+                    .first()
+                    .map_or("flow".to_string(), |s| format!("{} (undocumented)", s.name));
+                report
+                    .undocumented
+                    .push((name.clone(), mermaid(&title, flow)));
+            }
+        }
+    }
+    report.undocumented.sort();
+    report.undocumented.dedup();
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Vec<Diagram>, Vec<DiagramError>) {
+        parse_markdown(Path::new("t.md"), text)
+    }
+
+    const GOOD: &str = "# Encrypt\n```mermaid\nsequenceDiagram\n    participant Client\n    participant Encryption\n    participant ReadsFor\n    Client->>Encryption: RequestEncrypt (useReadsFor: true)\n    Encryption->>ReadsFor: RequestQueryReadsForEvidence\n    alt ok\n        ReadsFor-->>Encryption: ReplyQueryReadsForEvidence (result: Ok)\n        Encryption-->>Client: ReplyEncrypt (result: Ok)\n    else failed\n        Note over ReadsFor: overloaded\n        ReadsFor-->>Encryption: ReplyQueryReadsForEvidence (result: Err)\n        Encryption-->>Client: ReplyEncrypt (result: Err(ReadsFor))\n    end\n```\n";
+
+    #[test]
+    fn parses_every_construct() {
+        let (d, e) = parse(GOOD);
+        assert!(e.is_empty(), "{e:?}");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].title, "Encrypt");
+        let alts = d[0].alternatives();
+        assert_eq!(alts.len(), 2);
+        assert_eq!(alts[0].len(), 4);
+        assert_eq!(
+            alts[1][3].conditions,
+            vec![("result".to_string(), "Err(ReadsFor)".to_string())]
+        );
+        let opt = GOOD.replace("alt ok", "opt maybe").replace("    else failed\n        Note over ReadsFor: overloaded\n        ReadsFor-->>Encryption: ReplyQueryReadsForEvidence (result: Err)\n        Encryption-->>Client: ReplyEncrypt (result: Err(ReadsFor))\n", "");
+        let (d, e) = parse(&opt);
+        assert!(e.is_empty(), "{e:?}");
+        assert_eq!(
+            d[0].alternatives().iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![4, 2]
+        );
+    }
+
+    #[test]
+    fn unknown_names_point_at_the_closest() {
+        let (_, e) = parse(&GOOD.replace(
+            "RequestQueryReadsForEvidence",
+            "QueryReadsForEvidenceRequest",
+        ));
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].line, 8);
+        assert!(
+            e[0].message
+                .contains("closest existing one is `RequestQueryReadsForEvidence`"),
+            "{}",
+            e[0]
+        );
+        let (_, e) = parse(&GOOD.replace("useReadsFor: true", "useReadFor: true"));
+        assert!(
+            e[0].message
+                .contains("closest field of `RequestEncrypt` is `useReadsFor`"),
+            "{}",
+            e[0]
+        );
+        let (_, e) = parse(&GOOD.replace("participant ReadsFor", "participant ReadFor"));
+        assert!(
+            e.iter()
+                .any(|e| e.message.contains("closest role is `ReadsFor`")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn arrows_must_be_used_consistently() {
+        let (_, e) = parse(&GOOD.replace(
+            "Encryption-->>Client: ReplyEncrypt (result: Ok)",
+            "Encryption->>Client: ReplyEncrypt (result: Ok)",
+        ));
+        assert!(
+            e[0].message.contains("is a reply: draw it with `-->>`"),
+            "{}",
+            e[0]
+        );
+        let (_, e) = parse(&GOOD.replace("Client->>Encryption", "Client->Encryption"));
+        assert!(e[0].message.contains("arrows must be"), "{}", e[0]);
+    }
+
+    #[test]
+    fn unchecked_diagrams_are_listed_not_checked() {
+        let text = GOOD.replace(
+            "sequenceDiagram\n",
+            "sequenceDiagram\n%% unchecked: illustration only\n",
+        );
+        let (d, e) = parse(&text);
+        assert!(e.is_empty());
+        let report = check(&d, e, &[]);
+        assert!(report.checked.is_empty());
+        assert_eq!(report.excluded[0].3, "illustration only");
+    }
+
+    #[test]
+    fn non_sequence_diagrams_are_ignored() {
+        let (d, e) = parse("```mermaid\ngraph TD\n  A-->B\n```\n");
+        assert!(d.is_empty() && e.is_empty());
+    }
+}
