@@ -1,0 +1,177 @@
+//! The three diagram checks against real flows of the model, including diagrams that must fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::time::Duration;
+
+use sealwright_model::catalog;
+use sealwright_model::diagrams::{DiagramsReport, check, parse_markdown};
+use sealwright_model::flows::{Collected, collect};
+use sealwright_model::run::Limits;
+
+fn direct_flows() -> Vec<(String, Collected)> {
+    let s = catalog().into_iter().find(|s| s.name == "direct").unwrap();
+    let limits = Limits {
+        threads: 2,
+        max_states: 1_000_000,
+        time_limit: Duration::from_secs(120),
+    };
+    vec![("direct".to_string(), collect(&s, limits).unwrap())]
+}
+
+const ENCRYPT: &str = "\
+## Encrypt
+```mermaid
+sequenceDiagram
+    participant Client
+    participant Encryption
+    Client->>Encryption: RequestEncrypt (useReadsFor: false)
+    Encryption-->>Client: ReplyEncrypt (result: Ok)
+```
+";
+
+const DECRYPT: &str = "\
+## Decrypt
+```mermaid
+sequenceDiagram
+    participant Client
+    participant Decryption as Vault
+    Client->>Decryption: RequestDecryption
+    alt a recipient asks
+        Decryption-->>Client: ReplyDecryption (result: Ok)
+    else anyone else
+        Decryption-->>Client: ReplyDecryption (result: Err(NoMatchingKey))
+    end
+```
+";
+
+fn verdict(docs: &str, flows: &[(String, Collected)]) -> DiagramsReport {
+    let (diagrams, errors) = parse_markdown(Path::new("docs/test.md"), docs);
+    check(&diagrams, errors, flows)
+}
+
+fn problems(report: &DiagramsReport, title: &str) -> Vec<String> {
+    report
+        .checked
+        .iter()
+        .find(|v| v.title == title)
+        .unwrap()
+        .problems
+        .clone()
+}
+
+#[test]
+fn all_three_checks_pass_for_the_documented_flows() {
+    let flows = direct_flows();
+    let report = verdict(&format!("{ENCRYPT}{DECRYPT}"), &flows);
+    assert!(report.passes(), "{report:#?}");
+    assert_eq!(report.checked.len(), 2);
+    assert_eq!(report.checked[0].scenarios, vec!["direct".to_string()]);
+}
+
+#[test]
+fn diagrams_that_must_fail() {
+    let flows = direct_flows();
+    // A reordered step: the reply before the request.
+    let reordered = ENCRYPT.replace(
+        "    Client->>Encryption: RequestEncrypt (useReadsFor: false)\n    Encryption-->>Client: ReplyEncrypt (result: Ok)\n",
+        "    Encryption-->>Client: ReplyEncrypt (result: Ok)\n    Client->>Encryption: RequestEncrypt (useReadsFor: false)\n",
+    );
+    let (_, errors) = parse_markdown(Path::new("docs/test.md"), &reordered);
+    assert!(
+        errors[0].message.contains("first arrow must be a request"),
+        "{errors:?}"
+    );
+
+    // A missing reply: not realizable, and the real flow is undocumented.
+    let missing = ENCRYPT.replace("    Encryption-->>Client: ReplyEncrypt (result: Ok)\n", "");
+    let report = verdict(&format!("{missing}{DECRYPT}"), &flows);
+    assert!(!report.passes());
+    let p = problems(&report, "Encrypt");
+    assert!(
+        p[0].contains(
+            "the diagram ends, the model goes on with `Encryption-->>Client: ReplyEncrypt"
+        ),
+        "{p:?}"
+    );
+    assert_eq!(report.undocumented.len(), 1);
+    assert!(
+        report.undocumented[0]
+            .1
+            .contains("Encryption-->>Client: ReplyEncrypt (result: Ok)")
+    );
+
+    // A wrong message name: an error naming the file, the line and the closest name.
+    let wrong = ENCRYPT.replace("ReplyEncrypt (result: Ok)", "ReplyEncrypted (result: Ok)");
+    let report = verdict(&wrong, &flows);
+    assert_eq!(report.errors.len(), 1);
+    let e = report.errors[0].to_string();
+    assert!(
+        e.starts_with("docs/test.md:7:") && e.contains("`ReplyEncrypt`"),
+        "{e}"
+    );
+
+    // A reversed arrow: Client receives what it should send.
+    let reversed = ENCRYPT.replace(
+        "Encryption-->>Client: ReplyEncrypt",
+        "Client-->>Encryption: ReplyEncrypt",
+    );
+    let report = verdict(&format!("{reversed}{DECRYPT}"), &flows);
+    let p = problems(&report, "Encrypt");
+    assert!(p[0].contains("step 2 (line 7)"), "{p:?}");
+
+    // An extra step the model never takes.
+    let extra = ENCRYPT.replace(
+        "    Encryption-->>Client: ReplyEncrypt (result: Ok)\n",
+        "    Encryption-->>Client: ReplyEncrypt (result: Ok)\n    Client->>Encryption: RequestEncrypt (useReadsFor: false)\n",
+    );
+    let report = verdict(&format!("{extra}{DECRYPT}"), &flows);
+    let p = problems(&report, "Encrypt");
+    assert!(p[0].contains("the model's flow ends"), "{p:?}");
+
+    // Exhaustive: documenting only the success of decryption leaves the refusal undocumented.
+    let only_ok = DECRYPT
+        .replace("    alt a recipient asks\n", "")
+        .replace("    else anyone else\n        Decryption-->>Client: ReplyDecryption (result: Err(NoMatchingKey))\n    end\n", "")
+        .replace("        Decryption-->>Client: ReplyDecryption (result: Ok)\n", "    Decryption-->>Client: ReplyDecryption (result: Ok)\n");
+    let report = verdict(&format!("{ENCRYPT}{only_ok}"), &flows);
+    assert!(problems(&report, "Decrypt").is_empty());
+    assert_eq!(report.undocumented.len(), 1, "{report:#?}");
+    assert!(report.undocumented[0].1.contains("Err(NoMatchingKey)"));
+
+    // A trigger no scenario sends is not realizable.
+    let never = ENCRYPT.replace(
+        "useReadsFor: false)\n    Encryption-->>Client: ReplyEncrypt (result: Ok)",
+        "useReadsFor: true)\n    Encryption-->>Client: ReplyEncrypt (result: Ok)",
+    );
+    let report = verdict(&format!("{never}{ENCRYPT}{DECRYPT}"), &flows);
+    assert!(
+        report.checked[0].problems[0].contains("no scenario sends"),
+        "{report:#?}"
+    );
+}
+
+#[test]
+fn the_site_s_diagrams_are_verified() {
+    // The docs of this repository, against every scenario that documents flows.
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+    let (diagrams, errors) = sealwright_model::diagrams::load(&docs).unwrap();
+    assert!(errors.is_empty(), "{errors:?}");
+    let limits = Limits {
+        threads: 2,
+        max_states: 2_000_000,
+        time_limit: Duration::from_secs(300),
+    };
+    let collected: Vec<(String, Collected)> = catalog()
+        .iter()
+        .filter(|s| s.documents_flows())
+        .map(|s| (s.name.to_string(), collect(s, limits).unwrap()))
+        .collect();
+    let report = check(&diagrams, errors, &collected);
+    assert!(
+        report.checked.len() >= 10,
+        "{} diagrams checked",
+        report.checked.len()
+    );
+    assert!(report.passes(), "{report:#?}");
+}
