@@ -30,6 +30,14 @@ pub struct CheckOptions<'a> {
     pub markdown: Option<&'a Path>,
 }
 
+/// Writes a report file, creating its directory if needed.
+fn write_report(path: &Path, text: String) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
 /// Runs the scenarios; fails if any property is not as expected or any run is cut short.
 pub fn run(opts: &CheckOptions<'_>) -> Result<()> {
     let scenarios: Vec<_> = catalog()
@@ -103,16 +111,13 @@ pub fn run(opts: &CheckOptions<'_>) -> Result<()> {
         }
     );
     if let Some(path) = opts.markdown {
-        std::fs::write(path, report::markdown(&reports, diagrams.as_ref(), total))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_report(path, report::markdown(&reports, diagrams.as_ref(), total))?;
     }
     if let Some(path) = opts.json {
-        std::fs::write(path, report::json(&reports, diagrams.as_ref(), total))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_report(path, report::json(&reports, diagrams.as_ref(), total))?;
     }
     if let Some(path) = opts.junit {
-        std::fs::write(path, report::junit(&reports, diagrams.as_ref()))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_report(path, report::junit(&reports, diagrams.as_ref()))?;
     }
     if failed.is_empty() {
         Ok(())

@@ -4,7 +4,8 @@
 //! computes them ([`engines::encryption::recipients_for`]); the payload
 //! streams through the same backend function the engine seals with, because a
 //! whole file does not fit in one message. Decryption goes through the vault
-//! engine's own authorisation and key lookup.
+//! engine's own authorisation and key lookup. On a terminal, a progress bar
+//! counts the input as it streams.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,7 @@ use spec::{CorrelationId, Envelope, ExternalIdentity, ReadsForEvidence, codec};
 use crate::VaultArgs;
 use crate::files::{self, Output};
 use crate::keys::{self, CLI, address};
+use crate::progress::Progress;
 
 const READS_FOR: &str = "local/reads-for";
 
@@ -98,12 +100,17 @@ pub fn encrypt(
     } else {
         targets
     };
-    let mut reader = files::input(input)?;
+    let progress = Progress::new(input, output);
+    let mut reader = progress.wrap(files::input(input)?);
     let mut out = Output::open(output)?;
     let mut backend = HpkeBackend::new();
     match backend.seal_stream(&recipients, &mut reader, out.writer()) {
-        Ok(_) => out.commit(),
+        Ok(_) => {
+            progress.finish();
+            out.commit()
+        }
         Err(e) => {
+            progress.clear();
             out.abandon();
             Err(e).context("encryption failed")
         }
@@ -117,13 +124,19 @@ pub fn decrypt(vault: &VaultArgs, input: Option<&Path>, output: Option<&Path>) -
     let pass = files::passphrase(vault.passphrase_file.as_deref(), false)?;
     let state = engines::vault_file::open(&bytes, pass.as_bytes())
         .with_context(|| format!("cannot open the vault {}", vault.vault.display()))?;
-    let mut reader = files::input(input)?;
+    // After the passphrase prompt, so the bar does not draw over it.
+    let progress = Progress::new(input, output);
+    let mut reader = progress.wrap(files::input(input)?);
     let mut out = Output::open(output)?;
     let backend = HpkeBackend::new();
     let engine = keys::vault_engine();
     match engine.decrypt_stream(&state, &backend, &address(CLI), &mut reader, out.writer()) {
-        Ok(_) => out.commit(),
+        Ok(_) => {
+            progress.finish();
+            out.commit()
+        }
         Err(e) => {
+            progress.clear();
             let to_stdout = matches!(out, Output::Stdout(_));
             out.abandon();
             let e = match e {

@@ -131,6 +131,14 @@ pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<()> {
     out.commit()
 }
 
+/// Writes `text` to stdout; a closed pipe (`| head`) is an error, not a panic as with `print!`.
+pub fn print(text: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .context("cannot write to stdout")
+}
+
 /// Reads a whole small file, refusing anything over `limit` bytes.
 pub fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;

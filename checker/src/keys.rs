@@ -1,16 +1,20 @@
-//! `keygen`, `identity show` and `evidence grant`: the vault file, through the engines.
+//! `keygen`, `identity show`, `evidence grant` and `evidence revoke`: the vault file, through the engines.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
+use engines::Backend;
 use engines::backend::hpke::HpkeBackend;
 use engines::decryption::{Decryption, DecryptionState};
+use engines::identity::InternalIdentity;
 use engines::identity_management::IdentityManagement;
 use engines::local::{LocalNode, NodeEngine};
 use engines::vault_file::{self, KdfParams};
 use spec::message::{Message, RequestGenerateIdentity};
-use spec::{Address, CorrelationId, Envelope, ExternalIdentity, codec};
+use spec::{
+    Address, CorrelationId, Envelope, ExternalIdentity, IdentityId, ReadsForRevocation, codec,
+};
 
 use crate::VaultArgs;
 use crate::files;
@@ -50,13 +54,43 @@ pub fn parse_identity(arg: &str) -> Result<ExternalIdentity> {
     )
 }
 
-fn unlock(args: &VaultArgs) -> Result<(DecryptionState, zeroize::Zeroizing<String>)> {
+/// An unlocked vault: its state, the passphrase to seal it again, and its KDF parameters.
+struct Unlocked {
+    state: DecryptionState,
+    pass: zeroize::Zeroizing<String>,
+    params: KdfParams,
+}
+
+fn unlock(args: &VaultArgs) -> Result<Unlocked> {
     let bytes = files::read_small(&args.vault, vault_file::MAX_VAULT_BYTES as u64)
         .with_context(|| "no vault: create one with `sealwright keygen`".to_string())?;
     let pass = files::passphrase(args.passphrase_file.as_deref(), false)?;
     let state = vault_file::open(&bytes, pass.as_bytes())
         .with_context(|| format!("cannot open the vault {}", args.vault.display()))?;
-    Ok((state, pass))
+    // Same bytes as were opened: a re-seal keeps the parameters this vault was made with.
+    let params = vault_file::read_header(&bytes)?.kdf_params();
+    Ok(Unlocked {
+        state,
+        pass,
+        params,
+    })
+}
+
+/// The one identity the command line owns in this vault: it signs evidence and revocations.
+fn signer(state: &DecryptionState) -> Result<InternalIdentity> {
+    let owned: Vec<_> = state
+        .identities
+        .values()
+        .filter(|v| v.owner == address(CLI))
+        .map(|v| v.secrets.clone())
+        .collect();
+    match <[InternalIdentity; 1]>::try_from(owned) {
+        Ok([subject]) => Ok(subject),
+        Err(owned) => bail!(
+            "the vault must hold exactly one identity to sign with; it holds {}",
+            owned.len()
+        ),
+    }
 }
 
 fn save(args: &VaultArgs, state: &DecryptionState, pass: &str, params: KdfParams) -> Result<()> {
@@ -136,29 +170,15 @@ pub fn show(vault: &Path) -> Result<()> {
 /// `evidence grant`: the vault signs "READER reads for my identity".
 pub fn grant(args: &VaultArgs, reader: &str, output: &Path) -> Result<()> {
     let reader = parse_identity(reader)?;
-    let (mut state, pass) = unlock(args)?;
-    // A vault made by `keygen` holds one identity the command line owns; it signs.
-    let owned: Vec<_> = state
-        .identities
-        .values()
-        .filter(|v| v.owner == address(CLI))
-        .map(|v| v.secrets.clone())
-        .collect();
-    let [subject] = owned.as_slice() else {
-        bail!(
-            "the vault must hold exactly one identity to sign with; it holds {}",
-            owned.len()
-        );
-    };
-    let subject = subject.clone();
+    let Unlocked {
+        mut state,
+        pass,
+        params,
+    } = unlock(args)?;
+    let subject = signer(&state)?;
     let backend = HpkeBackend::new();
     let evidence = state.sign_reads_for(&backend, &reader, &subject);
     // Record the serial before handing out the evidence, so it is never reused.
-    let params = vault_file::read_header(&files::read_small(
-        &args.vault,
-        vault_file::MAX_VAULT_BYTES as u64,
-    )?)?
-    .kdf_params();
     save(args, &state, &pass, params)?;
     files::write_atomic(output, &codec::encode(&evidence))?;
     eprintln!(
@@ -166,6 +186,56 @@ pub fn grant(args: &VaultArgs, reader: &str, output: &Path) -> Result<()> {
         reader.id(),
         subject.id(),
         evidence.serial,
+        output.display()
+    );
+    Ok(())
+}
+
+/// The reader of a revocation: an identity id (`sw1…`), a public identity, or a file holding one.
+fn parse_reader_id(arg: &str) -> Result<IdentityId> {
+    // The id is all a revocation names, so the reader's public key is not needed.
+    if let Ok(id) = arg.trim().parse() {
+        return Ok(id);
+    }
+    if arg.parse::<ExternalIdentity>().is_err() && !Path::new(arg).exists() {
+        bail!(
+            "`{arg}` is neither an identity id (`sw1…`), a public identity (`swpub1…`) nor a file; `sealwright identity show` prints both"
+        );
+    }
+    Ok(parse_identity(arg)?.id())
+}
+
+/// `evidence revoke`: the vault signs "READER no longer reads for my identity".
+pub fn revoke(args: &VaultArgs, reader: &str, output: &Path) -> Result<()> {
+    let reader = parse_reader_id(reader)?;
+    let Unlocked {
+        mut state,
+        pass,
+        params,
+    } = unlock(args)?;
+    let subject = signer(&state)?;
+    // A fresh serial, above every evidence this vault signed, so the revocation covers them all.
+    state.next_serial = state
+        .next_serial
+        .checked_add(1)
+        .context("the vault's evidence serial is exhausted; nothing was written")?;
+    let serial = state.next_serial;
+    // Record the serial before handing out the revocation, so it is never reused.
+    save(args, &state, &pass, params)?;
+    let backend = HpkeBackend::new();
+    let revocation = ReadsForRevocation {
+        from_identity: reader,
+        to_identity: subject.external.clone(),
+        serial,
+        signature: backend.sign(
+            &subject,
+            &ReadsForRevocation::statement_bytes(&reader, &subject.external, serial),
+        ),
+    };
+    files::write_atomic(output, &codec::encode(&revocation))?;
+    eprintln!(
+        "{reader} no longer reads for {} (through serial {serial}): written to {}",
+        subject.id(),
         output.display()
     );
     Ok(())

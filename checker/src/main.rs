@@ -2,18 +2,21 @@
 
 mod check;
 mod crypt;
+mod decode;
+mod evidence;
 mod files;
 mod keys;
+mod progress;
 mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 /// Sealwright: an executable, model-checked specification of an identity engine family.
 #[derive(Debug, Parser)]
-#[command(name = "sealwright", version, about, long_about = None)]
+#[command(name = "sealwright", version, about, long_about = None, arg_required_else_help = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -66,6 +69,7 @@ enum Command {
         docs: PathBuf,
     },
     /// Open stateright's Explorer on one scenario (blocks; never in CI).
+    #[command(arg_required_else_help = true)]
     Explore {
         /// The scenario.
         scenario: String,
@@ -82,16 +86,21 @@ enum Command {
         kdf_memory_kib: u32,
     },
     /// Show the identities in a vault (no passphrase needed).
+    #[command(arg_required_else_help = true)]
     Identity {
         #[command(subcommand)]
         command: IdentityCommand,
     },
-    /// Sign and manage reads-for evidence.
+    /// Sign, revoke and list reads-for evidence.
+    #[command(arg_required_else_help = true)]
     Evidence {
         #[command(subcommand)]
         command: EvidenceCommand,
     },
     /// Encrypt a file (or stdin) to one or more identities.
+    ///
+    /// On a terminal, a progress bar on stderr follows the input.
+    #[command(arg_required_else_help = true)]
     Encrypt {
         /// Recipient: a public identity (`swpub1…`) or a file holding one. Repeatable.
         #[arg(long = "to", required = true, value_name = "IDENTITY")]
@@ -109,6 +118,8 @@ enum Command {
         input: Option<PathBuf>,
     },
     /// Decrypt a file (or stdin) with the vault's keys.
+    ///
+    /// On a terminal, a progress bar on stderr follows the input.
     Decrypt {
         #[command(flatten)]
         vault: VaultArgs,
@@ -117,6 +128,23 @@ enum Command {
         output: Option<PathBuf>,
         /// The ciphertext file; stdin if absent or `-`.
         input: Option<PathBuf>,
+    },
+    /// Show what a file is: an envelope, evidence, a revocation, a ciphertext header or a vault header.
+    ///
+    /// Reads at most 16 MiB into memory (the rest of a longer ciphertext is only counted).
+    /// Prints no secrets: a vault is shown from its public header, without the passphrase.
+    #[command(arg_required_else_help = true)]
+    Decode {
+        /// The file to decode; `-` for stdin.
+        input: PathBuf,
+    },
+    /// Print a shell completion script to stdout.
+    ///
+    /// For example: `sealwright completions bash > ~/.local/share/bash-completion/completions/sealwright`.
+    #[command(arg_required_else_help = true)]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
     },
 }
 
@@ -133,6 +161,7 @@ enum IdentityCommand {
 #[derive(Debug, Subcommand)]
 enum EvidenceCommand {
     /// Sign "READER reads for my identity" and write the evidence to a file.
+    #[command(arg_required_else_help = true)]
     Grant {
         #[command(flatten)]
         vault: VaultArgs,
@@ -142,6 +171,29 @@ enum EvidenceCommand {
         /// Write the evidence here.
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
+    },
+    /// Sign "READER no longer reads for my identity" and write the revocation to a file.
+    ///
+    /// The revocation covers every evidence this vault signed for READER before it.
+    #[command(arg_required_else_help = true)]
+    Revoke {
+        #[command(flatten)]
+        vault: VaultArgs,
+        /// The reader: an identity id (`sw1…`), a public identity (`swpub1…`) or a file holding one.
+        #[arg(long, value_name = "IDENTITY")]
+        reader: String,
+        /// Write the revocation here.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Print one line per evidence or revocation file: kind, reader, subject, serial, signature.
+    ///
+    /// Exits non-zero if any file is neither evidence nor a revocation.
+    #[command(arg_required_else_help = true)]
+    List {
+        /// Evidence and revocation files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -185,6 +237,24 @@ fn main() -> ExitCode {
                     output,
                 },
         } => keys::grant(&vault, &reader, &output),
+        Command::Evidence {
+            command:
+                EvidenceCommand::Revoke {
+                    vault,
+                    reader,
+                    output,
+                },
+        } => keys::revoke(&vault, &reader, &output),
+        Command::Evidence {
+            command: EvidenceCommand::List { files },
+        } => evidence::list(&files),
+        Command::Decode { input } => decode::decode(&input),
+        Command::Completions { shell } => {
+            // Into memory first: clap_complete panics if its writer fails (say, a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "sealwright", &mut script);
+            files::print(&String::from_utf8_lossy(&script))
+        }
         Command::Encrypt {
             to,
             reads_for,

@@ -15,6 +15,7 @@ pub mod identity;
 pub mod identity_management;
 pub mod local;
 pub mod reads_for;
+pub mod runtime;
 pub mod secret;
 pub mod vault_file;
 

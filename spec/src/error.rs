@@ -31,6 +31,9 @@ pub enum EncryptionError {
     /// The request was sent to an engine that does not handle it.
     #[error("this engine does not handle that request")]
     NotHandled,
+    /// The engine failed while handling the request; nothing was done, and it may be retried.
+    #[error("the engine failed while handling this request; nothing was done, retry it")]
+    EngineFailed,
 }
 
 impl Coded for EncryptionError {
@@ -40,6 +43,7 @@ impl Coded for EncryptionError {
             EncryptionError::TooManyRecipients => 102,
             EncryptionError::InvalidRecipient => 104,
             EncryptionError::PlaintextTooLarge => 105,
+            EncryptionError::EngineFailed => 198,
             EncryptionError::NotHandled => 199,
         }
     }
@@ -77,6 +81,9 @@ pub enum ReadsForError {
     /// The request was sent to an engine that does not handle it.
     #[error("this engine does not handle that request")]
     NotHandled,
+    /// The engine failed while handling the request; nothing was done, and it may be retried.
+    #[error("the engine failed while handling this request; nothing was done, retry it")]
+    EngineFailed,
 }
 
 /// Why a reads-for statement is malformed.
@@ -110,6 +117,7 @@ impl Coded for ReadsForError {
             ReadsForError::Revoked { .. } => 203,
             ReadsForError::Superseded { .. } => 204,
             ReadsForError::Unavailable => 205,
+            ReadsForError::EngineFailed => 298,
             ReadsForError::NotHandled => 299,
         }
     }
@@ -143,6 +151,9 @@ pub enum DecryptionError {
     /// The request was sent to an engine that does not handle it.
     #[error("this engine does not handle that request")]
     NotHandled,
+    /// The engine failed while handling the request; nothing was done, and it may be retried.
+    #[error("the engine failed while handling this request; nothing was done, retry it")]
+    EngineFailed,
 }
 
 /// What is wrong with a ciphertext's header.
@@ -189,6 +200,7 @@ impl Coded for DecryptionError {
             DecryptionError::AuthenticationFailed => 304,
             DecryptionError::Truncated => 305,
             DecryptionError::UnknownIdentity => 306,
+            DecryptionError::EngineFailed => 398,
             DecryptionError::NotHandled => 399,
         }
     }
@@ -217,6 +229,9 @@ pub enum IdentityError {
     /// The request was sent to an engine that does not handle it.
     #[error("this engine does not handle that request")]
     NotHandled,
+    /// The engine failed while handling the request; nothing was done, and it may be retried.
+    #[error("the engine failed while handling this request; nothing was done, retry it")]
+    EngineFailed,
 }
 
 impl Coded for IdentityError {
@@ -227,6 +242,7 @@ impl Coded for IdentityError {
             IdentityError::InvalidZone => 403,
             IdentityError::Vault(_) => 404,
             IdentityError::ReadsFor(_) => 405,
+            IdentityError::EngineFailed => 498,
             IdentityError::NotHandled => 499,
         }
     }

@@ -404,72 +404,77 @@ messages! {
     RequestDeleteKey => ReplyDeleteKey,
 }
 
+/// Why an engine or runtime refuses a request without acting on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The receiving engine does not handle this kind of request.
+    NotHandled,
+    /// The engine failed while handling it (the runtime caught a panic); nothing was done.
+    EngineFailed,
+}
+
 impl Message {
     /// The reply that refuses this request because the receiving engine does not handle it.
     ///
     /// `None` for replies: a reply that nobody expects is recorded as a rejection instead.
     pub fn not_handled_reply(&self) -> Option<Message> {
+        self.refusal(Refusal::NotHandled)
+    }
+
+    /// The reply that refuses this request for `why`; `None` for replies.
+    pub fn refusal(&self, why: Refusal) -> Option<Message> {
+        let failed = why == Refusal::EngineFailed;
+        let enc = if failed {
+            EncryptionError::EngineFailed
+        } else {
+            EncryptionError::NotHandled
+        };
+        let rf = if failed {
+            ReadsForError::EngineFailed
+        } else {
+            ReadsForError::NotHandled
+        };
+        let dec = if failed {
+            DecryptionError::EngineFailed
+        } else {
+            DecryptionError::NotHandled
+        };
+        let id = if failed {
+            IdentityError::EngineFailed
+        } else {
+            IdentityError::NotHandled
+        };
         Some(match self {
-            Message::RequestEncrypt(_) => ReplyEncrypt {
-                result: Err(EncryptionError::NotHandled),
-            }
-            .into(),
+            Message::RequestEncrypt(_) => ReplyEncrypt { result: Err(enc) }.into(),
             Message::RequestReadsFor(r) => ReplyReadsFor {
                 external_identity_a: r.external_identity_a,
                 external_identity_b: r.external_identity_b,
-                result: Err(ReadsForError::NotHandled),
+                result: Err(rf),
             }
             .into(),
-            Message::RequestSubmitReadsForEvidence(_) => ReplySubmitReadsForEvidence {
-                result: Err(ReadsForError::NotHandled),
+            Message::RequestSubmitReadsForEvidence(_) => {
+                ReplySubmitReadsForEvidence { result: Err(rf) }.into()
             }
-            .into(),
-            Message::RequestSubmitReadsForRevocation(_) => ReplySubmitReadsForRevocation {
-                result: Err(ReadsForError::NotHandled),
+            Message::RequestSubmitReadsForRevocation(_) => {
+                ReplySubmitReadsForRevocation { result: Err(rf) }.into()
             }
-            .into(),
             Message::RequestQueryReadsForEvidence(r) => ReplyQueryReadsForEvidence {
                 external_identity: r.external_identity,
                 continuation: r.continuation.clone(),
-                result: Err(ReadsForError::NotHandled),
+                result: Err(rf),
             }
             .into(),
-            Message::RequestDecryption(_) => ReplyDecryption {
-                result: Err(DecryptionError::NotHandled),
+            Message::RequestDecryption(_) => ReplyDecryption { result: Err(dec) }.into(),
+            Message::RequestGenerateIdentity(_) => ReplyGenerateIdentity { result: Err(id) }.into(),
+            Message::RequestConnectIdentity(_) => ReplyConnectIdentity { result: Err(id) }.into(),
+            Message::RequestDeleteIdentity(_) => ReplyDeleteIdentity { result: Err(id) }.into(),
+            Message::RequestDeriveZoneIdentity(_) => {
+                ReplyDeriveZoneIdentity { result: Err(id) }.into()
             }
-            .into(),
-            Message::RequestGenerateIdentity(_) => ReplyGenerateIdentity {
-                result: Err(IdentityError::NotHandled),
-            }
-            .into(),
-            Message::RequestConnectIdentity(_) => ReplyConnectIdentity {
-                result: Err(IdentityError::NotHandled),
-            }
-            .into(),
-            Message::RequestDeleteIdentity(_) => ReplyDeleteIdentity {
-                result: Err(IdentityError::NotHandled),
-            }
-            .into(),
-            Message::RequestDeriveZoneIdentity(_) => ReplyDeriveZoneIdentity {
-                result: Err(IdentityError::NotHandled),
-            }
-            .into(),
-            Message::RequestRotateIdentity(_) => ReplyRotateIdentity {
-                result: Err(IdentityError::NotHandled),
-            }
-            .into(),
-            Message::RequestGenerateKey(_) => ReplyGenerateKey {
-                result: Err(DecryptionError::NotHandled),
-            }
-            .into(),
-            Message::RequestRotateKey(_) => ReplyRotateKey {
-                result: Err(DecryptionError::NotHandled),
-            }
-            .into(),
-            Message::RequestDeleteKey(_) => ReplyDeleteKey {
-                result: Err(DecryptionError::NotHandled),
-            }
-            .into(),
+            Message::RequestRotateIdentity(_) => ReplyRotateIdentity { result: Err(id) }.into(),
+            Message::RequestGenerateKey(_) => ReplyGenerateKey { result: Err(dec) }.into(),
+            Message::RequestRotateKey(_) => ReplyRotateKey { result: Err(dec) }.into(),
+            Message::RequestDeleteKey(_) => ReplyDeleteKey { result: Err(dec) }.into(),
             _ => return None,
         })
     }

@@ -98,6 +98,7 @@ fn reads_for_variant(e: &ReadsForError) -> usize {
         ReadsForError::Superseded { .. } => 3,
         ReadsForError::Unavailable => 4,
         ReadsForError::NotHandled => 5,
+        ReadsForError::EngineFailed => 6,
     }
 }
 
@@ -111,6 +112,7 @@ fn reads_for_errors() -> Vec<ReadsForError> {
         ReadsForError::Superseded { current: 24 },
         ReadsForError::Unavailable,
         ReadsForError::NotHandled,
+        ReadsForError::EngineFailed,
     ];
     all.extend(
         malformed_statements()
@@ -129,6 +131,7 @@ fn decryption_variant(e: &DecryptionError) -> usize {
         DecryptionError::Truncated => 4,
         DecryptionError::UnknownIdentity => 5,
         DecryptionError::NotHandled => 6,
+        DecryptionError::EngineFailed => 7,
     }
 }
 
@@ -140,6 +143,7 @@ fn decryption_errors() -> Vec<DecryptionError> {
         DecryptionError::Truncated,
         DecryptionError::UnknownIdentity,
         DecryptionError::NotHandled,
+        DecryptionError::EngineFailed,
     ];
     all.extend(
         ciphertext_faults()
@@ -156,6 +160,7 @@ fn encryption_variant(e: &EncryptionError) -> usize {
         EncryptionError::InvalidRecipient => 2,
         EncryptionError::PlaintextTooLarge => 3,
         EncryptionError::NotHandled => 4,
+        EncryptionError::EngineFailed => 5,
     }
 }
 
@@ -165,6 +170,7 @@ fn encryption_errors() -> Vec<EncryptionError> {
         EncryptionError::InvalidRecipient,
         EncryptionError::PlaintextTooLarge,
         EncryptionError::NotHandled,
+        EncryptionError::EngineFailed,
     ];
     all.extend(
         reads_for_errors()
@@ -182,6 +188,7 @@ fn identity_variant(e: &IdentityError) -> usize {
         IdentityError::Vault(_) => 3,
         IdentityError::ReadsFor(_) => 4,
         IdentityError::NotHandled => 5,
+        IdentityError::EngineFailed => 6,
     }
 }
 
@@ -191,6 +198,7 @@ fn identity_errors() -> Vec<IdentityError> {
         IdentityError::UnknownIdentity,
         IdentityError::InvalidZone,
         IdentityError::NotHandled,
+        IdentityError::EngineFailed,
     ];
     all.extend(decryption_errors().into_iter().map(IdentityError::Vault));
     all.extend(reads_for_errors().into_iter().map(IdentityError::ReadsFor));
@@ -208,20 +216,20 @@ fn assert_covers<E>(list: &[E], variant: fn(&E) -> usize, count: usize, what: &s
 
 #[test]
 fn error_lists_cover_every_variant() {
-    assert_covers(&reads_for_errors(), reads_for_variant, 6, "ReadsForError");
+    assert_covers(&reads_for_errors(), reads_for_variant, 7, "ReadsForError");
     assert_covers(
         &decryption_errors(),
         decryption_variant,
-        7,
+        8,
         "DecryptionError",
     );
     assert_covers(
         &encryption_errors(),
         encryption_variant,
-        5,
+        6,
         "EncryptionError",
     );
-    assert_covers(&identity_errors(), identity_variant, 6, "IdentityError");
+    assert_covers(&identity_errors(), identity_variant, 7, "IdentityError");
 }
 
 // ---------------------------------------------------------------------------

@@ -140,6 +140,7 @@ fn arb_reads_for_error() -> impl Strategy<Value = ReadsForError> {
         arb_u64().prop_map(|current| ReadsForError::Superseded { current }),
         Just(ReadsForError::Unavailable),
         Just(ReadsForError::NotHandled),
+        Just(ReadsForError::EngineFailed),
     ]
 }
 
@@ -152,6 +153,7 @@ fn arb_decryption_error() -> impl Strategy<Value = DecryptionError> {
         Just(DecryptionError::Truncated),
         Just(DecryptionError::UnknownIdentity),
         Just(DecryptionError::NotHandled),
+        Just(DecryptionError::EngineFailed),
     ]
 }
 
@@ -162,6 +164,7 @@ fn arb_encryption_error() -> impl Strategy<Value = EncryptionError> {
         Just(EncryptionError::InvalidRecipient),
         Just(EncryptionError::PlaintextTooLarge),
         Just(EncryptionError::NotHandled),
+        Just(EncryptionError::EngineFailed),
     ]
 }
 
@@ -173,6 +176,7 @@ fn arb_identity_error() -> impl Strategy<Value = IdentityError> {
         arb_decryption_error().prop_map(IdentityError::Vault),
         arb_reads_for_error().prop_map(IdentityError::ReadsFor),
         Just(IdentityError::NotHandled),
+        Just(IdentityError::EngineFailed),
     ]
 }
 

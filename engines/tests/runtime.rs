@@ -1,0 +1,202 @@
+//! The threaded runtime and the TCP transport, end to end with the HPKE backend.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sealwright_engines::Backend;
+use sealwright_engines::backend::hpke::HpkeBackend;
+use sealwright_engines::decryption::DecryptionState;
+use sealwright_engines::runtime::tcp::{self, RemoteClient};
+use sealwright_engines::runtime::{self, Node, NodeConfig, RuntimeError};
+use spec::message::*;
+use spec::*;
+
+fn addr(s: &str) -> Address {
+    Address::new(s).unwrap()
+}
+
+fn encrypt(to: &ExternalIdentity, reads_for: bool, data: &[u8]) -> RequestEncrypt {
+    RequestEncrypt {
+        data: Plaintext(data.to_vec()),
+        external_identity: to.clone(),
+        use_reads_for: reads_for,
+    }
+}
+
+/// A node whose vault holds `alice` (owned by client/alice) and `bob` (owned by client/bob),
+/// with "bob reads for alice" in force.
+fn node(instances: usize, capacity: usize) -> (Node, ExternalIdentity, ExternalIdentity) {
+    let mut backend = HpkeBackend::new();
+    let alice = backend.generate_identity();
+    let bob = backend.generate_identity();
+    let bytes = ReadsForEvidence::statement_bytes(&bob.external, &alice.external, 1);
+    let ev = ReadsForEvidence {
+        from_identity: bob.external.clone(),
+        to_identity: alice.external.clone(),
+        serial: 1,
+        signature: backend.sign(&alice, &bytes),
+    };
+    let mut vault = DecryptionState::default();
+    vault.insert(addr("client/alice"), alice.clone());
+    vault.insert(addr("client/bob"), bob.clone());
+    let mut config = NodeConfig {
+        encryption_instances: instances,
+        queue_capacity: capacity,
+        vault,
+        ..NodeConfig::default()
+    };
+    config.reads_for.evidence.insert(ev.edge(), ev);
+    (Node::start(config).unwrap(), alice.external, bob.external)
+}
+
+#[test]
+fn requests_round_trip_through_the_engines() {
+    let (node, alice, _bob) = node(2, 8);
+    let a = node.client("alice").unwrap();
+    let b = node.client("bob").unwrap();
+    let reply = a
+        .request(&addr(runtime::ENCRYPTION), encrypt(&alice, true, b"hi"))
+        .unwrap();
+    assert_eq!(reply.target, *a.address());
+    let Message::ReplyEncrypt(ReplyEncrypt { result: Ok(ct) }) = reply.message else {
+        panic!("{reply:?}")
+    };
+    // Bob reads for Alice: both open it.
+    for who in [&a, &b] {
+        match who
+            .request(
+                &addr(runtime::VAULT),
+                RequestDecryption { data: ct.clone() },
+            )
+            .unwrap()
+            .message
+        {
+            Message::ReplyDecryption(r) => assert_eq!(r.result.unwrap().0, b"hi"),
+            m => panic!("{m:?}"),
+        }
+    }
+    let report = node.shutdown();
+    assert_eq!(report.admitted, 3);
+    assert_eq!(report.replied, 3);
+    assert_eq!(report.abandoned, 0);
+    assert_eq!(report.panics, 0);
+}
+
+#[test]
+fn a_small_node_under_load_answers_every_request_once() {
+    // Capacity 2 with 6 threads hammering: callers wait, nothing deadlocks or is lost.
+    let (node, alice, _) = node(2, 2);
+    let node = Arc::new(node);
+    let threads: Vec<_> = (0..6)
+        .map(|t| {
+            let client = node.client(&format!("load-{t}")).unwrap();
+            let alice = alice.clone();
+            std::thread::spawn(move || {
+                for i in 0..20u8 {
+                    let reply = client
+                        .request(
+                            &addr(runtime::ENCRYPTION),
+                            encrypt(&alice, i % 2 == 0, &[t, i]),
+                        )
+                        .unwrap();
+                    match reply.message {
+                        Message::ReplyEncrypt(r) => assert!(r.result.is_ok()),
+                        m => panic!("{m:?}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let report = Arc::into_inner(node).unwrap().shutdown();
+    assert_eq!(report.admitted, 120);
+    assert_eq!(report.replied, 120);
+}
+
+#[test]
+fn shutdown_refuses_new_requests_and_unknown_targets_are_errors() {
+    let (node, alice, _) = node(1, 4);
+    let c = node.client("late").unwrap();
+    assert!(matches!(
+        node.client("late"),
+        Err(RuntimeError::BadClient(_))
+    ));
+    assert!(matches!(
+        c.request(&addr("node/nowhere"), encrypt(&alice, false, b"x")),
+        Err(RuntimeError::UnknownTarget(_))
+    ));
+    let report = node.shutdown();
+    assert_eq!(report.admitted, 0);
+    assert_eq!(
+        c.request(&addr(runtime::ENCRYPTION), encrypt(&alice, false, b"x")),
+        Err(RuntimeError::ShutDown)
+    );
+}
+
+#[test]
+fn envelopes_cross_a_tcp_connection() {
+    let (node, alice, _) = node(1, 8);
+    let node = Arc::new(node);
+    let gateway = tcp::serve(node.clone(), "127.0.0.1:0").unwrap();
+    let mut remote = RemoteClient::connect(gateway.local_addr(), addr("remote/carol")).unwrap();
+    let reply = remote
+        .request(
+            &addr(runtime::ENCRYPTION),
+            encrypt(&alice, true, b"over tcp"),
+        )
+        .unwrap();
+    assert_eq!(reply.target, addr("remote/carol"));
+    assert!(matches!(
+        reply.message,
+        Message::ReplyEncrypt(ReplyEncrypt { result: Ok(_) })
+    ));
+
+    // A peer that sends garbage or a huge length is cut off; the gateway keeps serving.
+    let mut bad = std::net::TcpStream::connect(gateway.local_addr()).unwrap();
+    bad.write_all(&u32::MAX.to_be_bytes()).unwrap();
+    let mut bad2 = std::net::TcpStream::connect(gateway.local_addr()).unwrap();
+    bad2.write_all(&[0, 0, 0, 3, 0xff, 0xff, 0xff]).unwrap();
+    let mut again = RemoteClient::connect(gateway.local_addr(), addr("remote/dave")).unwrap();
+    let reply = again
+        .request(&addr(runtime::ENCRYPTION), encrypt(&alice, false, b"still"))
+        .unwrap();
+    assert!(matches!(
+        reply.message,
+        Message::ReplyEncrypt(ReplyEncrypt { result: Ok(_) })
+    ));
+    gateway.stop();
+    drop(remote);
+    drop(again);
+    // Connection threads hold the node; give them a moment to notice the closed sockets.
+    std::thread::sleep(Duration::from_millis(100));
+}
+
+#[test]
+fn frames_refuse_oversized_lengths_without_allocating() {
+    let mut input: &[u8] = &[0xff, 0xff, 0xff, 0xff];
+    assert!(matches!(
+        tcp::read_frame(&mut input),
+        Err(tcp::FrameError::TooLarge(_))
+    ));
+    let mut empty: &[u8] = &[];
+    assert!(matches!(
+        tcp::read_frame(&mut empty),
+        Err(tcp::FrameError::Closed)
+    ));
+    let env = Envelope {
+        sender: addr("a"),
+        target: addr("b"),
+        correlation: CorrelationId(7),
+        message: RequestGenerateIdentity {}.into(),
+    };
+    let mut buf = Vec::new();
+    tcp::write_frame(&mut buf, &env).unwrap();
+    assert_eq!(tcp::read_frame(&mut buf.as_slice()).unwrap(), env);
+    for cut in 0..buf.len() {
+        assert!(tcp::read_frame(&mut &buf[..cut]).is_err());
+    }
+}
