@@ -26,6 +26,22 @@ impl InternalIdentity {
         self.external.id()
     }
 
+    /// The same identity (same signing key) with a new encryption key pair.
+    pub fn with_encryption_key(
+        &self,
+        encryption_secret: Secret32,
+        encryption_key: [u8; 32],
+    ) -> Self {
+        InternalIdentity {
+            external: ExternalIdentity {
+                verifying_key: self.external.verifying_key,
+                encryption_key,
+            },
+            signing_seed: self.signing_seed.clone(),
+            encryption_secret,
+        }
+    }
+
     /// The id of its current encryption key.
     pub fn key_id(&self) -> KeyId {
         self.external.key_id()

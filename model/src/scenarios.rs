@@ -702,6 +702,13 @@ fn build_rotation(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
         Role::Encryption,
         Node::Encryption(Encryption::new(addr(enc), addr(rf)), None, 0),
     );
+    identity_engines(&mut f, &c, [rf, vault, im]);
+    f.cfg(network, Vec::new(), owned(&[(0, &c.t)]))
+}
+
+/// Pushes the ReadsFor engine, a vault holding `t` for actor 0, and Identity Management
+/// managing `t` for actor 0, at the indices `[rf, vault, im]`.
+fn identity_engines(f: &mut Family, c: &Cast, [rf, vault, im]: [usize; 3]) {
     f.push(
         "reads-for",
         Role::ReadsFor,
@@ -711,13 +718,12 @@ fn build_rotation(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
             ReadsForFault::None,
         ),
     );
-    let pairs = [(0, &c.t)];
     f.push(
         "vault",
         Role::Decryption,
         Node::Decryption(
             Decryption::new(addr(vault), Some(addr(im)), BTreeSet::new()),
-            Box::new(vault_with(&pairs)),
+            Box::new(vault_with(&[(0, &c.t)])),
         ),
     );
     let mut im_state = IdentityManagementState::default();
@@ -737,7 +743,6 @@ fn build_rotation(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
             Box::new(im_state),
         ),
     );
-    f.cfg(network, Vec::new(), owned(&pairs))
 }
 
 /// The Identity Management lifecycle: generate, derive a zone, connect, delete.
@@ -773,42 +778,8 @@ fn build_lifecycle(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
     }
     .into())];
     f.push("bob", Role::Client, client(bob_menu, 1, network));
-    f.push(
-        "reads-for",
-        Role::ReadsFor,
-        Node::ReadsFor(
-            ReadsFor { address: addr(rf) },
-            Box::default(),
-            ReadsForFault::None,
-        ),
-    );
-    let pairs = [(0, &c.t)];
-    f.push(
-        "vault",
-        Role::Decryption,
-        Node::Decryption(
-            Decryption::new(addr(vault), Some(addr(im)), BTreeSet::new()),
-            Box::new(vault_with(&pairs)),
-        ),
-    );
-    let mut im_state = IdentityManagementState::default();
-    im_state.identities.insert(
-        c.t.id(),
-        Managed {
-            owner: addr(0),
-            identity: c.t.external.clone(),
-            zones: BTreeSet::new(),
-        },
-    );
-    f.push(
-        "identity",
-        Role::IdentityManagement,
-        Node::IdentityManagement(
-            IdentityManagement::new(addr(im), addr(vault), addr(rf)),
-            Box::new(im_state),
-        ),
-    );
-    f.cfg(network, Vec::new(), owned(&pairs))
+    identity_engines(&mut f, &c, [rf, vault, im]);
+    f.cfg(network, Vec::new(), owned(&[(0, &c.t)]))
 }
 
 /// Clients ask the ReadsFor engine directly while evidence arrives.

@@ -196,14 +196,7 @@ impl<R: CryptoRng> Backend for HpkeBackend<R> {
 
     fn rotate_encryption_key(&mut self, identity: &InternalIdentity) -> InternalIdentity {
         let (encryption_secret, encryption_key) = self.encryption_keypair();
-        InternalIdentity {
-            external: ExternalIdentity {
-                verifying_key: identity.external.verifying_key,
-                encryption_key,
-            },
-            signing_seed: identity.signing_seed.clone(),
-            encryption_secret,
-        }
+        identity.with_encryption_key(encryption_secret, encryption_key)
     }
 
     fn sign(&self, signer: &InternalIdentity, message: &[u8]) -> [u8; 64] {
