@@ -118,6 +118,28 @@ fn a_small_node_under_load_answers_every_request_once() {
 }
 
 #[test]
+fn send_now_await_later_by_correlation_id() {
+    let (node, alice, _) = node(2, 8);
+    let c = node.client("async").unwrap();
+    let first = c
+        .send(&addr(runtime::ENCRYPTION), encrypt(&alice, true, b"1"))
+        .unwrap();
+    let second = c
+        .send(&addr(runtime::ENCRYPTION), encrypt(&alice, false, b"2"))
+        .unwrap();
+    assert_ne!(first, second);
+    // Awaited out of order: each reply is the one for its correlation id.
+    let r2 = c.wait(second, Duration::from_secs(30)).unwrap();
+    let r1 = c.wait(first, Duration::from_secs(30)).unwrap();
+    assert_eq!((r1.correlation, r2.correlation), (first, second));
+    assert_eq!(
+        c.wait(first, Duration::from_secs(1)),
+        Err(RuntimeError::UnknownCorrelation(first.0))
+    );
+    assert_eq!(node.shutdown().replied, 2);
+}
+
+#[test]
 fn shutdown_refuses_new_requests_and_unknown_targets_are_errors() {
     let (node, alice, _) = node(1, 4);
     let c = node.client("late").unwrap();

@@ -93,6 +93,9 @@ pub enum RuntimeError {
     /// A client with this name exists already, or the name is not a valid address.
     #[error("invalid or duplicate client name `{0}`")]
     BadClient(String),
+    /// No request with this correlation id is waiting for its reply here.
+    #[error("no request with correlation id {0} is outstanding")]
+    UnknownCorrelation(u64),
     /// A thread could not be started.
     #[error("cannot start an engine thread: {0}")]
     Spawn(String),
@@ -179,6 +182,8 @@ pub struct Client {
     address: Address,
     router: Arc<Router>,
     next: AtomicU64,
+    /// Replies not yet awaited, by correlation id.
+    outstanding: Mutex<HashMap<CorrelationId, Receiver<Envelope>>>,
 }
 
 fn address(name: &str) -> Address {
@@ -335,6 +340,7 @@ impl Node {
             address,
             router: self.router.clone(),
             next: AtomicU64::new(1),
+            outstanding: Mutex::new(HashMap::new()),
         })
     }
 
@@ -395,6 +401,27 @@ impl Client {
         message: impl Into<Message>,
         timeout: Duration,
     ) -> Result<Envelope, RuntimeError> {
+        let correlation = self.send_timeout(target, message, timeout)?;
+        self.wait(correlation, timeout)
+    }
+
+    /// Sends `message` to `target` without waiting for the reply; returns its correlation id.
+    ///
+    /// Waits only while the node is full (backpressure), up to a minute.
+    pub fn send(
+        &self,
+        target: &Address,
+        message: impl Into<Message>,
+    ) -> Result<CorrelationId, RuntimeError> {
+        self.send_timeout(target, message, Duration::from_secs(60))
+    }
+
+    fn send_timeout(
+        &self,
+        target: &Address,
+        message: impl Into<Message>,
+        timeout: Duration,
+    ) -> Result<CorrelationId, RuntimeError> {
         let router = &self.router;
         if router.closing.load(Ordering::SeqCst) {
             return Err(RuntimeError::ShutDown);
@@ -423,9 +450,24 @@ impl Client {
             let _ = router.admission.1.try_recv();
             return Err(RuntimeError::ShutDown);
         }
+        lock(&self.outstanding).insert(correlation, rx);
+        Ok(correlation)
+    }
+
+    /// Waits at most `timeout` for the reply to the request sent with `correlation`.
+    pub fn wait(
+        &self,
+        correlation: CorrelationId,
+        timeout: Duration,
+    ) -> Result<Envelope, RuntimeError> {
+        let Some(rx) = lock(&self.outstanding).remove(&correlation) else {
+            return Err(RuntimeError::UnknownCorrelation(correlation.0));
+        };
+        let router = &self.router;
         match rx.recv_timeout(timeout) {
             Ok(reply) => Ok(reply),
             Err(RecvTimeoutError::Timeout) => {
+                // Give up on it: a late reply is then counted as a rejection.
                 if lock(&router.waiting)
                     .remove(&(self.address.clone(), correlation))
                     .is_some()
