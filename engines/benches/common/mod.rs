@@ -207,6 +207,7 @@ pub fn print_ratio(
 pub struct CpuSnapshot {
     process: u64,
     busy: u64,
+    steal: u64,
     at: Instant,
 }
 
@@ -230,17 +231,21 @@ pub fn cpu_snapshot() -> Option<CpuSnapshot> {
     Some(CpuSnapshot {
         process,
         busy: total - idle,
+        steal: *cpu.get(7)?,
         at: Instant::now(),
     })
 }
 
-/// Cores used between two snapshots: (this process, everything else), out of the machine's.
-pub fn cores_used(before: CpuSnapshot, after: CpuSnapshot) -> (f64, f64) {
+/// Cores used between two snapshots: this process, other processes, and
+/// the hypervisor's steal (time this VM's vCPUs were runnable but not run).
+pub fn cores_used(before: CpuSnapshot, after: CpuSnapshot) -> (f64, f64, f64) {
     const TICKS_PER_SECOND: f64 = 100.0;
     let wall = after.at.duration_since(before.at).as_secs_f64().max(1e-9);
-    let ours = (after.process - before.process) as f64 / TICKS_PER_SECOND / wall;
-    let all = (after.busy - before.busy) as f64 / TICKS_PER_SECOND / wall;
-    (ours, (all - ours).max(0.0))
+    let per_second = |ticks: u64| ticks as f64 / TICKS_PER_SECOND / wall;
+    let ours = per_second(after.process - before.process);
+    let steal = per_second(after.steal - before.steal);
+    let busy = per_second(after.busy - before.busy);
+    (ours, (busy - ours - steal).max(0.0), steal)
 }
 
 /// Prints how busy the machine was while `f` ran, and returns `f`'s result.
@@ -248,11 +253,62 @@ pub fn with_load_report<T>(label: &str, f: impl FnOnce() -> T) -> T {
     let before = cpu_snapshot();
     let out = f();
     if let (Some(before), Some(after)) = (before, cpu_snapshot()) {
-        let (ours, others) = cores_used(before, after);
+        let (ours, others, steal) = cores_used(before, after);
         println!(
-            "LOAD {label}: this benchmark used {ours:.2} cores, other processes {others:.2} cores (of {})",
+            "LOAD {label}: this benchmark used {ours:.2} cores, other processes {others:.2}, hypervisor steal {steal:.2} (of {} cores)",
             std::thread::available_parallelism().map_or(0, |n| n.get())
         );
     }
+    out
+}
+
+/// CPU ticks so far of each live thread of this process, by thread name.
+pub fn thread_ticks() -> Vec<(String, u64)> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    tasks
+        .filter_map(|task| {
+            let dir = task.ok()?.path();
+            let name = std::fs::read_to_string(dir.join("comm")).ok()?;
+            let stat = std::fs::read_to_string(dir.join("stat")).ok()?;
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            let ticks =
+                fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+            Some((
+                format!("{}#{}", name.trim(), dir.file_name()?.to_str()?),
+                ticks,
+            ))
+        })
+        .collect()
+}
+
+/// Prints the cores each named thread used while `f` ran (threads alive
+/// before and after; unnamed threads are summed as "other").
+pub fn with_thread_report<T>(label: &str, f: impl FnOnce() -> T) -> T {
+    let before = thread_ticks();
+    let begin = Instant::now();
+    let out = f();
+    let wall = begin.elapsed().as_secs_f64().max(1e-9);
+    let after = thread_ticks();
+    let mut by_name: Vec<(String, f64)> = Vec::new();
+    for (key, ticks) in &after {
+        let Some((_, old)) = before.iter().find(|(k, _)| k == key) else {
+            continue;
+        };
+        let name = key.split('#').next().unwrap_or_default();
+        let cores = (ticks - old) as f64 / 100.0 / wall;
+        match by_name.iter_mut().find(|(n, _)| n == name) {
+            Some((_, c)) => *c += cores,
+            None => by_name.push((name.to_string(), cores)),
+        }
+    }
+    by_name.retain(|(_, c)| *c >= 0.01);
+    by_name.sort_by(|a, b| a.0.cmp(&b.0));
+    let parts: Vec<String> = by_name.iter().map(|(n, c)| format!("{n} {c:.2}")).collect();
+    println!(
+        "THREADS {label}: cores per long-lived thread: {}",
+        parts.join(", ")
+    );
     out
 }

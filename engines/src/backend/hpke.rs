@@ -251,6 +251,9 @@ impl<R: CryptoRng> Backend for HpkeBackend<R> {
         // One spare byte: reading one past a full chunk tells whether it is the last.
         let mut buf = vec![0u8; chunk + 1];
         let mut have = fill(input, &mut buf)?;
+        // Only the bytes ever filled held plaintext: wiping just those keeps a small
+        // message from paying for a 64 KiB wipe.
+        let mut used = have;
         let mut index = 0u64;
         let mut total = 0u64;
         loop {
@@ -272,9 +275,10 @@ impl<R: CryptoRng> Backend for HpkeBackend<R> {
             // Carry the look-ahead byte to the front and refill behind it.
             buf[0] = buf[chunk];
             have = 1 + fill(input, &mut buf[1..])?;
+            used = used.max(have);
             index += 1;
         }
-        buf.zeroize();
+        buf[..used].zeroize();
         output.flush()?;
         Ok(total)
     }
@@ -315,6 +319,7 @@ impl<R: CryptoRng> Backend for HpkeBackend<R> {
         let sealed_chunk = header.chunk_size() + TAG_LEN;
         let mut buf = vec![0u8; sealed_chunk + 1];
         let mut have = fill(input, &mut buf)?;
+        let mut used = have;
         let mut index = 0u64;
         let mut total = 0u64;
         loop {
@@ -344,7 +349,7 @@ impl<R: CryptoRng> Backend for HpkeBackend<R> {
                             &tag,
                         )
                         .is_ok();
-                buf.zeroize();
+                buf[..used].zeroize();
                 return Err(if cut {
                     DecryptionError::Truncated
                 } else {
@@ -359,9 +364,10 @@ impl<R: CryptoRng> Backend for HpkeBackend<R> {
             }
             buf[0] = buf[sealed_chunk];
             have = 1 + fill(input, &mut buf[1..])?;
+            used = used.max(have);
             index += 1;
         }
-        buf.zeroize();
+        buf[..used].zeroize();
         output.flush()?;
         Ok(total)
     }
