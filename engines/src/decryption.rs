@@ -228,10 +228,7 @@ impl Engine for Decryption {
                     refuse_management(m)
                 }
             }
-            other => match other.not_handled_reply() {
-                Some(reply) => reply,
-                None => return Effects::reject(env, RejectReason::UnexpectedReply),
-            },
+            _ => return Effects::not_handled(env),
         };
         Effects::send(env.reply(reply))
     }

@@ -231,10 +231,7 @@ impl Engine for Encryption {
     ) -> Effects {
         match self.guard(env) {
             Action::Reject(reason) => Effects::reject(env, reason),
-            Action::NotHandled => match env.message.not_handled_reply() {
-                Some(reply) => Effects::send(env.reply(reply)),
-                None => Effects::reject(env, RejectReason::UnexpectedReply),
-            },
+            Action::NotHandled => Effects::not_handled(env),
             Action::SealDirect(req) => Effects::send(env.reply(self.seal(
                 backend,
                 std::slice::from_ref(&req.external_identity),

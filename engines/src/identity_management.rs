@@ -119,6 +119,20 @@ pub struct IdentityManagementState {
     pub next_correlation: u64,
 }
 
+impl IdentityManagementState {
+    /// Records `identity` as managed here and owned by `owner`.
+    fn manage(&mut self, owner: &Address, identity: &ExternalIdentity) {
+        self.identities.insert(
+            identity.id(),
+            Managed {
+                owner: owner.clone(),
+                identity: identity.clone(),
+                zones: BTreeSet::new(),
+            },
+        );
+    }
+}
+
 impl Operation {
     /// The reply that tells the requester this operation failed.
     fn failure(&self, err: IdentityError) -> Message {
@@ -272,10 +286,7 @@ impl IdentityManagement {
                     .map(|_| self.vault.clone());
                 refused(ReplyConnectIdentity { result }.into())
             }
-            other => match other.not_handled_reply() {
-                Some(reply) => refused(reply),
-                None => Effects::reject(env, RejectReason::UnexpectedReply),
-            },
+            _ => Effects::not_handled(env),
         }
     }
 
@@ -290,14 +301,7 @@ impl IdentityManagement {
         Some(match (&pending.operation, message) {
             (Operation::Generate, Message::ReplyGenerateKey(r)) => match &r.result {
                 Ok(GeneratedKey { identity, .. }) => {
-                    state.identities.insert(
-                        identity.id(),
-                        Managed {
-                            owner: pending.requester.clone(),
-                            identity: identity.clone(),
-                            zones: BTreeSet::new(),
-                        },
-                    );
+                    state.manage(&pending.requester, identity);
                     Next::Answer(
                         ReplyGenerateIdentity {
                             result: Ok(identity.clone()),
@@ -335,14 +339,7 @@ impl IdentityManagement {
             (Operation::ZoneEvidence { zone, .. }, Message::ReplySubmitReadsForEvidence(r)) => {
                 match &r.result {
                     Ok(()) => {
-                        state.identities.insert(
-                            zone.id(),
-                            Managed {
-                                owner: pending.requester.clone(),
-                                identity: zone.clone(),
-                                zones: BTreeSet::new(),
-                            },
-                        );
+                        state.manage(&pending.requester, zone);
                         Next::Answer(
                             ReplyDeriveZoneIdentity {
                                 result: Ok(zone.clone()),
@@ -381,14 +378,7 @@ impl IdentityManagement {
             (Operation::RotateEvidence { new }, Message::ReplySubmitReadsForEvidence(r)) => {
                 match &r.result {
                     Ok(()) => {
-                        state.identities.insert(
-                            new.id(),
-                            Managed {
-                                owner: pending.requester.clone(),
-                                identity: new.clone(),
-                                zones: BTreeSet::new(),
-                            },
-                        );
+                        state.manage(&pending.requester, new);
                         Next::Answer(
                             ReplyRotateIdentity {
                                 result: Ok(new.clone()),

@@ -153,10 +153,7 @@ impl Engine for ReadsFor {
                     .collect()),
             }
             .into(),
-            other => match other.not_handled_reply() {
-                Some(reply) => reply,
-                None => return Effects::reject(env, RejectReason::UnexpectedReply),
-            },
+            _ => return Effects::not_handled(env),
         };
         Effects::send(env.reply(reply))
     }

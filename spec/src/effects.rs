@@ -72,6 +72,15 @@ impl Effects {
         }
     }
 
+    /// A message the engine has no guard for: a request gets its reply with a
+    /// `NotHandled` error; a reply nobody asked for is recorded as a rejection.
+    pub fn not_handled(env: &Envelope) -> Self {
+        match env.message.not_handled_reply() {
+            Some(reply) => Effects::send(env.reply(reply)),
+            None => Effects::reject(env, RejectReason::UnexpectedReply),
+        }
+    }
+
     /// One rejection to record.
     pub fn reject(env: &Envelope, reason: RejectReason) -> Self {
         Effects {
