@@ -42,11 +42,8 @@ pub fn mermaid(report: &ScenarioReport, steps: &[Step]) -> String {
                 label,
                 reply,
                 ..
-            } => {
-                let arrow = if *reply { "-->>" } else { "->>" };
-                let _ = writeln!(out, "    n{from}{arrow}n{to}: {}", sanitize(label));
             }
-            Step::Sent {
+            | Step::Sent {
                 from,
                 to,
                 label,
@@ -54,10 +51,12 @@ pub fn mermaid(report: &ScenarioReport, steps: &[Step]) -> String {
             } => {
                 let arrow = if *reply { "-->>" } else { "->>" };
                 let _ = writeln!(out, "    n{from}{arrow}n{to}: {}", sanitize(label));
-                let _ = writeln!(
-                    out,
-                    "    Note over n{from},n{to}: sent in the last step: this breaks the property"
-                );
+                if matches!(s, Step::Sent { .. }) {
+                    let _ = writeln!(
+                        out,
+                        "    Note over n{from},n{to}: sent in the last step: this breaks the property"
+                    );
+                }
             }
             Step::Lost { from, to, label } => {
                 let _ = writeln!(

@@ -210,6 +210,21 @@ impl IdentityManagement {
         })
     }
 
+    /// Asks the vault on behalf of `identity`'s owner; anyone else gets the operation's refusal.
+    fn ask_vault_as_owner(
+        &self,
+        state: &mut IdentityManagementState,
+        env: &Envelope,
+        identity: IdentityId,
+        message: Message,
+        operation: Operation,
+    ) -> Effects {
+        match Self::owned(state, &identity, &env.sender) {
+            Ok(_) => self.ask(state, env, &self.vault.clone(), message, operation),
+            Err(e) => Effects::send(env.reply(operation.failure(e))),
+        }
+    }
+
     fn request(&self, state: &mut IdentityManagementState, env: &Envelope) -> Effects {
         let requester = &env.sender;
         let refused = |m: Message| Effects::send(env.reply(m));
@@ -258,28 +273,22 @@ impl IdentityManagement {
                 self.ask(state, env, &self.vault.clone(), m.into(), op)
             }
             Message::RequestRotateIdentity(req) => {
-                if let Err(e) = Self::owned(state, &req.external_identity, requester) {
-                    return refused(ReplyRotateIdentity { result: Err(e) }.into());
-                }
                 let m = RequestRotateKey {
                     external_identity: req.external_identity,
                 };
                 let op = Operation::RotateKey {
                     old: req.external_identity,
                 };
-                self.ask(state, env, &self.vault.clone(), m.into(), op)
+                self.ask_vault_as_owner(state, env, req.external_identity, m.into(), op)
             }
             Message::RequestDeleteIdentity(req) => {
-                if let Err(e) = Self::owned(state, &req.external_identity, requester) {
-                    return refused(ReplyDeleteIdentity { result: Err(e) }.into());
-                }
                 let m = RequestDeleteKey {
                     external_identity: req.external_identity,
                 };
                 let op = Operation::Delete {
                     identity: req.external_identity,
                 };
-                self.ask(state, env, &self.vault.clone(), m.into(), op)
+                self.ask_vault_as_owner(state, env, req.external_identity, m.into(), op)
             }
             Message::RequestConnectIdentity(req) => {
                 let result = Self::owned(state, &req.external_identity, requester)
