@@ -222,3 +222,100 @@ fn frames_refuse_oversized_lengths_without_allocating() {
         assert!(tcp::read_frame(&mut &buf[..cut]).is_err());
     }
 }
+
+/// Arranges for `victim`'s thread to die on the next message it takes, then sends `message`
+/// to `target` and returns the reply.
+fn request_into_a_kill(
+    node: &Node,
+    client: &runtime::Client,
+    victim: &str,
+    target: &str,
+    message: Message,
+) -> Message {
+    node.kill(&addr(victim)).unwrap();
+    client
+        .request_timeout(&addr(target), message, Duration::from_secs(30))
+        .unwrap()
+        .message
+}
+
+#[test]
+fn a_killed_engine_answers_what_it_held_and_its_replacement_keeps_the_state() {
+    let (node, alice, _) = node(1, 8);
+    let a = node.client("alice").unwrap();
+    let ct = match a
+        .request(&addr(runtime::ENCRYPTION), encrypt(&alice, false, b"kept"))
+        .unwrap()
+        .message
+    {
+        Message::ReplyEncrypt(ReplyEncrypt { result: Ok(ct) }) => ct,
+        m => panic!("{m:?}"),
+    };
+    let decrypt = || Message::from(RequestDecryption { data: ct.clone() });
+
+    // The vault dies holding the request: the request is answered, not lost.
+    let reply = request_into_a_kill(&node, &a, runtime::VAULT, runtime::VAULT, decrypt());
+    assert_eq!(
+        reply,
+        Message::ReplyDecryption(ReplyDecryption {
+            result: Err(DecryptionError::EngineFailed)
+        })
+    );
+    // Its replacement has the vault's keys: the owner still decrypts.
+    match a.request(&addr(runtime::VAULT), decrypt()).unwrap().message {
+        Message::ReplyDecryption(r) => assert_eq!(r.result.unwrap().0, b"kept"),
+        m => panic!("{m:?}"),
+    }
+
+    // The ReadsFor engine dies holding the Encryption engine's query: the failure comes back
+    // through the flow as the reads-for error it is.
+    let reply = request_into_a_kill(
+        &node,
+        &a,
+        runtime::READS_FOR,
+        runtime::ENCRYPTION,
+        encrypt(&alice, true, b"x").into(),
+    );
+    assert_eq!(
+        reply,
+        Message::ReplyEncrypt(ReplyEncrypt {
+            result: Err(EncryptionError::ReadsFor(ReadsForError::EngineFailed))
+        })
+    );
+
+    // An Encryption instance dies on the request itself.
+    let reply = request_into_a_kill(
+        &node,
+        &a,
+        runtime::ENCRYPTION,
+        runtime::ENCRYPTION,
+        encrypt(&alice, true, b"x").into(),
+    );
+    assert_eq!(
+        reply,
+        Message::ReplyEncrypt(ReplyEncrypt {
+            result: Err(EncryptionError::EngineFailed)
+        })
+    );
+    // And the replacements serve the full flow again.
+    match a
+        .request(&addr(runtime::ENCRYPTION), encrypt(&alice, true, b"y"))
+        .unwrap()
+        .message
+    {
+        Message::ReplyEncrypt(r) => assert!(r.result.is_ok()),
+        m => panic!("{m:?}"),
+    }
+
+    assert_eq!(node.pending_kills(), 0);
+    assert_eq!(
+        node.kill(&addr("client/alice")),
+        Err(RuntimeError::UnknownTarget("client/alice".into()))
+    );
+    let report = node.shutdown();
+    assert_eq!(report.restarts, 3, "{report:?}");
+    assert_eq!(report.lost_requests, 3);
+    assert_eq!(report.admitted, report.replied);
+    assert_eq!(report.rejections, 0, "no second reply reached anyone");
+    assert_eq!(report.panics, 0);
+}

@@ -347,6 +347,19 @@ macro_rules! messages {
                 }
             }
 
+            /// The error a reply carries (`None` for a success or a request).
+            pub fn error(&self) -> Option<&dyn crate::error::Coded> {
+                match self {
+                    $(
+                        Message::$request(_) => None,
+                        Message::$reply(r) => match &r.result {
+                            Ok(_) => None,
+                            Err(e) => Some(e),
+                        },
+                    )*
+                }
+            }
+
             /// Whether this message is a request (expects a reply).
             pub fn is_request(&self) -> bool {
                 match self {

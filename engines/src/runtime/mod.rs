@@ -10,12 +10,23 @@
 //! * **Panics are isolated**: a step runs on a copy of the engine's state under
 //!   `catch_unwind`; a panic keeps the old state, is counted and reported, and the request
 //!   gets its reply with an `EngineFailed` error.
+//! * **Engines are supervised**: an engine thread that dies (a crash, or [`Node::kill`]
+//!   injecting one) is replaced by a fresh thread on the same mailbox, with the state its
+//!   last completed step left — the runtime keeps engine state beside the mailbox, as a
+//!   node with durable storage would. The message the dead thread held is answered, so no
+//!   request is lost (see *Exactly one reply*).
+//! * **Exactly one reply**: every message carries the client request it was sent for (its
+//!   origin). A message lost to a panic or a crash is answered where the protocol can — a
+//!   request gets its `EngineFailed` reply from the engine it was sent to, which the flow
+//!   then carries back — and otherwise the runtime answers the origin directly. A client's
+//!   waiting slot is removed by the first reply, so a second can never reach it.
 //! * **Graceful shutdown** stops admitting requests, waits for those in flight (bounded),
 //!   then closes the mailboxes; a request still waiting fails with [`RuntimeError::ShutDown`].
 //!
 //! Inside the process envelopes move as values; [`tcp`] carries the same envelopes as
 //! length-prefixed CBOR frames between processes.
 
+pub mod load;
 pub mod tcp;
 
 use std::collections::{BTreeSet, HashMap};
@@ -114,17 +125,45 @@ pub struct ShutdownReport {
     pub panics: u64,
     /// Messages engines rejected (replies nobody expected, misaddressed envelopes).
     pub rejections: u64,
+    /// Engine threads that died (crashed or were killed) and were replaced.
+    pub restarts: u64,
+    /// Requests lost to a panic or a crash, answered with their `EngineFailed` refusal.
+    pub lost_requests: u64,
+    /// Replies lost to a panic or a crash (an engine was waiting for them), answered by
+    /// failing the client request they belonged to.
+    pub lost_replies: u64,
 }
 
-type Waiters = Mutex<HashMap<(Address, CorrelationId), Sender<Envelope>>>;
+/// The client request a message was sent for: the client's address and correlation id.
+type Origin = (Address, CorrelationId);
 
-/// A mailbox delivers envelopes; `None` tells one of its engine threads to stop.
-type Mail = Option<Envelope>;
+/// A client waiting for the reply to one request.
+struct Waiter {
+    reply: Sender<Envelope>,
+    /// The reply to give if the request's flow is lost (`None` when it has none).
+    failure: Option<Envelope>,
+}
+
+type Waiters = Mutex<HashMap<Origin, Waiter>>;
+
+/// An envelope in a mailbox, with the client request it belongs to.
+struct Mail {
+    origin: Option<Origin>,
+    env: Envelope,
+}
+
+/// A mailbox delivers mail; `None` tells one of its engine threads to stop.
+type Slot = Option<Mail>;
+
+/// Panic payload of an injected kill (raised with `resume_unwind`, so no panic hook runs).
+struct Killed;
 
 /// Shared routing: mailboxes by address (with how many threads read each), and clients
 /// waiting for replies.
 struct Router {
-    mailboxes: HashMap<Address, (Sender<Mail>, usize)>,
+    mailboxes: HashMap<Address, (Sender<Slot>, usize)>,
+    /// Kills requested per engine address and not yet carried out.
+    kills: HashMap<Address, AtomicU64>,
     waiting: Waiters,
     admission: (Sender<()>, Receiver<()>),
     closing: AtomicBool,
@@ -132,6 +171,9 @@ struct Router {
     replied: AtomicU64,
     panics: AtomicU64,
     rejections: AtomicU64,
+    restarts: AtomicU64,
+    lost_requests: AtomicU64,
+    lost_replies: AtomicU64,
     /// Where envelopes for unknown addresses go (a transport to other nodes), if anywhere.
     remote: Mutex<Option<Sender<Envelope>>>,
 }
@@ -142,21 +184,41 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Router {
-    /// Routes one envelope an engine produced.
-    fn route(&self, env: Envelope) {
+    fn new(mailboxes: HashMap<Address, (Sender<Slot>, usize)>, capacity: usize) -> Router {
+        let kills = mailboxes
+            .keys()
+            .map(|a| (a.clone(), AtomicU64::new(0)))
+            .collect();
+        Router {
+            mailboxes,
+            kills,
+            waiting: Mutex::new(HashMap::new()),
+            admission: bounded(capacity),
+            closing: AtomicBool::new(false),
+            admitted: AtomicU64::new(0),
+            replied: AtomicU64::new(0),
+            panics: AtomicU64::new(0),
+            rejections: AtomicU64::new(0),
+            restarts: AtomicU64::new(0),
+            lost_requests: AtomicU64::new(0),
+            lost_replies: AtomicU64::new(0),
+            remote: Mutex::new(None),
+        }
+    }
+
+    /// Routes one envelope an engine produced while handling mail for `origin`.
+    fn route(&self, env: Envelope, origin: &Option<Origin>) {
         if let Some((mailbox, _)) = self.mailboxes.get(&env.target) {
             // Internal mailboxes are sized so this never blocks for long (see the module docs).
-            let _ = mailbox.send(Some(env));
+            let _ = mailbox.send(Some(Mail {
+                origin: origin.clone(),
+                env,
+            }));
             return;
         }
         let waiter = lock(&self.waiting).remove(&(env.target.clone(), env.correlation));
         match waiter {
-            Some(tx) => {
-                self.replied.fetch_add(1, Ordering::Relaxed);
-                let _ = tx.send(env);
-                // The permit is returned when the reply is delivered.
-                let _ = self.admission.1.try_recv();
-            }
+            Some(waiter) => self.deliver(waiter.reply, env),
             None => match &*lock(&self.remote) {
                 Some(remote) => {
                     let _ = remote.send(env);
@@ -166,6 +228,46 @@ impl Router {
                 }
             },
         }
+    }
+
+    /// Hands a reply to its waiting client and returns the client's admission permit.
+    fn deliver(&self, to: Sender<Envelope>, env: Envelope) {
+        self.replied.fetch_add(1, Ordering::Relaxed);
+        let _ = to.send(env);
+        let _ = self.admission.1.try_recv();
+    }
+
+    /// Answers a message that a panic or a crash kept from being handled.
+    ///
+    /// A request gets its `EngineFailed` reply from the engine it was addressed to, so the
+    /// flow carries the failure back the way the protocol defines; anything else (a reply
+    /// an engine was waiting for) fails the origin's request directly.
+    fn answer_lost(&self, mail: &Mail) {
+        if let Some(reply) = mail.env.message.refusal(Refusal::EngineFailed) {
+            self.lost_requests.fetch_add(1, Ordering::Relaxed);
+            self.route(mail.env.reply(reply), &mail.origin);
+            return;
+        }
+        self.lost_replies.fetch_add(1, Ordering::Relaxed);
+        let Some(origin) = &mail.origin else { return };
+        let waiter = lock(&self.waiting).remove(origin);
+        if let Some(waiter) = waiter {
+            match waiter.failure {
+                Some(failure) => self.deliver(waiter.reply, failure),
+                // Nothing to answer with: dropping the sender tells the client.
+                None => {
+                    let _ = self.admission.1.try_recv();
+                }
+            }
+        }
+    }
+
+    /// Whether the engine at `target` is to die on the message it just took.
+    fn take_kill(&self, target: &Address) -> bool {
+        self.kills.get(target).is_some_and(|k| {
+            k.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        })
     }
 }
 
@@ -195,13 +297,15 @@ fn guarded_step<E: Engine>(
     engine: &E,
     state: &mut E::State,
     backend: &mut HpkeBackend,
-    env: &Envelope,
+    mail: &Mail,
     router: &Router,
 ) where
     E::State: Clone,
 {
     let mut next = state.clone();
-    let outcome = catch_unwind(AssertUnwindSafe(|| engine.step(&mut next, backend, env)));
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        engine.step(&mut next, backend, &mail.env)
+    }));
     match outcome {
         Ok(effects) => {
             *state = next;
@@ -209,39 +313,121 @@ fn guarded_step<E: Engine>(
                 .rejections
                 .fetch_add(effects.rejected.len() as u64, Ordering::Relaxed);
             for out in effects.send {
-                router.route(out);
+                router.route(out, &mail.origin);
             }
         }
         Err(_) => {
             router.panics.fetch_add(1, Ordering::Relaxed);
-            if let Some(reply) = env.message.refusal(Refusal::EngineFailed) {
-                router.route(env.reply(reply));
-            }
+            router.answer_lost(mail);
         }
     }
 }
 
-fn spawn_engine<E>(
+/// What one engine thread (an incarnation) needs; a supervisor starts a new one after a crash.
+struct EngineSlot<E: Engine> {
     name: String,
+    address: Address,
     engine: E,
-    mut state: E::State,
-    inbox: Receiver<Mail>,
+    /// The state as the last completed step left it; it outlives any one thread.
+    state: Arc<Mutex<E::State>>,
+    inbox: Receiver<Slot>,
+    router: Arc<Router>,
+}
+
+impl<E> EngineSlot<E>
+where
+    E: Engine + Send + Sync + 'static,
+    E::State: Clone + Send + 'static,
+{
+    /// Runs until a stop signal; dies (unwinds) when killed.
+    fn run(&self, in_flight: &Mutex<Option<Mail>>) {
+        let mut backend = HpkeBackend::new();
+        // Both guards live as long as this thread: a dying thread leaves the last completed
+        // state and the message it held for the supervisor (a poisoned lock is recovered).
+        let mut state = lock(&self.state);
+        let mut current = lock(in_flight);
+        // Mail is taken in order, so the stop signal comes after everything sent before it.
+        while let Ok(Some(mail)) = self.inbox.recv() {
+            let mail = current.insert(mail);
+            if self.router.take_kill(&self.address) {
+                std::panic::resume_unwind(Box::new(Killed));
+            }
+            guarded_step(&self.engine, &mut state, &mut backend, mail, &self.router);
+            *current = None;
+        }
+    }
+
+    /// Starts the supervisor thread: it runs incarnations until one stops normally.
+    fn supervise(self) -> Result<JoinHandle<()>, RuntimeError> {
+        let slot = Arc::new(self);
+        let first = slot.clone().incarnation(0)?;
+        std::thread::Builder::new()
+            .name(format!("{}-supervisor", slot.name))
+            .spawn(move || {
+                let mut running = Some(first);
+                let mut generation = 0u64;
+                while let Some((thread, in_flight)) = running.take() {
+                    if thread.join().is_ok() {
+                        return;
+                    }
+                    // The thread died: answer what it held, then replace it.
+                    if let Some(mail) = lock(&in_flight).take() {
+                        slot.router.answer_lost(&mail);
+                    }
+                    slot.router.restarts.fetch_add(1, Ordering::Relaxed);
+                    generation += 1;
+                    running = slot.restart(generation);
+                }
+            })
+            .map_err(|e| RuntimeError::Spawn(e.to_string()))
+    }
+
+    /// Starts a replacement thread, retrying briefly if the system refuses one.
+    fn restart(self: &Arc<Self>, generation: u64) -> Option<Incarnation> {
+        for attempt in 0..50u32 {
+            if let Ok(next) = self.clone().incarnation(generation) {
+                return Some(next);
+            }
+            std::thread::sleep(Duration::from_millis(10 * u64::from(attempt.min(10))));
+        }
+        None
+    }
+
+    fn incarnation(self: Arc<Self>, generation: u64) -> Result<Incarnation, RuntimeError> {
+        let in_flight = Arc::new(Mutex::new(None));
+        let held = in_flight.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("{}#{generation}", self.name))
+            .spawn(move || self.run(&held))
+            .map_err(|e| RuntimeError::Spawn(e.to_string()))?;
+        Ok((thread, in_flight))
+    }
+}
+
+/// A running engine thread and the message it holds.
+type Incarnation = (JoinHandle<()>, Arc<Mutex<Option<Mail>>>);
+
+fn spawn_engine<E>(
+    name: &str,
+    address: Address,
+    engine: E,
+    state: E::State,
+    inbox: Receiver<Slot>,
     router: Arc<Router>,
 ) -> Result<JoinHandle<()>, RuntimeError>
 where
-    E: Engine + Send + 'static,
+    E: Engine + Send + Sync + 'static,
     E::State: Clone + Send + 'static,
 {
-    std::thread::Builder::new()
-        .name(name)
-        .spawn(move || {
-            let mut backend = HpkeBackend::new();
-            // Mail is taken in order, so the stop signal comes after everything sent before it.
-            while let Ok(Some(env)) = inbox.recv() {
-                guarded_step(&engine, &mut state, &mut backend, &env, &router);
-            }
-        })
-        .map_err(|e| RuntimeError::Spawn(e.to_string()))
+    EngineSlot {
+        name: name.to_string(),
+        address,
+        engine,
+        state: Arc::new(Mutex::new(state)),
+        inbox,
+        router,
+    }
+    .supervise()
 }
 
 impl Node {
@@ -263,17 +449,7 @@ impl Node {
             mailboxes.insert(address(name), (tx, readers));
             inboxes.insert(name, rx);
         }
-        let router = Arc::new(Router {
-            mailboxes,
-            waiting: Mutex::new(HashMap::new()),
-            admission: bounded(capacity),
-            closing: AtomicBool::new(false),
-            admitted: AtomicU64::new(0),
-            replied: AtomicU64::new(0),
-            panics: AtomicU64::new(0),
-            rejections: AtomicU64::new(0),
-            remote: Mutex::new(None),
-        });
+        let router = Arc::new(Router::new(mailboxes, capacity));
         let mut threads = Vec::new();
         let inbox = |name: &str| {
             inboxes
@@ -286,7 +462,8 @@ impl Node {
         for i in 0..pool {
             let engine = Encryption::new(address(ENCRYPTION), address(READS_FOR));
             threads.push(spawn_engine(
-                format!("encryption-{i}"),
+                &format!("encryption-{i}"),
+                address(ENCRYPTION),
                 engine,
                 cookie_state.clone(),
                 inbox(ENCRYPTION)?,
@@ -294,7 +471,8 @@ impl Node {
             )?);
         }
         threads.push(spawn_engine(
-            "reads-for".into(),
+            "reads-for",
+            address(READS_FOR),
             ReadsFor {
                 address: address(READS_FOR),
             },
@@ -303,7 +481,8 @@ impl Node {
             router.clone(),
         )?);
         threads.push(spawn_engine(
-            "vault".into(),
+            "vault",
+            address(VAULT),
             Decryption::new(
                 address(VAULT),
                 Some(address(IDENTITY)),
@@ -314,7 +493,8 @@ impl Node {
             router.clone(),
         )?);
         threads.push(spawn_engine(
-            "identity".into(),
+            "identity",
+            address(IDENTITY),
             IdentityManagement::new(address(IDENTITY), address(VAULT), address(READS_FOR)),
             IdentityManagementState::default(),
             inbox(IDENTITY)?,
@@ -344,6 +524,31 @@ impl Node {
         })
     }
 
+    /// Fault injection: the next message the engine at `target` takes kills its thread.
+    ///
+    /// The thread dies as a crash would — mid-step, its message unhandled and its effects
+    /// never sent. Its supervisor answers that message (as after a panic) and starts a
+    /// fresh thread on the same mailbox with the state the last completed step left. For
+    /// the Encryption pool, whichever instance takes the next message dies.
+    pub fn kill(&self, target: &Address) -> Result<(), RuntimeError> {
+        let kills = self
+            .router
+            .kills
+            .get(target)
+            .ok_or_else(|| RuntimeError::UnknownTarget(target.to_string()))?;
+        kills.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Kills requested with [`Node::kill`] that no engine has carried out yet.
+    pub fn pending_kills(&self) -> u64 {
+        self.router
+            .kills
+            .values()
+            .map(|k| k.load(Ordering::SeqCst))
+            .sum()
+    }
+
     /// Stops admitting requests, waits for those in flight, and stops every engine.
     pub fn shutdown(self) -> ShutdownReport {
         let router = self.router;
@@ -365,6 +570,9 @@ impl Node {
             abandoned,
             panics: router.panics.load(Ordering::Relaxed),
             rejections: router.rejections.load(Ordering::Relaxed),
+            restarts: router.restarts.load(Ordering::Relaxed),
+            lost_requests: router.lost_requests.load(Ordering::Relaxed),
+            lost_replies: router.lost_replies.load(Ordering::Relaxed),
         };
         // One stop signal per engine thread, queued behind whatever is still in its mailbox.
         for (mailbox, readers) in router.mailboxes.values() {
@@ -438,14 +646,24 @@ impl Client {
         router.admitted.fetch_add(1, Ordering::Relaxed);
         let correlation = CorrelationId(self.next.fetch_add(1, Ordering::Relaxed));
         let (tx, rx) = bounded(1);
-        lock(&router.waiting).insert((self.address.clone(), correlation), tx);
         let env = Envelope {
             sender: self.address.clone(),
             target: target.clone(),
             correlation,
             message: message.into(),
         };
-        if mailbox.send(Some(env)).is_err() {
+        let failure = env
+            .message
+            .refusal(Refusal::EngineFailed)
+            .map(|m| env.reply(m));
+        let origin = (self.address.clone(), correlation);
+        let waiter = Waiter { reply: tx, failure };
+        lock(&router.waiting).insert(origin.clone(), waiter);
+        let mail = Mail {
+            origin: Some(origin),
+            env,
+        };
+        if mailbox.send(Some(mail)).is_err() {
             lock(&router.waiting).remove(&(self.address.clone(), correlation));
             let _ = router.admission.1.try_recv();
             return Err(RuntimeError::ShutDown);
@@ -503,19 +721,14 @@ mod tests {
     fn a_panicking_step_keeps_the_old_state_and_answers_engine_failed() {
         let (tx, rx) = bounded(4);
         let client = address("client/x");
-        let router = Router {
-            mailboxes: HashMap::new(),
-            waiting: Mutex::new(HashMap::from([((client.clone(), CorrelationId(1)), tx)])),
-            admission: bounded(1),
-            closing: AtomicBool::new(false),
-            admitted: AtomicU64::new(0),
-            replied: AtomicU64::new(0),
-            panics: AtomicU64::new(0),
-            rejections: AtomicU64::new(0),
-            remote: Mutex::new(None),
+        let router = Router::new(HashMap::new(), 1);
+        let waiter = Waiter {
+            reply: tx,
+            failure: None,
         };
+        lock(&router.waiting).insert((client.clone(), CorrelationId(1)), waiter);
         let env = Envelope {
-            sender: client,
+            sender: client.clone(),
             target: address(ENCRYPTION),
             correlation: CorrelationId(1),
             message: RequestEncrypt {
@@ -529,8 +742,18 @@ mod tests {
             .into(),
         };
         let mut state = 7u32;
+        let mail = Mail {
+            origin: Some((client, CorrelationId(1))),
+            env,
+        };
         // The panic message goes to stderr; the test only cares that it is contained.
-        guarded_step(&Panicky, &mut state, &mut HpkeBackend::new(), &env, &router);
+        guarded_step(
+            &Panicky,
+            &mut state,
+            &mut HpkeBackend::new(),
+            &mail,
+            &router,
+        );
         assert_eq!(state, 7, "the state from before the panic is kept");
         assert_eq!(router.panics.load(Ordering::Relaxed), 1);
         let reply = rx.try_recv().unwrap();
