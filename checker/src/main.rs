@@ -6,8 +6,10 @@ mod decode;
 mod evidence;
 mod files;
 mod keys;
+mod load;
 mod progress;
 mod report;
+mod vectors;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -138,6 +140,20 @@ enum Command {
         /// The file to decode; `-` for stdin.
         input: PathBuf,
     },
+    /// Write deterministic test vectors for independent implementations.
+    ///
+    /// Envelopes of every message, reads-for evidence and revocations, and
+    /// ciphertexts with their recipients' keys, as JSON; byte-identical on every run.
+    Vectors {
+        /// The directory to write into.
+        #[arg(long, value_name = "DIR", default_value = "spec/vectors")]
+        out: PathBuf,
+    },
+    /// Drive a node with mixed requests while killing engine threads, and report.
+    ///
+    /// Every request must get exactly one reply — its result, the expected refusal, or
+    /// `EngineFailed` where a crash took its flow. Fails if any is lost or wrong.
+    Load(load::LoadArgs),
     /// Print a shell completion script to stdout.
     ///
     /// For example: `sealwright completions bash > ~/.local/share/bash-completion/completions/sealwright`.
@@ -249,6 +265,8 @@ fn main() -> ExitCode {
             command: EvidenceCommand::List { files },
         } => evidence::list(&files),
         Command::Decode { input } => decode::decode(&input),
+        Command::Vectors { out } => vectors::run(&out),
+        Command::Load(args) => load::run(&args),
         Command::Completions { shell } => {
             // Into memory first: clap_complete panics if its writer fails (say, a closed pipe).
             let mut script = Vec::new();

@@ -10,7 +10,7 @@ use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use hpke::aead::ChaCha20Poly1305 as HpkeChaCha;
 use hpke::kdf::HkdfSha256;
 use hpke::kem::X25519HkdfSha256;
-use hpke::rand_core::{CryptoRng, UnwrapErr};
+use hpke::rand_core::{CryptoRng, TryCryptoRng, TryRng, UnwrapErr};
 use hpke::{Deserializable, Kem, OpModeR, OpModeS, Serializable};
 use sha2::{Digest, Sha256};
 use spec::error::{CiphertextFault, MalformedStatement};
@@ -31,6 +31,75 @@ type KemEncapped = <X25519HkdfSha256 as Kem>::EncappedKey;
 
 /// The operating system's RNG, panicking only if the OS cannot provide randomness.
 pub type SystemRng = UnwrapErr<getrandom::SysRng>;
+
+/// A deterministic RNG for reproducible test vectors: SHA-256 in counter mode over a seed.
+///
+/// Whoever knows the seed knows every key it yields: never use it for real keys.
+#[derive(Clone)]
+pub struct SeededRng {
+    seed: [u8; 32],
+    counter: u64,
+    block: [u8; 32],
+    used: usize,
+}
+
+impl SeededRng {
+    /// An RNG whose whole output is fixed by `seed`.
+    pub fn new(seed: &[u8]) -> Self {
+        let mut h = Sha256::new();
+        h.update(b"sealwright/seeded-rng/v1\0");
+        h.update(seed);
+        SeededRng {
+            seed: h.finalize().into(),
+            counter: 0,
+            block: [0; 32],
+            used: 32,
+        }
+    }
+}
+
+impl std::fmt::Debug for SeededRng {
+    // The seed fixes every key this RNG yields: it is as secret as they are.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeededRng")
+            .field("counter", &self.counter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TryRng for SeededRng {
+    type Error = std::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for byte in dst {
+            if self.used == self.block.len() {
+                let mut h = Sha256::new();
+                h.update(self.seed);
+                h.update(self.counter.to_be_bytes());
+                self.block = h.finalize().into();
+                self.counter += 1;
+                self.used = 0;
+            }
+            *byte = self.block[self.used];
+            self.used += 1;
+        }
+        Ok(())
+    }
+}
+
+impl TryCryptoRng for SeededRng {}
 
 /// The HPKE backend, generic over its RNG so tests can replay fixed randomness.
 #[derive(Debug)]

@@ -1,0 +1,1212 @@
+//! `sealwright vectors`: deterministic test vectors for independent implementations.
+//!
+//! Every key is derived from a fixed seed ([`SeededRng`]) and every ciphertext
+//! is sealed with seeded randomness, so the files are byte-identical on every
+//! run and on every machine. They hold: an envelope of every message
+//! constructor (replies with their `Ok` and their errors), reads-for evidence
+//! and revocations with the exact bytes their Ed25519 signatures cover, and
+//! ciphertexts with the recipients' private keys and the expected plaintext.
+//! `scripts/interop.py` checks them with independent Python libraries.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use ciborium::Value;
+use engines::Backend;
+use engines::backend::format::{ENTRY_LEN, PREFIX_LEN};
+use engines::backend::hpke::{HpkeBackend, SeededRng};
+use engines::backend::{KeyEntry, KeyRing};
+use engines::identity::InternalIdentity;
+use spec::error::{CiphertextFault, MalformedStatement};
+use spec::message::{
+    Ciphertext, Continuation, GeneratedKey, MESSAGE_NAMES, Message, Plaintext, Refusal,
+    ReplyConnectIdentity, ReplyDecryption, ReplyDeleteIdentity, ReplyDeleteKey,
+    ReplyDeriveZoneIdentity, ReplyEncrypt, ReplyGenerateIdentity, ReplyGenerateKey,
+    ReplyQueryReadsForEvidence, ReplyReadsFor, ReplyRotateIdentity, ReplyRotateKey,
+    ReplySubmitReadsForEvidence, ReplySubmitReadsForRevocation, RequestConnectIdentity,
+    RequestDecryption, RequestDeleteIdentity, RequestDeleteKey, RequestDeriveZoneIdentity,
+    RequestEncrypt, RequestGenerateIdentity, RequestGenerateKey, RequestQueryReadsForEvidence,
+    RequestReadsFor, RequestRotateIdentity, RequestRotateKey, RequestSubmitReadsForEvidence,
+    RequestSubmitReadsForRevocation,
+};
+use spec::{
+    Address, CorrelationId, DecryptionError, EncryptionError, Envelope, IdentityError,
+    ReadsForError, ReadsForEvidence, ReadsForRevocation, codec,
+};
+
+use crate::files;
+
+/// The envelope vectors' file name.
+pub const ENVELOPES: &str = "envelopes.json";
+/// The evidence and revocation vectors' file name.
+pub const EVIDENCE: &str = "evidence.json";
+/// The ciphertext vectors' file name.
+pub const CIPHERTEXTS: &str = "ciphertexts.json";
+/// The file that says what the others hold.
+pub const README: &str = "README.md";
+
+/// Prefix of every seed, so no vector key collides with another use of [`SeededRng`].
+const SEED_PREFIX: &str = "sealwright/vectors/v1/";
+
+// ---------------------------------------------------------------------------
+// JSON with ordered keys
+
+/// A JSON value whose objects keep their insertion order (CBOR maps are ordered on the wire).
+enum Json {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Str(String),
+    Arr(Vec<Json>),
+    Obj(Vec<(String, Json)>),
+}
+
+impl Json {
+    fn obj<const N: usize>(entries: [(&str, Json); N]) -> Json {
+        Json::Obj(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        )
+    }
+
+    fn str(text: impl Into<String>) -> Json {
+        Json::Str(text.into())
+    }
+
+    fn hex(bytes: &[u8]) -> Json {
+        Json::Str(hex(bytes))
+    }
+
+    fn int(n: impl Into<i128>) -> Json {
+        Json::Int(n.into())
+    }
+
+    fn write(&self, out: &mut String, indent: usize) {
+        let pad = |out: &mut String, n: usize| out.extend(std::iter::repeat_n(' ', n));
+        match self {
+            Json::Null => out.push_str("null"),
+            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Json::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Json::Str(s) => write_json_string(out, s),
+            Json::Arr(items) if items.is_empty() => out.push_str("[]"),
+            Json::Obj(entries) if entries.is_empty() => out.push_str("{}"),
+            Json::Arr(items) => {
+                out.push_str("[\n");
+                for (i, item) in items.iter().enumerate() {
+                    pad(out, indent + 2);
+                    item.write(out, indent + 2);
+                    out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+                }
+                pad(out, indent);
+                out.push(']');
+            }
+            Json::Obj(entries) => {
+                out.push_str("{\n");
+                for (i, (key, value)) in entries.iter().enumerate() {
+                    pad(out, indent + 2);
+                    write_json_string(out, key);
+                    out.push_str(": ");
+                    value.write(out, indent + 2);
+                    out.push_str(if i + 1 < entries.len() { ",\n" } else { "\n" });
+                }
+                pad(out, indent);
+                out.push('}');
+            }
+        }
+    }
+
+    fn render(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out, 0);
+        out.push('\n');
+        out
+    }
+}
+
+fn write_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Lowercase hex.
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// What a generic CBOR decoder finds: byte strings as `{"$bytes": hex}`, maps in wire order.
+fn cbor_to_json(value: &Value) -> Result<Json> {
+    Ok(match value {
+        Value::Integer(i) => Json::Int(i128::from(*i)),
+        Value::Bytes(b) => Json::obj([("$bytes", Json::hex(b))]),
+        Value::Text(t) => Json::str(t.as_str()),
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Null => Json::Null,
+        Value::Array(items) => Json::Arr(items.iter().map(cbor_to_json).collect::<Result<_>>()?),
+        Value::Map(entries) => Json::Obj(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = k
+                        .as_text()
+                        .ok_or_else(|| anyhow!("a map key that is not text: {k:?}"))?;
+                    Ok((key.to_owned(), cbor_to_json(v)?))
+                })
+                .collect::<Result<_>>()?,
+        ),
+        other => bail!("the wire format never uses {other:?}"),
+    })
+}
+
+/// The JSON rendering of canonical CBOR bytes, read back through the project's codec.
+fn decoded(bytes: &[u8]) -> Result<Json> {
+    cbor_to_json(&codec::decode_value(bytes)?)
+}
+
+// ---------------------------------------------------------------------------
+// Keys
+
+fn seeded(what: &str) -> HpkeBackend<SeededRng> {
+    HpkeBackend::with_rng(SeededRng::new(format!("{SEED_PREFIX}{what}").as_bytes()))
+}
+
+/// The named identities every file uses, each from its own seed.
+struct Cast {
+    alice: InternalIdentity,
+    bob: InternalIdentity,
+    carol: InternalIdentity,
+    /// Alice after rotating her encryption key (same signing key).
+    alice_rotated: InternalIdentity,
+    /// Alice's zone identity for the zone "mail".
+    alice_mail: InternalIdentity,
+}
+
+impl Cast {
+    fn new() -> Cast {
+        let identity = |name: &str| seeded(&format!("identity/{name}")).generate_identity();
+        let alice = identity("alice");
+        let alice_rotated = seeded("rotate/alice").rotate_encryption_key(&alice);
+        Cast {
+            bob: identity("bob"),
+            carol: identity("carol"),
+            alice_mail: identity("alice/zone/mail"),
+            alice_rotated,
+            alice,
+        }
+    }
+
+    fn named(&self) -> [(&'static str, &InternalIdentity); 5] {
+        [
+            ("alice", &self.alice),
+            ("bob", &self.bob),
+            ("carol", &self.carol),
+            ("alice-rotated", &self.alice_rotated),
+            ("alice-zone-mail", &self.alice_mail),
+        ]
+    }
+
+    fn name_of(&self, who: &InternalIdentity) -> &'static str {
+        self.named()
+            .into_iter()
+            .find(|(_, i)| *i == who)
+            .map_or("?", |(n, _)| n)
+    }
+}
+
+/// Ed25519 signing needs no randomness; any backend signs the same.
+fn sign(signer: &InternalIdentity, message: &[u8]) -> [u8; 64] {
+    seeded("signer").sign(signer, message)
+}
+
+fn evidence(from: &InternalIdentity, to: &InternalIdentity, serial: u64) -> ReadsForEvidence {
+    let statement = ReadsForEvidence::statement_bytes(&from.external, &to.external, serial);
+    ReadsForEvidence {
+        from_identity: from.external.clone(),
+        to_identity: to.external.clone(),
+        serial,
+        signature: sign(to, &statement),
+    }
+}
+
+fn revocation(from: &InternalIdentity, to: &InternalIdentity, serial: u64) -> ReadsForRevocation {
+    let statement = ReadsForRevocation::statement_bytes(&from.id(), &to.external, serial);
+    ReadsForRevocation {
+        from_identity: from.id(),
+        to_identity: to.external.clone(),
+        serial,
+        signature: sign(to, &statement),
+    }
+}
+
+fn identity_json(name: &str, who: &InternalIdentity) -> Json {
+    let public = &who.external;
+    Json::obj([
+        ("name", Json::str(name)),
+        ("ed25519_seed", Json::hex(who.signing_seed.expose())),
+        ("ed25519_public_key", Json::hex(&public.verifying_key)),
+        (
+            "x25519_private_key",
+            Json::hex(who.encryption_secret.expose()),
+        ),
+        ("x25519_public_key", Json::hex(&public.encryption_key)),
+        ("identity_cbor", Json::hex(&codec::encode(public))),
+        ("identity_id", Json::hex(&public.id().0)),
+        ("identity_id_text", Json::str(public.id().to_string())),
+        ("key_id", Json::hex(&public.key_id().0)),
+        ("key_id_text", Json::str(public.key_id().to_string())),
+        ("public_text", Json::str(public.to_string())),
+    ])
+}
+
+// ---------------------------------------------------------------------------
+// Ciphertexts
+
+/// One ciphertext vector: who it is sealed to, the chunk size and the payload.
+struct CiphertextCase {
+    name: &'static str,
+    about: &'static str,
+    recipients: Vec<InternalIdentity>,
+    chunk_log2: u8,
+    plaintext: Vec<u8>,
+}
+
+/// A payload that is the same on every run and not all one byte.
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| ((i * 31 + 7) % 251) as u8).collect()
+}
+
+fn ciphertext_cases(cast: &Cast) -> Vec<CiphertextCase> {
+    vec![
+        CiphertextCase {
+            name: "one-recipient",
+            about: "a short text to one recipient, default chunk size (64 KiB)",
+            recipients: vec![cast.alice.clone()],
+            chunk_log2: 16,
+            plaintext: b"Sealwright interoperability vector: hello, Alice.\n".to_vec(),
+        },
+        CiphertextCase {
+            name: "three-recipients",
+            about: "one payload sealed to three recipients; each entry opens it",
+            recipients: vec![cast.alice.clone(), cast.bob.clone(), cast.carol.clone()],
+            chunk_log2: 16,
+            plaintext: b"Sealed once, readable by Alice, Bob and Carol.".to_vec(),
+        },
+        CiphertextCase {
+            name: "empty-payload",
+            about: "an empty payload: one 16-byte chunk flagged last",
+            recipients: vec![cast.bob.clone()],
+            chunk_log2: 10,
+            plaintext: Vec::new(),
+        },
+        CiphertextCase {
+            name: "several-chunks",
+            about: "2600 bytes in 1 KiB chunks: two full chunks and a last one of 552 bytes",
+            recipients: vec![cast.carol.clone(), cast.alice.clone()],
+            chunk_log2: 10,
+            plaintext: pattern(2600),
+        },
+        CiphertextCase {
+            name: "exact-multiple",
+            about: "3072 bytes in 1 KiB chunks: three full chunks, the third flagged last",
+            recipients: vec![cast.alice.clone()],
+            chunk_log2: 10,
+            plaintext: pattern(3072),
+        },
+        CiphertextCase {
+            name: "one-full-chunk",
+            about: "exactly one full 1 KiB chunk, flagged last",
+            recipients: vec![cast.alice_rotated.clone()],
+            chunk_log2: 10,
+            plaintext: pattern(1024),
+        },
+    ]
+}
+
+fn key_ring(who: &InternalIdentity) -> KeyRing {
+    KeyRing::from([(
+        who.key_id(),
+        KeyEntry {
+            identity: who.id(),
+            secret: who.encryption_secret.clone(),
+        },
+    )])
+}
+
+fn seal(case: &CiphertextCase) -> Result<Ciphertext> {
+    let recipients: Vec<_> = case.recipients.iter().map(|r| r.external.clone()).collect();
+    let mut backend = seeded(&format!("ciphertext/{}", case.name)).with_chunk_log2(case.chunk_log2);
+    let sealed = backend
+        .seal(&recipients, &case.plaintext)
+        .map_err(|e| anyhow!("cannot seal the {} vector: {e}", case.name))?;
+    // Never write a vector the engines' own backend does not open.
+    for r in &case.recipients {
+        let opened = backend
+            .open(&key_ring(r), &sealed.0)
+            .map_err(|e| anyhow!("the {} vector does not open: {e}", case.name))?;
+        if opened.0 != case.plaintext {
+            bail!("the {} vector opens to the wrong plaintext", case.name);
+        }
+    }
+    Ok(sealed)
+}
+
+fn ciphertext_json(cast: &Cast, case: &CiphertextCase, sealed: &Ciphertext) -> Json {
+    let mut recipients: Vec<&InternalIdentity> = case.recipients.iter().collect();
+    recipients.sort_by_key(|r| r.id());
+    let chunk = 1usize << case.chunk_log2;
+    Json::obj([
+        ("name", Json::str(case.name)),
+        ("about", Json::str(case.about)),
+        ("chunk_log2", Json::int(case.chunk_log2)),
+        ("chunk_size", Json::int(chunk as u64)),
+        (
+            "chunk_count",
+            Json::int(case.plaintext.len().div_ceil(chunk).max(1) as u64),
+        ),
+        (
+            "header_len",
+            Json::int((PREFIX_LEN + recipients.len() * ENTRY_LEN) as u64),
+        ),
+        (
+            "recipients",
+            Json::Arr(
+                recipients
+                    .iter()
+                    .map(|r| {
+                        Json::obj([
+                            ("name", Json::str(cast.name_of(r))),
+                            ("identity_id", Json::hex(&r.id().0)),
+                            ("key_id", Json::hex(&r.key_id().0)),
+                            (
+                                "x25519_private_key",
+                                Json::hex(r.encryption_secret.expose()),
+                            ),
+                            ("x25519_public_key", Json::hex(&r.external.encryption_key)),
+                            ("ed25519_public_key", Json::hex(&r.external.verifying_key)),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ),
+        ("plaintext_len", Json::int(case.plaintext.len() as u64)),
+        ("plaintext", Json::hex(&case.plaintext)),
+        ("ciphertext_len", Json::int(sealed.0.len() as u64)),
+        ("ciphertext", Json::hex(&sealed.0)),
+    ])
+}
+
+// ---------------------------------------------------------------------------
+// Envelopes
+
+const CLIENT: &str = "client-1";
+const ENCRYPTION: &str = "node-a/encryption";
+const READS_FOR: &str = "node-a/reads-for";
+const DECRYPTION: &str = "node-a/decryption";
+const IDENTITY_MANAGEMENT: &str = "node-a/identity-management";
+
+/// Correlation ids on both sides of every integer-head width boundary.
+const CORRELATIONS: [u64; 10] = [
+    1,
+    23,
+    24,
+    255,
+    256,
+    65_535,
+    65_536,
+    u32::MAX as u64,
+    1 << 32,
+    u64::MAX,
+];
+
+fn address(name: &str) -> Result<Address> {
+    Address::new(name).with_context(|| format!("`{name}`"))
+}
+
+/// Envelope vectors in the order they are built: each request, then its replies.
+#[derive(Default)]
+struct Exchanges {
+    cases: Vec<(String, Envelope)>,
+    names: BTreeSet<String>,
+    refused: BTreeSet<&'static str>,
+}
+
+impl Exchanges {
+    fn push(&mut self, name: String, envelope: Envelope) -> Result<()> {
+        if !self.names.insert(name.clone()) {
+            bail!("two envelope vectors are named {name}");
+        }
+        self.cases.push((name, envelope));
+        Ok(())
+    }
+
+    /// A request from `from` to `to`, then each reply to it (and, the first time a
+    /// request name is seen, its "not handled" and "engine failed" refusals).
+    fn exchange(
+        &mut self,
+        label: &str,
+        (from, to): (&str, &str),
+        request: impl Into<Message>,
+        replies: Vec<(&str, Message)>,
+    ) -> Result<()> {
+        let correlation = CorrelationId(CORRELATIONS[self.cases.len() % CORRELATIONS.len()]);
+        let request = Envelope {
+            sender: address(from)?,
+            target: address(to)?,
+            correlation,
+            message: request.into(),
+        };
+        let name = request.message.name();
+        self.push(format!("{name}/{label}"), request.clone())?;
+        for (label, reply) in replies {
+            let reply = request.reply(reply);
+            self.push(format!("{}/{label}", reply.message.name()), reply)?;
+        }
+        if self.refused.insert(name) {
+            for (label, why) in [
+                ("err-not-handled", Refusal::NotHandled),
+                ("err-engine-failed", Refusal::EngineFailed),
+            ] {
+                let refusal = request
+                    .message
+                    .refusal(why)
+                    .ok_or_else(|| anyhow!("{name} has no refusal"))?;
+                let reply = request.reply(refusal);
+                self.push(format!("{}/{label}", reply.message.name()), reply)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn envelope_cases(cast: &Cast, hello: &CiphertextCase, sealed: &Ciphertext) -> Result<Exchanges> {
+    let (alice, bob, carol) = (&cast.alice, &cast.bob, &cast.carol);
+    let mut x = Exchanges::default();
+
+    // Encryption
+    x.exchange(
+        "to-alice",
+        (CLIENT, ENCRYPTION),
+        RequestEncrypt {
+            data: Plaintext(hello.plaintext.clone()),
+            external_identity: alice.external.clone(),
+            use_reads_for: false,
+        },
+        vec![
+            (
+                "ok",
+                ReplyEncrypt {
+                    result: Ok(sealed.clone()),
+                }
+                .into(),
+            ),
+            (
+                "err-too-many-recipients",
+                ReplyEncrypt {
+                    result: Err(EncryptionError::TooManyRecipients),
+                }
+                .into(),
+            ),
+            (
+                "err-invalid-recipient",
+                ReplyEncrypt {
+                    result: Err(EncryptionError::InvalidRecipient),
+                }
+                .into(),
+            ),
+            (
+                "err-plaintext-too-large",
+                ReplyEncrypt {
+                    result: Err(EncryptionError::PlaintextTooLarge),
+                }
+                .into(),
+            ),
+        ],
+    )?;
+    x.exchange(
+        "empty-with-reads-for",
+        (CLIENT, ENCRYPTION),
+        RequestEncrypt {
+            data: Plaintext(Vec::new()),
+            external_identity: bob.external.clone(),
+            use_reads_for: true,
+        },
+        vec![(
+            "err-reads-for-unavailable",
+            ReplyEncrypt {
+                result: Err(EncryptionError::ReadsFor(ReadsForError::Unavailable)),
+            }
+            .into(),
+        )],
+    )?;
+
+    // ReadsFor
+    let alice_for_bob = evidence(alice, bob, 1);
+    let carol_for_bob = evidence(carol, bob, 24);
+    x.exchange(
+        "alice-bob",
+        (CLIENT, READS_FOR),
+        RequestReadsFor {
+            external_identity_a: alice.id(),
+            external_identity_b: bob.id(),
+        },
+        vec![(
+            "ok-true",
+            ReplyReadsFor {
+                external_identity_a: alice.id(),
+                external_identity_b: bob.id(),
+                result: Ok(true),
+            }
+            .into(),
+        )],
+    )?;
+    x.exchange(
+        "bob-carol",
+        (CLIENT, READS_FOR),
+        RequestReadsFor {
+            external_identity_a: bob.id(),
+            external_identity_b: carol.id(),
+        },
+        vec![(
+            "ok-false",
+            ReplyReadsFor {
+                external_identity_a: bob.id(),
+                external_identity_b: carol.id(),
+                result: Ok(false),
+            }
+            .into(),
+        )],
+    )?;
+    let submit_err =
+        |e: ReadsForError| -> Message { ReplySubmitReadsForEvidence { result: Err(e) }.into() };
+    x.exchange(
+        "alice-for-bob",
+        (CLIENT, READS_FOR),
+        RequestSubmitReadsForEvidence {
+            evidence: alice_for_bob.clone(),
+        },
+        vec![
+            ("ok", ReplySubmitReadsForEvidence { result: Ok(()) }.into()),
+            (
+                "err-signature-invalid",
+                submit_err(ReadsForError::SignatureInvalid),
+            ),
+            (
+                "err-malformed-self-reference",
+                submit_err(ReadsForError::Malformed(MalformedStatement::SelfReference)),
+            ),
+            (
+                "err-malformed-bad-verifying-key",
+                submit_err(ReadsForError::Malformed(
+                    MalformedStatement::BadVerifyingKey,
+                )),
+            ),
+            (
+                "err-revoked",
+                submit_err(ReadsForError::Revoked { revoked_through: 1 }),
+            ),
+            (
+                "err-superseded",
+                submit_err(ReadsForError::Superseded { current: 300 }),
+            ),
+        ],
+    )?;
+    x.exchange(
+        "alice-for-bob",
+        (CLIENT, READS_FOR),
+        RequestSubmitReadsForRevocation {
+            revocation: revocation(alice, bob, 1),
+        },
+        vec![
+            (
+                "ok",
+                ReplySubmitReadsForRevocation { result: Ok(()) }.into(),
+            ),
+            (
+                "err-signature-invalid",
+                ReplySubmitReadsForRevocation {
+                    result: Err(ReadsForError::SignatureInvalid),
+                }
+                .into(),
+            ),
+        ],
+    )?;
+    let mut into_bob = vec![alice_for_bob.clone(), carol_for_bob];
+    into_bob.sort();
+    x.exchange(
+        "bob",
+        (ENCRYPTION, READS_FOR),
+        RequestQueryReadsForEvidence {
+            external_identity: bob.id(),
+            continuation: None,
+        },
+        vec![(
+            "ok-two",
+            ReplyQueryReadsForEvidence {
+                external_identity: bob.id(),
+                continuation: None,
+                result: Ok(into_bob),
+            }
+            .into(),
+        )],
+    )?;
+    let continuation = Some(Continuation(
+        b"opaque continuation \x00\x01\xfe\xff".to_vec(),
+    ));
+    x.exchange(
+        "carol-with-continuation",
+        (ENCRYPTION, READS_FOR),
+        RequestQueryReadsForEvidence {
+            external_identity: carol.id(),
+            continuation: continuation.clone(),
+        },
+        vec![
+            (
+                "ok-empty",
+                ReplyQueryReadsForEvidence {
+                    external_identity: carol.id(),
+                    continuation: continuation.clone(),
+                    result: Ok(Vec::new()),
+                }
+                .into(),
+            ),
+            (
+                "err-unavailable",
+                ReplyQueryReadsForEvidence {
+                    external_identity: carol.id(),
+                    continuation,
+                    result: Err(ReadsForError::Unavailable),
+                }
+                .into(),
+            ),
+        ],
+    )?;
+
+    // Decryption
+    let decryption_err =
+        |e: DecryptionError| -> Message { ReplyDecryption { result: Err(e) }.into() };
+    let mut decryption_replies = vec![
+        (
+            "ok",
+            ReplyDecryption {
+                result: Ok(Plaintext(hello.plaintext.clone())),
+            }
+            .into(),
+        ),
+        (
+            "err-not-authorised",
+            decryption_err(DecryptionError::NotAuthorised),
+        ),
+        (
+            "err-no-matching-key",
+            decryption_err(DecryptionError::NoMatchingKey),
+        ),
+        (
+            "err-authentication-failed",
+            decryption_err(DecryptionError::AuthenticationFailed),
+        ),
+        ("err-truncated", decryption_err(DecryptionError::Truncated)),
+    ];
+    for (label, fault) in [
+        ("err-malformed-bad-magic", CiphertextFault::BadMagic),
+        (
+            "err-malformed-unsupported-version",
+            CiphertextFault::UnsupportedVersion,
+        ),
+        (
+            "err-malformed-unsupported-suite",
+            CiphertextFault::UnsupportedSuite,
+        ),
+        (
+            "err-malformed-recipient-count",
+            CiphertextFault::RecipientCount,
+        ),
+        ("err-malformed-chunk-size", CiphertextFault::ChunkSize),
+        (
+            "err-malformed-header-truncated",
+            CiphertextFault::HeaderTruncated,
+        ),
+    ] {
+        decryption_replies.push((label, decryption_err(DecryptionError::Malformed(fault))));
+    }
+    x.exchange(
+        "hello-alice",
+        (CLIENT, DECRYPTION),
+        RequestDecryption {
+            data: sealed.clone(),
+        },
+        decryption_replies,
+    )?;
+
+    // Identity Management
+    x.exchange(
+        "new",
+        (CLIENT, IDENTITY_MANAGEMENT),
+        RequestGenerateIdentity {},
+        vec![
+            (
+                "ok",
+                ReplyGenerateIdentity {
+                    result: Ok(alice.external.clone()),
+                }
+                .into(),
+            ),
+            (
+                "err-vault-not-authorised",
+                ReplyGenerateIdentity {
+                    result: Err(IdentityError::Vault(DecryptionError::NotAuthorised)),
+                }
+                .into(),
+            ),
+        ],
+    )?;
+    x.exchange(
+        "alice",
+        (CLIENT, IDENTITY_MANAGEMENT),
+        RequestConnectIdentity {
+            external_identity: alice.id(),
+        },
+        vec![
+            (
+                "ok",
+                ReplyConnectIdentity {
+                    result: Ok(address(DECRYPTION)?),
+                }
+                .into(),
+            ),
+            (
+                "err-not-owner",
+                ReplyConnectIdentity {
+                    result: Err(IdentityError::NotOwner),
+                }
+                .into(),
+            ),
+        ],
+    )?;
+    x.exchange(
+        "carol",
+        (CLIENT, IDENTITY_MANAGEMENT),
+        RequestDeleteIdentity {
+            external_identity: carol.id(),
+        },
+        vec![
+            ("ok", ReplyDeleteIdentity { result: Ok(()) }.into()),
+            (
+                "err-unknown-identity",
+                ReplyDeleteIdentity {
+                    result: Err(IdentityError::UnknownIdentity),
+                }
+                .into(),
+            ),
+        ],
+    )?;
+    x.exchange(
+        "alice-mail",
+        (CLIENT, IDENTITY_MANAGEMENT),
+        RequestDeriveZoneIdentity {
+            master: alice.id(),
+            zone: "mail".into(),
+        },
+        vec![
+            (
+                "ok",
+                ReplyDeriveZoneIdentity {
+                    result: Ok(cast.alice_mail.external.clone()),
+                }
+                .into(),
+            ),
+            (
+                "err-invalid-zone",
+                ReplyDeriveZoneIdentity {
+                    result: Err(IdentityError::InvalidZone),
+                }
+                .into(),
+            ),
+        ],
+    )?;
+    x.exchange(
+        "alice",
+        (CLIENT, IDENTITY_MANAGEMENT),
+        RequestRotateIdentity {
+            external_identity: alice.id(),
+        },
+        vec![
+            (
+                "ok",
+                ReplyRotateIdentity {
+                    result: Ok(cast.alice_rotated.external.clone()),
+                }
+                .into(),
+            ),
+            (
+                "err-reads-for-superseded",
+                ReplyRotateIdentity {
+                    result: Err(IdentityError::ReadsFor(ReadsForError::Superseded {
+                        current: 7,
+                    })),
+                }
+                .into(),
+            ),
+        ],
+    )?;
+
+    // Vault management (Identity Management -> Decryption)
+    let vault = (IDENTITY_MANAGEMENT, DECRYPTION);
+    x.exchange(
+        "master",
+        vault,
+        RequestGenerateKey {
+            owner: address(CLIENT)?,
+            read_by: None,
+        },
+        vec![
+            (
+                "ok-no-evidence",
+                ReplyGenerateKey {
+                    result: Ok(GeneratedKey {
+                        identity: alice.external.clone(),
+                        evidence: None,
+                    }),
+                }
+                .into(),
+            ),
+            (
+                "err-not-authorised",
+                ReplyGenerateKey {
+                    result: Err(DecryptionError::NotAuthorised),
+                }
+                .into(),
+            ),
+        ],
+    )?;
+    x.exchange(
+        "zone-read-by-alice",
+        vault,
+        RequestGenerateKey {
+            owner: address(CLIENT)?,
+            read_by: Some(alice.external.clone()),
+        },
+        vec![(
+            "ok-with-evidence",
+            ReplyGenerateKey {
+                result: Ok(GeneratedKey {
+                    identity: cast.alice_mail.external.clone(),
+                    evidence: Some(evidence(alice, &cast.alice_mail, 1)),
+                }),
+            }
+            .into(),
+        )],
+    )?;
+    x.exchange(
+        "alice",
+        vault,
+        RequestRotateKey {
+            external_identity: alice.id(),
+        },
+        vec![
+            (
+                "ok",
+                ReplyRotateKey {
+                    result: Ok(GeneratedKey {
+                        identity: cast.alice_rotated.external.clone(),
+                        evidence: Some(evidence(&cast.alice_rotated, alice, 1)),
+                    }),
+                }
+                .into(),
+            ),
+            (
+                "err-unknown-identity",
+                ReplyRotateKey {
+                    result: Err(DecryptionError::UnknownIdentity),
+                }
+                .into(),
+            ),
+        ],
+    )?;
+    x.exchange(
+        "carol",
+        vault,
+        RequestDeleteKey {
+            external_identity: carol.id(),
+        },
+        vec![
+            ("ok", ReplyDeleteKey { result: Ok(()) }.into()),
+            (
+                "err-unknown-identity",
+                ReplyDeleteKey {
+                    result: Err(DecryptionError::UnknownIdentity),
+                }
+                .into(),
+            ),
+        ],
+    )?;
+
+    let covered: BTreeSet<&str> = x.cases.iter().map(|(_, e)| e.message.name()).collect();
+    let missing: Vec<&&str> = MESSAGE_NAMES
+        .iter()
+        .filter(|n| !covered.contains(**n))
+        .collect();
+    if !missing.is_empty() {
+        bail!("no envelope vector for {missing:?}");
+    }
+    Ok(x)
+}
+
+// ---------------------------------------------------------------------------
+// Files
+
+/// The generated files, by name, in the order they are written.
+pub struct Vectors {
+    /// `(file name, contents)`.
+    pub files: Vec<(&'static str, String)>,
+    /// A one-line count of what was generated.
+    pub summary: String,
+}
+
+/// Generates every vector file in memory; the same bytes on every run.
+pub fn generate() -> Result<Vectors> {
+    let cast = Cast::new();
+
+    // Ciphertexts
+    let cases = ciphertext_cases(&cast);
+    let mut ciphertexts = Vec::new();
+    let mut sealed_hello = None;
+    for case in &cases {
+        let sealed = seal(case)?;
+        ciphertexts.push(ciphertext_json(&cast, case, &sealed));
+        if sealed_hello.is_none() {
+            sealed_hello = Some(sealed);
+        }
+    }
+    let (Some(hello), Some(sealed_hello)) = (cases.first(), sealed_hello) else {
+        bail!("no ciphertext vectors");
+    };
+    let ciphertext_count = ciphertexts.len();
+    let ciphertexts_file = Json::obj([
+        (
+            "about",
+            Json::str(
+                "Sealwright ciphertexts (docs/wire-format/ciphertext.md), suite 1. Each opens, \
+                 with the x25519_private_key of any listed recipient, to plaintext. Recipients \
+                 are listed in header order (ascending identity_id). Byte strings are lowercase hex.",
+            ),
+        ),
+        ("generator", Json::str("sealwright vectors")),
+        ("count", Json::int(ciphertext_count as u64)),
+        ("vectors", Json::Arr(ciphertexts)),
+    ]);
+
+    // Evidence and revocations
+    let (alice, bob, carol) = (&cast.alice, &cast.bob, &cast.carol);
+    let evidence_cases = [
+        ("alice-reads-for-bob", evidence(alice, bob, 1)),
+        ("carol-reads-for-bob", evidence(carol, bob, 24)),
+        ("bob-reads-for-alice", evidence(bob, alice, 65_536)),
+        (
+            "alice-rotated-reads-for-alice",
+            evidence(&cast.alice_rotated, alice, 1 << 32),
+        ),
+        (
+            "alice-reads-for-alice-zone-mail",
+            evidence(alice, &cast.alice_mail, u64::MAX),
+        ),
+    ];
+    let revocation_cases = [
+        ("alice-no-longer-reads-for-bob", revocation(alice, bob, 1)),
+        ("carol-no-longer-reads-for-bob", revocation(carol, bob, 255)),
+        (
+            "bob-no-longer-reads-for-alice",
+            revocation(bob, alice, u64::MAX),
+        ),
+    ];
+    let verifier = seeded("verifier");
+    let mut evidence_json = Vec::new();
+    for (name, ev) in &evidence_cases {
+        verifier
+            .verify(
+                &ev.to_identity.verifying_key,
+                &ev.signed_bytes(),
+                &ev.signature,
+            )
+            .map_err(|e| anyhow!("{name}: {e}"))?;
+        let cbor = codec::encode(ev);
+        evidence_json.push(Json::obj([
+            ("name", Json::str(*name)),
+            ("reader", Json::str(cast.name_of_public(&ev.from_identity))),
+            ("subject", Json::str(cast.name_of_public(&ev.to_identity))),
+            ("serial", Json::int(ev.serial)),
+            ("cbor", Json::hex(&cbor)),
+            ("signed_statement", Json::hex(&ev.signed_bytes())),
+            (
+                "ed25519_public_key",
+                Json::hex(&ev.to_identity.verifying_key),
+            ),
+            ("signature", Json::hex(&ev.signature)),
+            ("decoded", decoded(&cbor)?),
+        ]));
+    }
+    let mut revocation_json = Vec::new();
+    for (name, rv) in &revocation_cases {
+        verifier
+            .verify(
+                &rv.to_identity.verifying_key,
+                &rv.signed_bytes(),
+                &rv.signature,
+            )
+            .map_err(|e| anyhow!("{name}: {e}"))?;
+        let cbor = codec::encode(rv);
+        revocation_json.push(Json::obj([
+            ("name", Json::str(*name)),
+            ("reader_identity_id", Json::hex(&rv.from_identity.0)),
+            ("subject", Json::str(cast.name_of_public(&rv.to_identity))),
+            ("serial", Json::int(rv.serial)),
+            ("cbor", Json::hex(&cbor)),
+            ("signed_statement", Json::hex(&rv.signed_bytes())),
+            (
+                "ed25519_public_key",
+                Json::hex(&rv.to_identity.verifying_key),
+            ),
+            ("signature", Json::hex(&rv.signature)),
+            ("decoded", decoded(&cbor)?),
+        ]));
+    }
+    let (evidence_count, revocation_count) = (evidence_json.len(), revocation_json.len());
+    let evidence_file = Json::obj([
+        (
+            "about",
+            Json::str(
+                "Reads-for evidence and revocations (docs/wire-format/envelope.md). `cbor` is the \
+                 canonical encoding; `signed_statement` the exact bytes the subject's Ed25519 key \
+                 signed; `decoded` what a generic CBOR decoder finds in `cbor`, with byte strings \
+                 as {\"$bytes\": hex}. The identities are test keys from fixed seeds.",
+            ),
+        ),
+        ("generator", Json::str("sealwright vectors")),
+        (
+            "identities",
+            Json::Arr(
+                cast.named()
+                    .iter()
+                    .map(|(n, i)| identity_json(n, i))
+                    .collect(),
+            ),
+        ),
+        ("evidence", Json::Arr(evidence_json)),
+        ("revocations", Json::Arr(revocation_json)),
+    ]);
+
+    // Envelopes
+    let exchanges = envelope_cases(&cast, hello, &sealed_hello)?;
+    let mut envelope_json = Vec::new();
+    for (name, envelope) in &exchanges.cases {
+        let cbor = envelope.to_cbor();
+        envelope_json.push(Json::obj([
+            ("name", Json::str(name.as_str())),
+            ("message", Json::str(envelope.message.name())),
+            ("cbor", Json::hex(&cbor)),
+            ("decoded", decoded(&cbor)?),
+        ]));
+    }
+    let envelope_count = envelope_json.len();
+    let envelopes_file = Json::obj([
+        (
+            "about",
+            Json::str(
+                "One envelope per line of traffic: every message constructor, every reply with \
+                 its Ok and its errors (docs/wire-format/envelope.md). `cbor` is the canonical \
+                 encoding; `decoded` is what a generic CBOR decoder finds in it: maps in wire \
+                 order, byte strings as {\"$bytes\": hex}, everything else as its JSON counterpart.",
+            ),
+        ),
+        ("generator", Json::str("sealwright vectors")),
+        ("count", Json::int(envelope_count as u64)),
+        ("vectors", Json::Arr(envelope_json)),
+    ]);
+
+    let summary = format!(
+        "{envelope_count} envelopes ({} message constructors), {evidence_count} evidence, \
+         {revocation_count} revocations, {ciphertext_count} ciphertexts",
+        MESSAGE_NAMES.len()
+    );
+    Ok(Vectors {
+        files: vec![
+            (ENVELOPES, envelopes_file.render()),
+            (EVIDENCE, evidence_file.render()),
+            (CIPHERTEXTS, ciphertexts_file.render()),
+            (README, readme(&summary)),
+        ],
+        summary,
+    })
+}
+
+impl Cast {
+    fn name_of_public(&self, public: &spec::ExternalIdentity) -> &'static str {
+        self.named()
+            .into_iter()
+            .find(|(_, i)| &i.external == public)
+            .map_or("?", |(n, _)| n)
+    }
+}
+
+fn readme(summary: &str) -> String {
+    format!(
+        "# Test vectors\n\
+         \n\
+         Generated by `cargo run -p sealwright -- vectors` (writes this directory,\n\
+         `spec/vectors/`; `--out DIR` writes elsewhere). Do not edit by hand: every key\n\
+         comes from a fixed seed, so regenerating gives byte-identical files, and\n\
+         `cargo test -p sealwright --test vectors` fails when these files are stale.\n\
+         \n\
+         This set: {summary}.\n\
+         \n\
+         | file | holds |\n\
+         | --- | --- |\n\
+         | `{ENVELOPES}` | an envelope of every message constructor (every reply with its `Ok` and its errors): canonical CBOR as hex, and `decoded`, what a generic CBOR decoder finds in it |\n\
+         | `{EVIDENCE}` | test identities (seeds, private and public keys, ids and their text forms), reads-for evidence and revocations: canonical CBOR, the exact signed statement, the Ed25519 public key and signature |\n\
+         | `{CIPHERTEXTS}` | ciphertexts (one and three recipients, an empty payload, several 1 KiB chunks, an exact multiple of the chunk size) with each recipient's X25519 private key, key id, identity id, and the expected plaintext |\n\
+         | `rfc9180/` | the official RFC 9180 vectors for the HPKE suite used here (not generated) |\n\
+         \n\
+         In `decoded`, a CBOR byte string is written `{{\"$bytes\": \"<hex>\"}}`, a map as a\n\
+         JSON object with its keys in wire order, and everything else as its JSON\n\
+         counterpart. All byte strings elsewhere are lowercase hex.\n\
+         \n\
+         `bash scripts/interop.sh` checks every vector with independent Python\n\
+         libraries (cbor2, cryptography, pyhpke), following only the wire-format\n\
+         pages of the docs (`docs/wire-format/`). The docs page\n\
+         `docs/wire-format/vectors.md` describes the vectors and that check.\n"
+    )
+}
+
+/// `sealwright vectors`: writes every vector file into `out`, atomically.
+pub fn run(out: &Path) -> Result<()> {
+    let vectors = generate()?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    for (name, contents) in &vectors.files {
+        files::write_atomic(&out.join(name), contents.as_bytes())?;
+    }
+    files::print(&format!(
+        "wrote {} files to {}: {}\n",
+        vectors.files.len(),
+        out.display(),
+        vectors.summary
+    ))
+}
