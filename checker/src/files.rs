@@ -116,9 +116,16 @@ fn create_private(path: &Path) -> Result<File> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))
+    match options.open(path) {
+        // Temporary names hold this process's id, and no other live process has it:
+        // the file was left by one that died mid-write and whose id was reused.
+        // Replace it, or no save could ever succeed under this id again.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            fs::remove_file(path).and_then(|()| options.open(path))
+        }
+        other => other,
+    }
+    .with_context(|| format!("cannot create {}", path.display()))
 }
 
 /// Writes `bytes` to `dest` atomically: a private temporary file, synced, then renamed.

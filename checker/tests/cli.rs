@@ -527,14 +527,7 @@ fn completions_and_help() {
 
 #[test]
 fn load_with_kills_reports_every_request_answered() {
-    let out = ok(bin().args([
-        "load",
-        "--requests",
-        "2000",
-        "--kill-every",
-        "50",
-        "--json",
-    ]));
+    let out = ok(bin().args(["load", "--requests", "2000", "--kill-every", "50", "--json"]));
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["sent"], 2000, "{report}");
     assert_eq!(report["replies"], 2000);
@@ -542,7 +535,10 @@ fn load_with_kills_reports_every_request_answered() {
     assert_eq!(report["wrong"], 0);
     assert_eq!(report["node"]["rejections"], 0);
     assert!(report["kills"].as_u64().unwrap() >= 30, "{report}");
-    assert!(report["node"]["restarts"].as_u64().unwrap() >= 20, "{report}");
+    assert!(
+        report["node"]["restarts"].as_u64().unwrap() >= 20,
+        "{report}"
+    );
     // Bad bounds are a clear error, not a panic.
     let err = fails(bin().args(["load", "--clients", "1"]));
     assert!(err.contains("at least 2 clients"), "{err}");
