@@ -745,6 +745,10 @@ fn envelope_cases(cast: &Cast, hello: &CiphertextCase, sealed: &Ciphertext) -> R
             "err-malformed-header-truncated",
             CiphertextFault::HeaderTruncated,
         ),
+        (
+            "err-malformed-recipient-order",
+            CiphertextFault::RecipientOrder,
+        ),
     ] {
         decryption_replies.push((label, decryption_err(DecryptionError::Malformed(fault))));
     }

@@ -110,6 +110,12 @@ fn malformed(f: CiphertextFault) -> DecryptionError {
     DecryptionError::Malformed(f)
 }
 
+/// Whether the identity ids (each entry's first 20 bytes) strictly ascend, as the format requires.
+fn entries_in_order(entries: &[u8]) -> bool {
+    let ids: Vec<&[u8]> = entries.chunks(ENTRY_LEN).map(|e| &e[..20]).collect();
+    ids.windows(2).all(|w| w[0] < w[1])
+}
+
 /// The error a flip of `bit` in byte `at` of a one-recipient ciphertext must give,
 /// by the field of the layout it lands in; and the chunk that fails.
 fn flip_expectation(f: &Fixture, at: usize, bit: u8) -> (DecryptionError, usize) {
@@ -137,6 +143,9 @@ fn flip_expectation(f: &Fixture, at: usize, bit: u8) -> (DecryptionError, usize)
                 malformed(CiphertextFault::RecipientCount)
             } else if PREFIX_LEN + count * ENTRY_LEN > f.ct.len() {
                 malformed(CiphertextFault::HeaderTruncated)
+            } else if !entries_in_order(&f.ct[PREFIX_LEN..PREFIX_LEN + count * ENTRY_LEN]) {
+                // Payload bytes read as further entries, whose identity ids are not ascending.
+                malformed(CiphertextFault::RecipientOrder)
             } else if f.ct.len() - (PREFIX_LEN + count * ENTRY_LEN) < TAG_LEN {
                 DecryptionError::Truncated
             } else {
@@ -606,22 +615,34 @@ fn hostile_recipient_lists_are_refused() {
         (
             "entries swapped (unsorted)",
             |f, e| vec![e(f, 1), e(f, 0)],
-            [AuthenticationFailed, AuthenticationFailed],
+            [
+                DecryptionError::Malformed(CiphertextFault::RecipientOrder),
+                DecryptionError::Malformed(CiphertextFault::RecipientOrder),
+            ],
         ),
         (
             "entry 0 twice, entry 1 dropped",
             |f, e| vec![e(f, 0), e(f, 0)],
-            [AuthenticationFailed, NoMatchingKey],
+            [
+                DecryptionError::Malformed(CiphertextFault::RecipientOrder),
+                DecryptionError::Malformed(CiphertextFault::RecipientOrder),
+            ],
         ),
         (
             "entry 1 twice, entry 0 dropped",
             |f, e| vec![e(f, 1), e(f, 1)],
-            [NoMatchingKey, AuthenticationFailed],
+            [
+                DecryptionError::Malformed(CiphertextFault::RecipientOrder),
+                DecryptionError::Malformed(CiphertextFault::RecipientOrder),
+            ],
         ),
         (
             "entry 0 appended again (3 entries)",
             |f, e| vec![e(f, 0), e(f, 1), e(f, 0)],
-            [AuthenticationFailed, AuthenticationFailed],
+            [
+                DecryptionError::Malformed(CiphertextFault::RecipientOrder),
+                DecryptionError::Malformed(CiphertextFault::RecipientOrder),
+            ],
         ),
         (
             "only entry 1",
@@ -664,9 +685,9 @@ fn hostile_recipient_lists_are_refused() {
             f.refuse(&f.keys, &ct, AuthenticationFailed, 0)
         },
     ));
-    // Defined behaviour for a header that is authentic (the sealer held the content
-    // key) but unsorted or repetitive: the reader does not require the order or
-    // uniqueness the sealer writes, so such a ciphertext opens; this pins it.
+    // A header that is authentic (the sealer held the content key) but unsorted or
+    // repetitive is still refused: the reader requires the order and uniqueness the
+    // format page states, so no header opens that a conforming sealer would not write.
     let f = Arc::clone(&two);
     cases.push(Case::new(
         "authentic header, unsorted and duplicated entries",
@@ -679,10 +700,16 @@ fn hostile_recipient_lists_are_refused() {
                 same(
                     "authentic crafted header",
                     f.backend.open(&ring(&[lo]), &ct).map(|p| p.0),
-                    Ok(b"crafted".to_vec()),
+                    Err(DecryptionError::Malformed(CiphertextFault::RecipientOrder)),
                 )?;
             }
-            Ok(())
+            // The same construction in the sealer's order opens: the refusal is the order.
+            let ct = forge_authentic(&mut b, &[lo, hi], b"crafted");
+            same(
+                "authentic crafted header in order",
+                f.backend.open(&ring(&[lo]), &ct).map(|p| p.0),
+                Ok(b"crafted".to_vec()),
+            )
         },
     ));
     let f = Arc::clone(&two);

@@ -69,7 +69,11 @@ fn every_request_gets_exactly_one_reply_while_engines_are_killed() {
     // Memory stays flat: from the second sample on, resident memory grows by less than 8 MiB
     // (a leak of 1 KiB per request would be 20 MiB here).
     if cfg!(target_os = "linux") {
-        assert!(report.rss_kib.len() >= 5, "memory was sampled: {:?}", report.rss_kib);
+        assert!(
+            report.rss_kib.len() >= 5,
+            "memory was sampled: {:?}",
+            report.rss_kib
+        );
     }
     if let Some(growth) = report.rss_growth_kib() {
         assert!(

@@ -189,6 +189,9 @@ pub enum CiphertextFault {
     /// The header ends early.
     #[error("header truncated")]
     HeaderTruncated,
+    /// The recipient entries are not in ascending order of identity id, or one repeats.
+    #[error("recipients out of order or repeated")]
+    RecipientOrder,
 }
 
 impl Coded for DecryptionError {

@@ -87,6 +87,7 @@ fn ciphertext_faults() -> Vec<CiphertextFault> {
         RecipientCount,
         ChunkSize,
         HeaderTruncated,
+        RecipientOrder,
     ]
 }
 

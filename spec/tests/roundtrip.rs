@@ -129,6 +129,7 @@ fn arb_ciphertext_fault() -> impl Strategy<Value = CiphertextFault> {
         CiphertextFault::RecipientCount,
         CiphertextFault::ChunkSize,
         CiphertextFault::HeaderTruncated,
+        CiphertextFault::RecipientOrder,
     ])
 }
 

@@ -146,7 +146,7 @@ impl Header {
         if !entries.len().is_multiple_of(ENTRY_LEN) {
             return Err(CiphertextFault::HeaderTruncated);
         }
-        let recipients = entries
+        let recipients: Vec<RecipientEntry> = entries
             .chunks_exact(ENTRY_LEN)
             .map(|c| {
                 let mut e = [0u8; ENTRY_LEN];
@@ -154,6 +154,15 @@ impl Header {
                 RecipientEntry::parse(&e)
             })
             .collect();
+        // The sealer writes each identity once, in ascending order; a reader that accepted
+        // other orders would accept headers no sealer writes (and repeated entries would
+        // multiply the HPKE work one header can demand).
+        if recipients
+            .windows(2)
+            .any(|w| w[0].identity.0 >= w[1].identity.0)
+        {
+            return Err(CiphertextFault::RecipientOrder);
+        }
         Ok(Header {
             chunk_log2,
             recipients,

@@ -65,8 +65,12 @@ pub fn read_frame(input: &mut impl Read) -> Result<Envelope, FrameError> {
     if len > MAX_FRAME as u64 {
         return Err(FrameError::TooLarge(len));
     }
-    let mut bytes = vec![0u8; len as usize];
-    input.read_exact(&mut bytes)?;
+    // Grow with the bytes that actually arrive: a 4-byte claim alone allocates nothing.
+    let mut bytes = Vec::new();
+    input.take(len).read_to_end(&mut bytes)?;
+    if (bytes.len() as u64) < len {
+        return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
+    }
     let limits = Limits {
         max_bytes: MAX_FRAME,
         ..Limits::DEFAULT
