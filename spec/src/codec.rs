@@ -139,6 +139,13 @@ pub fn decode_with<T: Serialize + DeserializeOwned>(
 
 /// Decodes canonical-limits-checked bytes into a generic CBOR value (for inspection, not trust).
 pub fn decode_value(bytes: &[u8]) -> Result<ciborium::Value, DecodeError> {
+    let max = Limits::DEFAULT.max_bytes;
+    if bytes.len() > max {
+        return Err(DecodeError::TooLarge {
+            len: bytes.len(),
+            max,
+        });
+    }
     let end = scan_item(bytes, 0, 0, Limits::DEFAULT.max_depth)?;
     if end != bytes.len() {
         return Err(DecodeError::TrailingBytes {
