@@ -4,17 +4,14 @@
 //! key rotation, and Ed25519 sign/verify.
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::io::{self, Cursor, Read};
 
-use hpke::rand_core::{TryCryptoRng, TryRng};
 use proptest::prelude::*;
 use sealwright_engines::Backend;
 use sealwright_engines::backend::format::{ENTRY_LEN, PREFIX_LEN, TAG_LEN};
-use sealwright_engines::backend::hpke::HpkeBackend;
+use sealwright_engines::backend::hpke::{HpkeBackend, SeededRng};
 use sealwright_engines::backend::{KeyEntry, KeyRing, OpenStreamError};
 use sealwright_engines::identity::InternalIdentity;
-use sha2::{Digest, Sha256};
 use spec::error::{CiphertextFault, MalformedStatement};
 use spec::{DecryptionError, EncryptionError, ExternalIdentity, ReadsForError};
 
@@ -27,64 +24,8 @@ const SEALED_CHUNK: usize = CHUNK + TAG_LEN;
 // ---------------------------------------------------------------------------
 // Helpers
 
-/// A deterministic RNG (SHA-256 in counter mode over a seed), so every failure
-/// replays exactly. Test-only: it is not meant to be a secure generator.
-#[derive(Debug)]
-struct SeededRng {
-    seed: u64,
-    counter: u64,
-    block: [u8; 32],
-    used: usize,
-}
-
-impl SeededRng {
-    fn new(seed: u64) -> Self {
-        SeededRng {
-            seed,
-            counter: 0,
-            block: [0; 32],
-            used: 32,
-        }
-    }
-}
-
-impl TryRng for SeededRng {
-    type Error = Infallible;
-
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        for byte in dst {
-            if self.used == self.block.len() {
-                let mut h = Sha256::new();
-                h.update(b"sealwright/tests/ciphertext");
-                h.update(self.seed.to_be_bytes());
-                h.update(self.counter.to_be_bytes());
-                self.block = h.finalize().into();
-                self.counter += 1;
-                self.used = 0;
-            }
-            *byte = self.block[self.used];
-            self.used += 1;
-        }
-        Ok(())
-    }
-}
-
-impl TryCryptoRng for SeededRng {}
-
 fn backend(seed: u64) -> HpkeBackend<SeededRng> {
-    HpkeBackend::with_rng(SeededRng::new(seed)).with_chunk_log2(CHUNK_LOG2)
+    HpkeBackend::with_rng(SeededRng::new(&seed.to_be_bytes())).with_chunk_log2(CHUNK_LOG2)
 }
 
 /// A key ring holding just the current key of `id`.

@@ -2,17 +2,14 @@
 //! under `catch_unwind` with a deadline, and the seeded fixtures of `ciphertext.rs`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::convert::Infallible;
 use std::fmt::Debug;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-use hpke::rand_core::{TryCryptoRng, TryRng};
 use sealwright_engines::backend::hpke::HpkeBackend;
 use sealwright_engines::backend::{KeyEntry, KeyRing};
 use sealwright_engines::identity::InternalIdentity;
-use sha2::{Digest, Sha256};
 
 // ---------------------------------------------------------------------------
 // Watchdog
@@ -123,68 +120,15 @@ pub fn ensure(cond: bool, why: impl FnOnce() -> String) -> Result<(), String> {
 // ---------------------------------------------------------------------------
 // Fixtures (as in ciphertext.rs)
 
-/// A deterministic RNG (SHA-256 in counter mode over a seed), so every failure
-/// replays exactly. Test-only: it is not meant to be a secure generator.
-#[derive(Debug)]
-pub struct SeededRng {
-    seed: u64,
-    counter: u64,
-    block: [u8; 32],
-    used: usize,
-}
-
-impl SeededRng {
-    pub fn new(seed: u64) -> Self {
-        SeededRng {
-            seed,
-            counter: 0,
-            block: [0; 32],
-            used: 32,
-        }
-    }
-}
-
-impl TryRng for SeededRng {
-    type Error = Infallible;
-
-    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        for byte in dst {
-            if self.used == self.block.len() {
-                let mut h = Sha256::new();
-                h.update(b"sealwright/tests/hostile");
-                h.update(self.seed.to_be_bytes());
-                h.update(self.counter.to_be_bytes());
-                self.block = h.finalize().into();
-                self.counter += 1;
-                self.used = 0;
-            }
-            *byte = self.block[self.used];
-            self.used += 1;
-        }
-        Ok(())
-    }
-}
-
-impl TryCryptoRng for SeededRng {}
+/// The library's deterministic RNG, so every failure replays exactly (test keys only).
+pub use sealwright_engines::backend::hpke::SeededRng;
 
 /// Chunks of 1 KiB, so a few KiB of payload span several chunks.
 pub const CHUNK_LOG2: u8 = 10;
 pub const CHUNK: usize = 1 << CHUNK_LOG2;
 
 pub fn backend(seed: u64) -> HpkeBackend<SeededRng> {
-    HpkeBackend::with_rng(SeededRng::new(seed)).with_chunk_log2(CHUNK_LOG2)
+    HpkeBackend::with_rng(SeededRng::new(&seed.to_be_bytes())).with_chunk_log2(CHUNK_LOG2)
 }
 
 /// A key ring holding just the current keys of `ids`.
