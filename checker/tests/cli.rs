@@ -2,86 +2,31 @@
 //! decrypt, decode, completions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sealwright"))
-}
+use common::{Dir, bin, fails, keygen, ok, run};
 
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let dir =
-            std::env::temp_dir().join(format!("sealwright-cli-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join("pass"), "correct horse battery staple\n").unwrap();
-        Dir(dir)
-    }
-    fn p(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap()
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let out = run(cmd);
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(cmd: &mut Command) -> String {
-    let out = run(cmd);
-    assert!(!out.status.success(), "{cmd:?} should fail");
-    String::from_utf8(out.stderr).unwrap()
-}
-
-fn keygen(dir: &Dir, vault: &str) -> String {
-    let stdout = ok(bin()
-        .args(["keygen", "--kdf-memory-kib", "256", "--vault"])
-        .arg(dir.p(vault))
-        .arg("--passphrase-file")
-        .arg(dir.p("pass")));
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("public:"))
-        .unwrap()
-        .trim()
-        .to_owned()
-}
-
-fn decrypt(dir: &Dir, vault: &str, input: &Path, output: &Path) -> Command {
+/// `sealwright ARGS --vault VAULT --passphrase-file pass`, to add to.
+fn vault_cmd(dir: &Dir, args: &[&str], vault: &str) -> Command {
     let mut c = bin();
-    c.arg("decrypt")
-        .arg("--vault")
-        .arg(dir.p(vault))
-        .arg("--passphrase-file")
-        .arg(dir.p("pass"))
-        .arg("-o")
-        .arg(output)
-        .arg(input);
+    c.args(args).args(dir.vault_args(vault));
+    c
+}
+
+/// `sealwright decrypt` of `input` into `output` with the vault `vault`.
+fn decrypt(dir: &Dir, vault: &str, input: &Path, output: &Path) -> Command {
+    let mut c = vault_cmd(dir, &["decrypt"], vault);
+    c.arg("-o").arg(output).arg(input);
     c
 }
 
 #[test]
 fn keygen_encrypt_decrypt_round_trip() {
-    let dir = Dir::new("roundtrip");
+    let dir = Dir::new("cli", "roundtrip");
     let public = keygen(&dir, "a.vault");
     assert!(public.starts_with("swpub1"));
     let shown = ok(bin()
@@ -102,13 +47,7 @@ fn keygen_encrypt_decrypt_round_trip() {
 
     // A second keygen on the same file changes nothing.
     let before = fs::read(dir.p("a.vault")).unwrap();
-    let err = fails(
-        bin()
-            .args(["keygen", "--vault"])
-            .arg(dir.p("a.vault"))
-            .arg("--passphrase-file")
-            .arg(dir.p("pass")),
-    );
+    let err = fails(&mut vault_cmd(&dir, &["keygen"], "a.vault"));
     assert!(err.contains("already exists"), "{err}");
     assert_eq!(fs::read(dir.p("a.vault")).unwrap(), before);
 
@@ -140,11 +79,7 @@ fn keygen_encrypt_decrypt_round_trip() {
     ));
     assert!(err.contains("authentication failed"), "{err}");
     assert!(!dir.p("out3").exists());
-    let leftovers: Vec<_> = fs::read_dir(&dir.0)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
-        .collect();
+    let leftovers = dir.leftovers(None);
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 
     // Garbage instead of a ciphertext.
@@ -160,16 +95,12 @@ fn keygen_encrypt_decrypt_round_trip() {
 
 #[test]
 fn reads_for_evidence_widens_recipients_and_forgeries_are_refused() {
-    let dir = Dir::new("readsfor");
+    let dir = Dir::new("cli", "readsfor");
     let alice = keygen(&dir, "alice.vault");
     let bob = keygen(&dir, "bob.vault");
     fs::write(dir.p("alice.pub"), &alice).unwrap();
     // Bob signs "Alice reads for Bob".
-    ok(bin()
-        .args(["evidence", "grant", "--vault"])
-        .arg(dir.p("bob.vault"))
-        .arg("--passphrase-file")
-        .arg(dir.p("pass"))
+    ok(vault_cmd(&dir, &["evidence", "grant"], "bob.vault")
         .arg("--reader")
         .arg(dir.p("alice.pub"))
         .arg("-o")
@@ -230,7 +161,7 @@ fn reads_for_evidence_widens_recipients_and_forgeries_are_refused() {
 
 #[test]
 fn stdin_to_stdout() {
-    let dir = Dir::new("pipes");
+    let dir = Dir::new("cli", "pipes");
     let public = keygen(&dir, "v");
     let ct = {
         let mut c = bin();
@@ -245,28 +176,13 @@ fn stdin_to_stdout() {
         child.wait_with_output().unwrap().stdout
     };
     fs::write(dir.p("ct"), &ct).unwrap();
-    let out = ok(bin()
-        .args(["decrypt", "--vault"])
-        .arg(dir.p("v"))
-        .arg("--passphrase-file")
-        .arg(dir.p("pass"))
-        .arg(dir.p("ct")));
+    let out = ok(vault_cmd(&dir, &["decrypt"], "v").arg(dir.p("ct")));
     assert_eq!(out, "piped");
-}
-
-fn vault_cmd(dir: &Dir, args: &[&str], vault: &str) -> Command {
-    let mut c = bin();
-    c.args(args)
-        .arg("--vault")
-        .arg(dir.p(vault))
-        .arg("--passphrase-file")
-        .arg(dir.p("pass"));
-    c
 }
 
 #[test]
 fn grant_revoke_list() {
-    let dir = Dir::new("revoke");
+    let dir = Dir::new("cli", "revoke");
     let alice = keygen(&dir, "alice.vault");
     keygen(&dir, "bob.vault");
     ok(vault_cmd(&dir, &["evidence", "grant"], "bob.vault")
@@ -360,7 +276,7 @@ fn envelope_bytes(public: &str) -> Vec<u8> {
 
 #[test]
 fn decode_shows_each_format() {
-    let dir = Dir::new("decode");
+    let dir = Dir::new("cli", "decode");
     let alice = keygen(&dir, "alice.vault");
     let bob = keygen(&dir, "bob.vault");
 
@@ -438,7 +354,7 @@ fn decode_refuses(dir: &Dir, bytes: &[u8], what: &str) {
 
 #[test]
 fn decode_refuses_garbage_and_truncations_without_panicking() {
-    let dir = Dir::new("decode-garbage");
+    let dir = Dir::new("cli", "decode-garbage");
     let alice = keygen(&dir, "alice.vault");
     ok(vault_cmd(&dir, &["evidence", "grant"], "alice.vault")
         .args(["--reader", &alice, "-o"])

@@ -9,43 +9,12 @@
 //! the search finds a leak. Each row runs under a watchdog.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::fs;
-use std::panic::{self, AssertUnwindSafe};
-use std::path::PathBuf;
-use std::process::Command;
-use std::sync::mpsc;
-use std::time::Duration;
 
+use common::{Dir, PASS, bin, public_from, run, watchdog};
 use engines::vault_file;
-
-const PASS: &str = "correct horse battery staple";
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sealwright"))
-}
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let dir =
-            std::env::temp_dir().join(format!("sealwright-secrets-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join("pass"), format!("{PASS}\n")).unwrap();
-        fs::write(dir.join("wrong"), "wrong passphrase\n").unwrap();
-        Dir(dir)
-    }
-    fn p(&self, name: &str) -> String {
-        self.0.join(name).display().to_string()
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 fn base32(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
@@ -105,7 +74,7 @@ fn leak(text: &str, secret: &[u8]) -> Option<String> {
 
 /// Runs `args`; returns stdout and stderr together, whether or not it succeeded.
 fn output(args: &[String]) -> String {
-    let out = bin().args(args).output().unwrap();
+    let out = run(bin().args(args));
     format!(
         "{}\n{}",
         String::from_utf8_lossy(&out.stdout),
@@ -115,19 +84,6 @@ fn output(args: &[String]) -> String {
 
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn watchdog(name: &str, check: impl FnOnce() + Send + 'static) {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let outcome = panic::catch_unwind(AssertUnwindSafe(check));
-        let _ = tx.send(outcome.is_ok());
-    });
-    match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(true) => {}
-        Ok(false) => panic!("row `{name}` failed (see its panic above)"),
-        Err(_) => panic!("row `{name}` did not finish within 60 s (a hang)"),
-    }
 }
 
 #[test]
@@ -156,15 +112,12 @@ fn the_search_finds_a_leak() {
 #[test]
 fn no_command_prints_a_vault_secret_or_the_passphrase() {
     watchdog("every vault command", || {
-        let dir = Dir::new("all");
+        let dir = Dir::new("secrets", "all");
+        fs::write(dir.p("wrong"), "wrong passphrase\n").unwrap();
+        let p = |name: &str| dir.p(name).display().to_string();
         let v = |rest: &[&str]| {
             let mut a = args(rest);
-            a.extend(args(&[
-                "--vault",
-                &dir.p("v"),
-                "--passphrase-file",
-                &dir.p("pass"),
-            ]));
+            a.extend(dir.vault_args("v"));
             a
         };
         let mut outputs = Vec::new();
@@ -176,17 +129,11 @@ fn no_command_prints_a_vault_secret_or_the_passphrase() {
                 a
             }),
         ));
-        let public = outputs[0]
-            .1
-            .lines()
-            .find_map(|l| l.strip_prefix("public:"))
-            .unwrap()
-            .trim()
-            .to_owned();
+        let public = public_from(&outputs[0].1);
         fs::write(dir.p("plain"), "the plaintext").unwrap();
         outputs.push((
             "identity show",
-            output(&args(&["identity", "show", "--vault", &dir.p("v")])),
+            output(&args(&["identity", "show", "--vault", &p("v")])),
         ));
         outputs.push((
             "evidence grant",
@@ -196,7 +143,7 @@ fn no_command_prints_a_vault_secret_or_the_passphrase() {
                 "--reader",
                 &public,
                 "-o",
-                &dir.p("ev"),
+                &p("ev"),
             ])),
         ));
         outputs.push((
@@ -207,15 +154,15 @@ fn no_command_prints_a_vault_secret_or_the_passphrase() {
                 "--reader",
                 &public,
                 "-o",
-                &dir.p("rev"),
+                &p("rev"),
             ])),
         ));
         outputs.push((
             "evidence list",
-            output(&args(&["evidence", "list", &dir.p("ev"), &dir.p("rev")])),
+            output(&args(&["evidence", "list", &p("ev"), &p("rev")])),
         ));
-        outputs.push(("decode vault", output(&args(&["decode", &dir.p("v")]))));
-        outputs.push(("decode evidence", output(&args(&["decode", &dir.p("ev")]))));
+        outputs.push(("decode vault", output(&args(&["decode", &p("v")]))));
+        outputs.push(("decode evidence", output(&args(&["decode", &p("ev")]))));
         outputs.push((
             "encrypt",
             output(&args(&[
@@ -223,29 +170,26 @@ fn no_command_prints_a_vault_secret_or_the_passphrase() {
                 "--to",
                 &public,
                 "-o",
-                &dir.p("ct"),
-                &dir.p("plain"),
+                &p("ct"),
+                &p("plain"),
             ])),
         ));
-        outputs.push((
-            "decode ciphertext",
-            output(&args(&["decode", &dir.p("ct")])),
-        ));
+        outputs.push(("decode ciphertext", output(&args(&["decode", &p("ct")]))));
         outputs.push((
             "decrypt",
-            output(&v(&["decrypt", "-o", &dir.p("out"), &dir.p("ct")])),
+            output(&v(&["decrypt", "-o", &p("out"), &p("ct")])),
         ));
         outputs.push((
             "decrypt, wrong passphrase",
             output(&args(&[
                 "decrypt",
                 "--vault",
-                &dir.p("v"),
+                &p("v"),
                 "--passphrase-file",
-                &dir.p("wrong"),
+                &p("wrong"),
                 "-o",
-                &dir.p("out2"),
-                &dir.p("ct"),
+                &p("out2"),
+                &p("ct"),
             ])),
         ));
         let mut tampered = fs::read(dir.p("ct")).unwrap();
@@ -254,9 +198,9 @@ fn no_command_prints_a_vault_secret_or_the_passphrase() {
         fs::write(dir.p("ct-bad"), tampered).unwrap();
         outputs.push((
             "decrypt, tampered",
-            output(&v(&["decrypt", "-o", &dir.p("out3"), &dir.p("ct-bad")])),
+            output(&v(&["decrypt", "-o", &p("out3"), &p("ct-bad")])),
         ));
-        outputs.push(("decrypt to stdout", output(&v(&["decrypt", &dir.p("ct")]))));
+        outputs.push(("decrypt to stdout", output(&v(&["decrypt", &p("ct")]))));
 
         assert_eq!(
             fs::read(dir.p("out")).unwrap(),

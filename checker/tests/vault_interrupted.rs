@@ -15,101 +15,29 @@
 //! Each row runs under a watchdog (deadline and `catch_unwind`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::fs;
 use std::os::unix::process::ExitStatusExt;
-use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::path::Path;
+use std::process::Command;
 
+use common::{Dir, PASS, bin, keygen, ok, run, watchdog};
 use engines::vault_file;
 
-const PASS: &str = "correct horse battery staple";
 const SIGXFSZ: i32 = 25;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sealwright"))
-}
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let dir = std::env::temp_dir().join(format!(
-            "sealwright-interrupted-{name}-{}",
-            std::process::id()
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join("pass"), format!("{PASS}\n")).unwrap();
-        Dir(dir)
-    }
-    fn p(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-    /// Temporary files the writer left beside `vault`.
-    fn leftovers(&self, vault: &str) -> Vec<PathBuf> {
-        let prefix = format!(".{vault}.tmp-");
-        let mut found: Vec<PathBuf> = fs::read_dir(&self.0)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(&prefix))
-            })
-            .collect();
-        found.sort();
-        found
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn keygen(dir: &Dir, vault: &str) -> String {
-    let stdout = ok(bin()
-        .args(["keygen", "--kdf-memory-kib", "256", "--vault"])
-        .arg(dir.p(vault))
-        .arg("--passphrase-file")
-        .arg(dir.p("pass")));
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("public:"))
-        .unwrap()
-        .trim()
-        .to_owned()
-}
 
 /// The arguments of `evidence grant`: the vault signs "reader reads for me", saving the vault.
 fn grant_args(dir: &Dir, vault: &str, reader: &str, out: &str) -> Vec<String> {
-    [
-        "evidence".to_owned(),
-        "grant".into(),
-        "--vault".into(),
-        dir.p(vault).display().to_string(),
-        "--passphrase-file".into(),
-        dir.p("pass").display().to_string(),
+    let mut args = vec!["evidence".to_owned(), "grant".into()];
+    args.extend(dir.vault_args(vault));
+    args.extend([
         "--reader".into(),
         reader.into(),
         "-o".into(),
         dir.p(out).display().to_string(),
-    ]
-    .to_vec()
+    ]);
+    args
 }
 
 /// Opens the vault file with the passphrase: its evidence serial.
@@ -120,28 +48,10 @@ fn serial_of(path: &Path) -> u64 {
         .next_serial
 }
 
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap()
-}
-
-/// Runs `check` on a thread; a panic or a run past the deadline names the row.
-fn watchdog(name: &str, check: impl FnOnce() + Send + 'static) {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let outcome = panic::catch_unwind(AssertUnwindSafe(check));
-        let _ = tx.send(outcome.is_ok());
-    });
-    match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(true) => {}
-        Ok(false) => panic!("row `{name}` failed (see its panic above)"),
-        Err(_) => panic!("row `{name}` did not finish within 60 s (a hang)"),
-    }
-}
-
 #[test]
 fn a_writer_killed_mid_write_leaves_the_previous_vault() {
     watchdog("killed by SIGXFSZ mid-write", || {
-        let dir = Dir::new("killed");
+        let dir = Dir::new("interrupted", "killed");
         let reader = keygen(&dir, "reader.vault");
         keygen(&dir, "v");
         let before = fs::read(dir.p("v")).unwrap();
@@ -163,7 +73,7 @@ fn a_writer_killed_mid_write_leaves_the_previous_vault() {
         assert_eq!(fs::read(dir.p("v")).unwrap(), before);
         assert_eq!(serial_of(&dir.p("v")), serial);
         assert!(!dir.p("ev").exists(), "no evidence was handed out");
-        let left = dir.leftovers("v");
+        let left = dir.leftovers(Some("v"));
         assert_eq!(left.len(), 1, "one partial temporary file: {left:?}");
         assert_eq!(fs::metadata(&left[0]).unwrap().len(), cap as u64);
         // The next save succeeds, and the vault moves on.
@@ -176,7 +86,7 @@ fn a_writer_killed_mid_write_leaves_the_previous_vault() {
 #[test]
 fn a_stale_temporary_file_with_the_writers_own_name_is_replaced() {
     watchdog("stale temp under the writer's own process id", || {
-        let dir = Dir::new("stale");
+        let dir = Dir::new("interrupted", "stale");
         let reader = keygen(&dir, "reader.vault");
         keygen(&dir, "v");
         let before = fs::read(dir.p("v")).unwrap();
@@ -196,6 +106,10 @@ fn a_stale_temporary_file_with_the_writers_own_name_is_replaced() {
         );
         assert_ne!(fs::read(dir.p("v")).unwrap(), before);
         assert_eq!(serial_of(&dir.p("v")), serial + 1);
-        assert!(dir.leftovers("v").is_empty(), "{:?}", dir.leftovers("v"));
+        assert!(
+            dir.leftovers(Some("v")).is_empty(),
+            "{:?}",
+            dir.leftovers(Some("v"))
+        );
     });
 }
