@@ -38,6 +38,9 @@ if ! cargo_ fuzz --version 2>/dev/null | grep -qx "cargo-fuzz $CARGO_FUZZ_VERSIO
 fi
 
 cd fuzz
+# Fuzz builds use other flags than the workspace's, and the runs below look for their
+# binaries here: ignore any CARGO_TARGET_DIR the caller set (CI sets one for the workspace).
+export CARGO_TARGET_DIR="$PWD/target"
 if [[ ${1:-} == seeds ]]; then
     raw=$(mktemp -d)
     trap 'rm -rf "$raw"' EXIT
