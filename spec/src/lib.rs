@@ -16,7 +16,7 @@ mod fields;
 pub mod identity;
 pub mod message;
 pub mod relation;
-mod text;
+pub mod text;
 
 pub use address::Address;
 pub use envelope::{CorrelationId, Envelope};

@@ -3,7 +3,7 @@
 const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
 
 /// Encodes bytes as lowercase base32 without padding.
-pub(crate) fn base32_encode(bytes: &[u8]) -> String {
+pub fn base32_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
     let mut buffer: u32 = 0;
     let mut bits = 0u32;
