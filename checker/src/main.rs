@@ -37,32 +37,36 @@ struct VaultArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Model-check every scenario of the engine family.
-    Check {
-        /// Run only this scenario.
+    /// Model-check every scenario of the engine family, then the docs' diagrams.
+    Check(CheckArgs),
+    /// List every scenario: its network, summary, parameters and their defaults.
+    Scenarios,
+    /// Walk one scenario at random, at any bounds, checking the same properties.
+    ///
+    /// Prints walks and states per second and every counterexample as a mermaid diagram;
+    /// the same seed on one thread walks the same way.
+    Simulate {
+        /// The scenario.
         #[arg(long, value_name = "NAME")]
-        scenario: Option<String>,
-        /// Worker threads (default: all cores).
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
-        /// Write a JSON report here.
-        #[arg(long, value_name = "FILE")]
-        json: Option<PathBuf>,
-        /// Write a JUnit XML report here.
-        #[arg(long, value_name = "FILE")]
-        junit: Option<PathBuf>,
-        /// Unique states after which a run counts as cut short (and fails).
-        #[arg(long, default_value_t = 2_000_000)]
-        max_states: usize,
-        /// Seconds after which a run counts as cut short (and fails).
-        #[arg(long, default_value_t = 120)]
-        time_limit: u64,
-        /// Where the documented sequence diagrams are.
-        #[arg(long, value_name = "DIR", default_value = "docs")]
-        docs: PathBuf,
-        /// Write the verification page (markdown) here.
-        #[arg(long, value_name = "FILE")]
-        markdown: Option<PathBuf>,
+        scenario: String,
+        /// Set a bound, `NAME=VALUE` (see `sealwright scenarios`). Repeatable.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        /// How long to walk.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// The first walk's seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Worker threads (default: 1, so a seed reproduces the walks).
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        threads: usize,
+    },
+    /// Merge or inspect reports.
+    #[command(arg_required_else_help = true)]
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
     },
     /// List every sequence diagram of the docs and how it is checked.
     Diagrams {
@@ -75,6 +79,9 @@ enum Command {
     Explore {
         /// The scenario.
         scenario: String,
+        /// Set a bound, `NAME=VALUE`. Repeatable.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
         /// Where to listen.
         #[arg(long, default_value = "127.0.0.1:3000")]
         addr: String,
@@ -164,6 +171,67 @@ enum Command {
     },
 }
 
+/// Options of `check`.
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Run only this scenario (repeatable); the docs' diagrams are then checked against its flows.
+    #[arg(long, value_name = "NAME")]
+    scenario: Vec<String>,
+    /// Set a bound, `NAME=VALUE` (see `sealwright scenarios`). Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    set: Vec<String>,
+    /// Run the deep bounds instead (see `sealwright scenarios`); no diagrams.
+    #[arg(long, conflicts_with_all = ["scenario", "set", "shard"])]
+    deep: bool,
+    /// Run only part K of N of the catalog (the diagram check is one part), for a CI matrix.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<check::Shard>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Write a JSON report here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Generated states after which a run counts as cut short (and fails).
+    #[arg(long, default_value_t = 50_000_000)]
+    max_states: usize,
+    /// Seconds after which a run counts as cut short (and fails).
+    #[arg(long, default_value_t = 600)]
+    time_limit: u64,
+    /// Where the documented sequence diagrams are.
+    #[arg(long, value_name = "DIR", default_value = "docs")]
+    docs: PathBuf,
+    /// Do not check the docs' diagrams.
+    #[arg(long)]
+    no_docs: bool,
+    /// Write the verification page (markdown) here.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Merge the JSON reports of `check --shard` runs into one.
+    #[command(arg_required_else_help = true)]
+    Merge {
+        /// The shard reports (`check --json`).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Write the merged JSON report here.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Write the merged JUnit XML report here.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Write the merged verification page here.
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<PathBuf>,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 enum IdentityCommand {
     /// Print each identity's id, key id and public text form.
@@ -213,31 +281,54 @@ enum EvidenceCommand {
     },
 }
 
+fn run_check(a: &CheckArgs) -> anyhow::Result<()> {
+    check::run(&check::CheckOptions {
+        scenarios: &a.scenario,
+        set: &a.set,
+        deep: a.deep,
+        shard: a.shard,
+        threads: a
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        json: a.json.as_deref(),
+        junit: a.junit.as_deref(),
+        max_states: a.max_states,
+        time_limit: std::time::Duration::from_secs(a.time_limit),
+        docs: (!a.no_docs).then_some(a.docs.as_path()),
+        markdown: a.markdown.as_deref(),
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check {
+        Command::Check(args) => run_check(&args),
+        Command::Scenarios => check::list_scenarios(),
+        Command::Simulate {
             scenario,
+            set,
+            seconds,
+            seed,
             threads,
-            json,
-            junit,
-            max_states,
-            time_limit,
-            docs,
-            markdown,
-        } => check::run(&check::CheckOptions {
-            scenario: scenario.as_deref(),
-            threads: threads
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
-            json: json.as_deref(),
-            junit: junit.as_deref(),
-            max_states,
-            time_limit: std::time::Duration::from_secs(time_limit),
-            docs: &docs,
-            markdown: markdown.as_deref(),
-        }),
+        } => check::simulate(&scenario, &set, seconds, seed, threads),
+        Command::Report {
+            command:
+                ReportCommand::Merge {
+                    files,
+                    json,
+                    junit,
+                    markdown,
+                },
+        } => {
+            let _ = (&files, &json, &junit, &markdown);
+            Err(anyhow::anyhow!("report merge: not yet wired"))
+        }
         Command::Diagrams { docs } => check::list_diagrams(&docs),
-        Command::Explore { scenario, addr } => check::explore(&scenario, &addr),
+        Command::Explore {
+            scenario,
+            set,
+            addr,
+        } => check::explore(&scenario, &set, &addr),
         Command::Keygen {
             vault,
             kdf_memory_kib,

@@ -15,60 +15,40 @@ fn name_of(report: &ScenarioReport, i: usize) -> String {
 
 /// A counterexample as a mermaid sequence diagram.
 pub fn mermaid(report: &ScenarioReport, steps: &[Step]) -> String {
-    let mut used: Vec<usize> = Vec::new();
-    for s in steps {
-        let ids = match s {
-            Step::Deliver { from, to, .. }
-            | Step::Sent { from, to, .. }
-            | Step::Lost { from, to, .. } => vec![*from, *to],
-            Step::Timeout { actor, .. } | Step::Choice { actor, .. } => vec![*actor],
-        };
-        for i in ids {
-            if !used.contains(&i) {
-                used.push(i);
-            }
-        }
-    }
+    let mut used: Vec<usize> = steps.iter().flat_map(Step::actors).collect();
     used.sort_unstable();
+    used.dedup();
     let mut out = String::from("sequenceDiagram\n");
     for i in &used {
         let _ = writeln!(out, "    participant n{i} as {}", name_of(report, *i));
     }
+    let node = |i: &usize| format!("n{i}");
     for s in steps {
         match s {
-            Step::Deliver {
-                from,
-                to,
-                label,
-                reply,
-                ..
+            Step::Deliver(arrow, _) => {
+                let _ = writeln!(out, "    {}", arrow.map(node));
             }
-            | Step::Sent {
-                from,
-                to,
-                label,
-                reply,
-            } => {
-                let arrow = if *reply { "-->>" } else { "->>" };
-                let _ = writeln!(out, "    n{from}{arrow}n{to}: {}", sanitize(label));
-                if matches!(s, Step::Sent { .. }) {
-                    let _ = writeln!(
-                        out,
-                        "    Note over n{from},n{to}: sent in the last step: this breaks the property"
-                    );
-                }
-            }
-            Step::Lost { from, to, label } => {
+            Step::Sent(arrow) => {
+                let _ = writeln!(out, "    {}", arrow.map(node));
                 let _ = writeln!(
                     out,
-                    "    Note over n{from},n{to}: lost: {}",
-                    sanitize(label)
+                    "    Note over n{},n{}: sent in the last step: this breaks the property",
+                    arrow.from, arrow.to
                 );
             }
-            Step::Timeout { actor, label } => {
+            Step::Lost(arrow) => {
+                let _ = writeln!(
+                    out,
+                    "    Note over n{},n{}: lost: {}",
+                    arrow.from,
+                    arrow.to,
+                    sanitize(&arrow.label())
+                );
+            }
+            Step::Timeout(actor, label) => {
                 let _ = writeln!(out, "    Note over n{actor}: timeout: {}", sanitize(label));
             }
-            Step::Choice { .. } => {}
+            Step::Choice(..) => {}
         }
     }
     out
@@ -81,40 +61,32 @@ fn sanitize(label: &str) -> String {
 /// A counterexample as a numbered list of actions.
 pub fn actions(report: &ScenarioReport, steps: &[Step]) -> String {
     let mut out = String::new();
+    let name = |i: &usize| name_of(report, *i);
     for (n, s) in steps.iter().enumerate() {
         let line = match s {
-            Step::Deliver {
-                from,
-                to,
-                label,
-                correlation,
-                ..
-            } => format!(
-                "{} -> {}: {label}{}",
-                name_of(report, *from),
-                name_of(report, *to),
+            Step::Deliver(arrow, correlation) => format!(
+                "{} -> {}: {}{}",
+                name(&arrow.from),
+                name(&arrow.to),
+                arrow.label(),
                 correlation
                     .map(|c| format!(" [correlation {c}]"))
                     .unwrap_or_default()
             ),
-            Step::Sent {
-                from, to, label, ..
-            } => format!(
-                "{} -> {}: {label} (sent; in flight when the property broke)",
-                name_of(report, *from),
-                name_of(report, *to)
+            Step::Sent(arrow) => format!(
+                "{} -> {}: {} (sent; in flight when the property broke)",
+                name(&arrow.from),
+                name(&arrow.to),
+                arrow.label()
             ),
-            Step::Lost { from, to, label } => {
-                format!(
-                    "network loses {label} ({} -> {})",
-                    name_of(report, *from),
-                    name_of(report, *to)
-                )
-            }
-            Step::Timeout { actor, label } => {
-                format!("{}: timeout, {label}", name_of(report, *actor))
-            }
-            Step::Choice { actor, label } => format!("{}: {label}", name_of(report, *actor)),
+            Step::Lost(arrow) => format!(
+                "network loses {} ({} -> {})",
+                arrow.label(),
+                name(&arrow.from),
+                name(&arrow.to)
+            ),
+            Step::Timeout(actor, label) => format!("{}: timeout, {label}", name(actor)),
+            Step::Choice(actor, label) => format!("{}: {label}", name(actor)),
         };
         let _ = writeln!(out, "  {}. {line}", n + 1);
     }
@@ -125,7 +97,12 @@ pub fn actions(report: &ScenarioReport, steps: &[Step]) -> String {
 pub fn text(r: &ScenarioReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "\n== {}: {}", r.name, r.summary);
-    let _ = writeln!(out, "   network: {}; bounds: {}", r.network, r.bounds);
+    let _ = writeln!(
+        out,
+        "   network: {}; bounds: {}",
+        r.network,
+        r.bounds_text()
+    );
     let _ = writeln!(
         out,
         "   | states generated | unique states | depth | seconds | states/s |\n   | {:>16} | {:>13} | {:>5} | {:>7.2} | {:>8.0} |",
@@ -178,6 +155,7 @@ pub fn json(
     reports: &[ScenarioReport],
     diagrams: Option<&DiagramsReport>,
     total_seconds: f64,
+    shard: Option<(usize, usize)>,
 ) -> String {
     let scenarios: Vec<serde_json::Value> = reports
         .iter()
@@ -186,7 +164,8 @@ pub fn json(
                 "name": r.name,
                 "summary": r.summary,
                 "network": r.network,
-                "bounds": r.bounds,
+                "bounds": r.bounds_text(),
+                "parameters": r.bounds.iter().map(|(k, v)| ((*k).to_string(), serde_json::json!(v))).collect::<serde_json::Map<String, serde_json::Value>>(),
                 "statesGenerated": r.generated,
                 "uniqueStates": r.unique,
                 "depth": r.depth,
@@ -222,10 +201,12 @@ pub fn json(
                 "file": f.display().to_string(), "line": l, "title": t, "reason": why,
             })).collect::<Vec<_>>(),
             "errors": d.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "skipped": d.partial,
             "undocumented": d.undocumented.iter().map(|(s, m)| serde_json::json!({"scenario": s, "diagram": m})).collect::<Vec<_>>(),
         })
     });
     let doc = serde_json::json!({
+        "shard": shard.map(|(index, count)| serde_json::json!({"index": index, "count": count})),
         "totalSeconds": total_seconds,
         "passes": reports.iter().all(ScenarioReport::passes) && diagrams.as_ref().is_none_or(|d| d["passes"] == true),
         "scenarios": scenarios,
@@ -403,7 +384,9 @@ pub fn diagram_list(diagrams: &[Diagram], errors: &[DiagramError]) -> String {
                 );
             }
             None => {
-                let trigger = d.trigger().map_or("?".to_string(), |t| t.name.to_string());
+                let trigger = d
+                    .trigger()
+                    .map_or("?".to_string(), |t| t.arrow.name.clone());
                 let _ = writeln!(
                     out,
                     "checked   {}:{}  {}  (trigger {trigger}, {} alternative(s))",
@@ -450,7 +433,7 @@ pub fn markdown(
             "| `{}` | {} | {} | {} | {} | {} | {} |",
             r.name,
             r.network,
-            r.bounds,
+            r.bounds_text(),
             r.generated,
             r.unique,
             r.depth,
@@ -514,4 +497,107 @@ pub fn markdown(
         }
     }
     out
+}
+
+/// `sealwright scenarios`: each scenario, its network, summary and parameters.
+pub fn scenario_list(scenarios: &[model::Scenario]) -> String {
+    let mut out = String::new();
+    for s in scenarios {
+        let _ = writeln!(out, "{}  [{}]  {}", s.name, s.network.name(), s.summary);
+        if s.params.is_empty() {
+            let _ = writeln!(
+                out,
+                "    (no parameters: its bounds are fixed by the design it models)"
+            );
+        }
+        for p in s.params {
+            let _ = writeln!(
+                out,
+                "    --set {}=N   default {}, {}..={}: {}",
+                p.name, p.default, p.min, p.max, p.meaning
+            );
+        }
+    }
+    let deep: Vec<String> = model::catalog::DEEP
+        .iter()
+        .map(|(name, b)| {
+            let set: Vec<String> = b.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("{name} ({})", set.join(" "))
+        })
+        .collect();
+    let _ = writeln!(out, "\n`check --deep` runs: {}", deep.join("; "));
+    out
+}
+
+/// `sealwright simulate`'s report.
+pub fn simulation_text(
+    s: &model::Scenario,
+    sim: &model::simulate::Simulation,
+    seed: u64,
+    threads: usize,
+) -> String {
+    let mut out = String::new();
+    let secs = sim.seconds.max(1e-9);
+    let _ = writeln!(
+        out,
+        "== simulate {} at {} (seed {seed}, {threads} thread(s))",
+        s.name, s.bounds
+    );
+    let _ = writeln!(
+        out,
+        "   {} walks, {} states in {:.1} s: {:.0} walks/s, {:.0} states/s",
+        sim.walks,
+        sim.steps,
+        sim.seconds,
+        sim.walks as f64 / secs,
+        sim.steps as f64 / secs
+    );
+    for name in &sim.reached {
+        let _ = writeln!(out, "   {name}: reached");
+    }
+    for name in &sim.unreached {
+        let _ = writeln!(out, "   {name}: not reached in any walk");
+    }
+    let names: Vec<String> = s.names();
+    for (name, expected, steps, detail) in &sim.violated {
+        let verdict = if *expected {
+            "expected violation found"
+        } else {
+            "VIOLATED"
+        };
+        let _ = writeln!(out, "   {name}: {verdict} ({} steps)", steps.len());
+        if let Some(d) = detail {
+            let _ = writeln!(out, "   what happened: {d}");
+        }
+        let r = trace_report(s, names.clone());
+        let _ = writeln!(out, "\n```mermaid\n{}```", mermaid(&r, steps));
+    }
+    let _ = writeln!(
+        out,
+        "   reproduce: sealwright simulate --scenario {} {}--seed {seed} --threads 1",
+        s.name,
+        s.bounds
+            .iter()
+            .map(|(k, v)| format!("--set {k}={v} "))
+            .collect::<String>()
+    );
+    out
+}
+
+/// A report shell carrying only the actor names, for rendering a trace.
+fn trace_report(s: &model::Scenario, names: Vec<String>) -> ScenarioReport {
+    ScenarioReport {
+        name: s.name,
+        summary: s.summary,
+        bounds: s.bounds.iter().collect(),
+        network: s.network.name(),
+        names,
+        generated: 0,
+        unique: 0,
+        depth: 0,
+        seconds: 0.0,
+        truncated: None,
+        properties: Vec::new(),
+        not_applicable: Vec::new(),
+    }
 }

@@ -13,59 +13,11 @@ use engines::identity_management::{IdentityManagement, IdentityManagementState};
 use engines::reads_for::{ReadsFor, ReadsForState};
 use spec::effects::{Effects, Rejection};
 use spec::message::ReplyQueryReadsForEvidence;
-use spec::{Address, CorrelationId, Envelope, Message, ReadsForError};
+use spec::{CorrelationId, Envelope, Message, ReadsForError, codec};
 use stateright::actor::{Actor, Command, Id, Out, model_timeout};
 
-use crate::negative::{LegacyMsg, NegativeNode, NegativeState};
-
-/// The address of actor `index` in the model: `n0`, `n1`, …
-pub fn address(index: usize) -> Address {
-    Address::new(format!("n{index}"))
-        .unwrap_or_else(|_| unreachable!("n<digits> is a valid address"))
-}
-
-/// The actor index an address names, if it is a model address.
-pub fn index_of(address: &Address) -> Option<usize> {
-    address.as_str().strip_prefix('n')?.parse().ok()
-}
-
-/// A message on the model's network.
-// Nearly every message is `Spec`; boxing it would add an allocation per message for nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ModelMsg {
-    /// An envelope of the real vocabulary.
-    Spec(Envelope),
-    /// A message of a design the seeds warn against (not part of the vocabulary).
-    Legacy(LegacyMsg),
-}
-
-/// Timers.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ModelTimer {
-    /// A client's request has waited long enough: retry or give up.
-    Retry(CorrelationId),
-    /// An Encryption instance rotates its cookie key.
-    RotateCookie,
-}
-
-/// Nondeterministic choices.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ModelChoice {
-    /// A client picks menu item `n`.
-    Pick(usize),
-    /// The pool router hands queued message `key` to instance `to`.
-    Route(u64, usize),
-}
-
-/// One request on a client's menu: what to send, and to which actor.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Intent {
-    /// The actor index it is sent to.
-    pub to: usize,
-    /// The request.
-    pub message: Message,
-}
+use crate::negative::{NegativeNode, NegativeState, Sends};
+use crate::vocab::{Directory, Intent, ModelChoice, ModelMsg, ModelTimer, address, index_of};
 
 /// A client: issues up to `budget` requests chosen from `menu`, retrying `retries` times.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -122,7 +74,7 @@ pub enum Node {
     Negative(NegativeNode),
 }
 
-/// An actor of the model: a node, and how the network authenticates every actor.
+/// An actor of the model: a node, and what it knows of the system around it.
 #[derive(Clone, Debug)]
 pub struct ModelActor {
     /// What this actor is.
@@ -130,27 +82,10 @@ pub struct ModelActor {
     /// For each actor index, the index whose address it speaks for (a pool
     /// instance speaks for its router; everyone else for itself).
     pub speaks_for: Arc<Vec<usize>>,
+    /// Where each part of the system is.
+    pub directory: Arc<Directory>,
     /// Every message this actor sends is delivered twice (the duplicating network).
     pub duplicate: bool,
-}
-
-impl ModelActor {
-    /// On a duplicating network, sends every message of this step a second time.
-    fn duplicate_sends(&self, o: &mut O) {
-        if !self.duplicate {
-            return;
-        }
-        let sends: Vec<(Id, ModelMsg)> = o
-            .iter()
-            .filter_map(|c| match c {
-                Command::Send(dst, msg) => Some((*dst, msg.clone())),
-                _ => None,
-            })
-            .collect();
-        for (dst, msg) in sends {
-            o.send(dst, msg);
-        }
-    }
 }
 
 /// An engine's state, its symbolic backend, and what it rejected.
@@ -162,6 +97,8 @@ pub struct EngineSlot<S> {
     pub backend: SymbolicBackend,
     /// Messages the engine dropped, with why, and how often.
     pub rejected: BTreeMap<Rejection, u8>,
+    /// It sent a message that carries one of the secrets it holds.
+    pub leaked: bool,
 }
 
 /// An Encryption instance's state, with model-side observations.
@@ -201,18 +138,63 @@ fn slot<S>(state: S, id: Id) -> EngineSlot<S> {
         state,
         backend: SymbolicBackend::new(usize::from(id) as u64),
         rejected: BTreeMap::new(),
+        leaked: false,
     }
 }
 
-/// Sends an engine's envelopes and counts its rejections into `rejected`.
-pub(crate) fn send_effects(effects: Effects, o: &mut O, rejected: &mut BTreeMap<Rejection, u8>) {
+/// The secrets an engine state holds, so that what it sends can be searched for them.
+pub trait Holds {
+    /// Every secret key byte string held.
+    fn secrets(&self) -> Vec<[u8; 32]> {
+        Vec::new()
+    }
+}
+
+impl Holds for DecryptionState {
+    fn secrets(&self) -> Vec<[u8; 32]> {
+        let held = self.identities.values().flat_map(|v| {
+            [
+                *v.secrets.signing_seed.expose(),
+                *v.secrets.encryption_secret.expose(),
+            ]
+        });
+        let keys = self.keys.values().map(|k| *k.secret.expose());
+        held.chain(keys).collect()
+    }
+}
+
+impl Holds for EncryptionState {
+    fn secrets(&self) -> Vec<[u8; 32]> {
+        self.cookies.keys().map(|k| *k.key.expose()).collect()
+    }
+}
+
+impl Holds for ReadsForState {}
+impl Holds for IdentityManagementState {}
+
+/// Whether `env`'s encoding contains any of `secrets` (a 32-byte window).
+pub fn carries_secret(env: &Envelope, secrets: &[[u8; 32]]) -> bool {
+    !secrets.is_empty()
+        && codec::encode(env)
+            .windows(32)
+            .any(|w| secrets.iter().any(|s| s.as_slice() == w))
+}
+
+/// Sends an engine's envelopes, judging them for secrets, and counts its rejections.
+fn send_effects<S: Holds>(
+    effects: Effects,
+    o: &mut O,
+    next: &mut EngineSlot<S>,
+    held: &[[u8; 32]],
+) {
     for env in effects.send {
+        next.leaked |= carries_secret(&env, held);
         if let Some(to) = index_of(&env.target) {
             o.send(Id::from(to), ModelMsg::Spec(env));
         }
     }
     for r in effects.rejected {
-        let n = rejected.entry(r).or_insert(0);
+        let n = next.rejected.entry(r).or_insert(0);
         *n = n.saturating_add(1);
     }
 }
@@ -225,13 +207,16 @@ fn run_engine<S, E>(
     o: &mut O,
 ) -> Option<EngineSlot<S>>
 where
-    S: Clone + PartialEq,
+    S: Clone + PartialEq + Holds,
     E: Engine<State = S>,
 {
     let mut next = slot.clone();
     let effects = engine.step(&mut next.state, &mut next.backend, env);
     let sent = !effects.send.is_empty();
-    send_effects(effects, o, &mut next.rejected);
+    // Secrets held before or after the step: a key deleted in this step must not leave either.
+    let mut held = slot.state.secrets();
+    held.extend(next.state.secrets());
+    send_effects(effects, o, &mut next, &held);
     (sent || next != *slot).then_some(next)
 }
 
@@ -247,28 +232,30 @@ fn continuation_epoch(env: &Envelope) -> Option<u64> {
 }
 
 impl Client {
-    fn send(&self, me: Id, pick: usize, correlation: CorrelationId, o: &mut O) {
-        if let Some(intent) = self.menu.get(pick) {
-            o.send(
-                Id::from(intent.to),
-                ModelMsg::Spec(Envelope {
-                    sender: address(usize::from(me)),
-                    target: address(intent.to),
-                    correlation,
-                    message: intent.message.clone(),
-                }),
-            );
-        }
+    fn send(&self, me: Id, dir: &Directory, pick: usize, correlation: CorrelationId, o: &mut O) {
+        let Some(intent) = self.menu.get(pick) else {
+            return;
+        };
+        let Some(to) = dir.resolve(intent.to) else {
+            return;
+        };
+        let env = Envelope {
+            sender: address(usize::from(me)),
+            target: address(to),
+            correlation,
+            message: intent.message.clone(),
+        };
+        o.send(Id::from(to), ModelMsg::Spec(env));
     }
 
-    fn issue(&self, me: Id, state: &mut ClientState, pick: usize, o: &mut O) {
+    fn issue(&self, me: Id, dir: &Directory, state: &mut ClientState, pick: usize, o: &mut O) {
         let correlation = CorrelationId(state.issued.len() as u64 + 1);
         state.issued.insert(correlation, (pick, 0));
         let expects_reply = self.menu.get(pick).is_some_and(|i| i.message.is_request());
         if expects_reply {
             state.awaiting.insert(correlation);
         }
-        self.send(me, pick, correlation, o);
+        self.send(me, dir, pick, correlation, o);
         if self.retries > 0 && expects_reply {
             o.set_timer(ModelTimer::Retry(correlation), model_timeout());
         }
@@ -289,6 +276,51 @@ impl Client {
         if !choices.is_empty() {
             o.choose_random("request", choices);
         }
+    }
+
+    fn receive(&self, s: &ClientState, env: &Envelope, o: &mut O) -> ClientState {
+        let mut next = s.clone();
+        let entry = next
+            .replies
+            .entry(env.correlation)
+            .or_insert((env.message.clone(), 0));
+        // Counted, not capped: a delivery that changed nothing would be no
+        // transition, and the message would stay in flight forever.
+        entry.1 = entry.1.saturating_add(1);
+        if self.retries > 0 {
+            o.cancel_timer(ModelTimer::Retry(env.correlation));
+        }
+        next
+    }
+
+    fn timeout(
+        &self,
+        me: Id,
+        dir: &Directory,
+        s: &ClientState,
+        c: CorrelationId,
+        o: &mut O,
+    ) -> Option<ClientState> {
+        if s.replies.contains_key(&c) {
+            return None;
+        }
+        let mut next = s.clone();
+        let (pick, tries) = next.issued.get_mut(&c)?;
+        if *tries < self.retries {
+            *tries += 1;
+            let pick = *pick;
+            self.send(me, dir, pick, c, o);
+            o.set_timer(ModelTimer::Retry(c), model_timeout());
+        } else {
+            next.gave_up.insert(c);
+        }
+        Some(next)
+    }
+}
+
+fn put(o: &mut O, sends: Sends) {
+    for (to, msg) in sends {
+        o.send(Id::from(to), msg);
     }
 }
 
@@ -326,7 +358,11 @@ impl Actor for ModelActor {
             Node::IdentityManagement(_, initial) => {
                 NodeState::IdentityManagement(slot((**initial).clone(), id))
             }
-            Node::Negative(n) => NodeState::Negative(n.on_start(id, o)),
+            Node::Negative(n) => {
+                let (state, sends) = n.start(usize::from(id));
+                put(o, sends);
+                NodeState::Negative(state)
+            }
         }
     }
 
@@ -347,63 +383,64 @@ impl Actor for ModelActor {
 }
 
 impl ModelActor {
-    fn handle_msg(&self, id: Id, state: &mut Cow<NodeState>, src: Id, msg: ModelMsg, o: &mut O) {
-        let mut env = match msg {
-            ModelMsg::Spec(env) => env,
-            ModelMsg::Legacy(m) => {
-                if let Node::Negative(n) = &self.node {
-                    n.on_legacy(id, state, src, m, o);
-                }
-                return;
-            }
-        };
-        // The network authenticates senders: an engine sees the actor that
-        // really sent a message, whatever the envelope claims. A pool router
-        // forwards on behalf of the original sender.
-        let src_index = usize::from(src);
-        let via_router =
-            matches!(&self.node, Node::Encryption(_, Some(router), _) if *router == src_index);
-        if !via_router {
-            let speaks_for = self.speaks_for.get(src_index).copied().unwrap_or(src_index);
-            env.sender = address(speaks_for);
+    /// On a duplicating network, sends every message of this step a second time.
+    fn duplicate_sends(&self, o: &mut O) {
+        if !self.duplicate {
+            return;
         }
-        match (&self.node, &**state) {
+        let sends: Vec<(Id, ModelMsg)> = o
+            .iter()
+            .filter_map(|c| match c {
+                Command::Send(dst, msg) => Some((*dst, msg.clone())),
+                _ => None,
+            })
+            .collect();
+        for (dst, msg) in sends {
+            o.send(dst, msg);
+        }
+    }
+
+    /// The network authenticates senders: an engine sees the actor that really sent a
+    /// message, whatever the envelope claims. A pool router forwards on behalf of the
+    /// original sender.
+    fn authenticate(&self, src: usize, env: &mut Envelope) {
+        let via_router =
+            matches!(&self.node, Node::Encryption(_, Some(router), _) if *router == src);
+        if !via_router {
+            env.sender = address(self.speaks_for.get(src).copied().unwrap_or(src));
+        }
+    }
+
+    fn handle_msg(&self, _id: Id, state: &mut Cow<NodeState>, src: Id, msg: ModelMsg, o: &mut O) {
+        if let (Node::Negative(n), NodeState::Negative(s)) = (&self.node, &**state) {
+            let mut msg = msg;
+            if let ModelMsg::Spec(env) = &mut msg {
+                self.authenticate(usize::from(src), env);
+            }
+            let (next, sends) = n.step(s, usize::from(src), msg);
+            put(o, sends);
+            if let Some(next) = next {
+                *state.to_mut() = NodeState::Negative(next);
+            }
+            return;
+        }
+        let ModelMsg::Spec(mut env) = msg else {
+            return;
+        };
+        self.authenticate(usize::from(src), &mut env);
+        if let Some(next) = self.engine_step(state, env, o) {
+            *state.to_mut() = next;
+        }
+    }
+
+    /// One delivery to a client, an engine or the router: the next state, if anything changed.
+    fn engine_step(&self, state: &NodeState, env: Envelope, o: &mut O) -> Option<NodeState> {
+        match (&self.node, state) {
             (Node::Client(c), NodeState::Client(s)) => {
-                let mut next = s.clone();
-                let entry = next
-                    .replies
-                    .entry(env.correlation)
-                    .or_insert((env.message.clone(), 0));
-                // Counted, not capped: a delivery that changed nothing would be no
-                // transition, and the message would stay in flight forever.
-                entry.1 = entry.1.saturating_add(1);
-                if c.retries > 0 {
-                    o.cancel_timer(ModelTimer::Retry(env.correlation));
-                }
-                if next != *s {
-                    *state.to_mut() = NodeState::Client(next);
-                }
+                let next = c.receive(s, &env, o);
+                (next != *s).then_some(NodeState::Client(next))
             }
-            (Node::Encryption(e, _, _), NodeState::Encryption(s)) => {
-                let mut next_engine = s.engine.clone();
-                let effects = e.step(&mut next_engine.state, &mut next_engine.backend, &env);
-                let finished = effects.send.iter().any(
-                    |out| matches!(&out.message, Message::ReplyEncrypt(r) if r.result.is_ok()),
-                );
-                let across = finished
-                    && continuation_epoch(&env)
-                        .is_some_and(|epoch| epoch != s.engine.state.cookies.current().epoch);
-                let sent = !effects.send.is_empty();
-                send_effects(effects, o, &mut next_engine.rejected);
-                let next = EncryptionSlot {
-                    engine: next_engine,
-                    rotations_left: s.rotations_left,
-                    finished_across_epochs: s.finished_across_epochs || across,
-                };
-                if sent || next != *s {
-                    *state.to_mut() = NodeState::Encryption(next);
-                }
-            }
+            (Node::Encryption(e, _, _), NodeState::Encryption(s)) => encryption_step(e, s, &env, o),
             (Node::Router(instances), NodeState::Router(queue, next_key)) => {
                 let mut queue = queue.clone();
                 queue.insert(*next_key, env);
@@ -412,74 +449,26 @@ impl ModelActor {
                     .map(|i| ModelChoice::Route(*next_key, *i))
                     .collect();
                 o.choose_random(format!("route-{next_key}"), choices);
-                *state.to_mut() = NodeState::Router(queue, next_key + 1);
+                Some(NodeState::Router(queue, next_key + 1))
             }
             (Node::ReadsFor(e, _, fault), NodeState::ReadsFor(s, fired)) => {
-                let first_query =
-                    !fired && matches!(env.message, Message::RequestQueryReadsForEvidence(_));
-                match (fault, first_query) {
-                    (ReadsForFault::FailFirstQuery, true) => {
-                        if let Message::RequestQueryReadsForEvidence(q) = &env.message {
-                            let reply = ReplyQueryReadsForEvidence {
-                                external_identity: q.external_identity,
-                                continuation: q.continuation.clone(),
-                                result: Err(ReadsForError::Unavailable),
-                            };
-                            let reply = env.reply(reply);
-                            if let Some(to) = index_of(&reply.target) {
-                                o.send(Id::from(to), ModelMsg::Spec(reply));
-                            }
-                        }
-                        *state.to_mut() = NodeState::ReadsFor(s.clone(), true);
-                    }
-                    (ReadsForFault::LoseFirstReply, true) => {
-                        // The engine answers, but the answer never arrives.
-                        let mut next = s.clone();
-                        let _lost = e.step(&mut next.state, &mut next.backend, &env);
-                        *state.to_mut() = NodeState::ReadsFor(next, true);
-                    }
-                    _ => {
-                        if let Some(next) = run_engine(e, s, &env, o) {
-                            *state.to_mut() = NodeState::ReadsFor(next, *fired);
-                        }
-                    }
-                }
+                reads_for_step(e, *fault, s, *fired, &env, o)
             }
             (Node::Decryption(e, _), NodeState::Decryption(s)) => {
-                if let Some(next) = run_engine(e, s, &env, o) {
-                    *state.to_mut() = NodeState::Decryption(next);
-                }
+                run_engine(e, s, &env, o).map(NodeState::Decryption)
             }
             (Node::IdentityManagement(e, _), NodeState::IdentityManagement(s)) => {
-                if let Some(next) = run_engine(e, s, &env, o) {
-                    *state.to_mut() = NodeState::IdentityManagement(next);
-                }
+                run_engine(e, s, &env, o).map(NodeState::IdentityManagement)
             }
-            (Node::Negative(n), _) => n.on_spec(id, state, env, o),
-            _ => {}
+            _ => None,
         }
     }
 
     fn handle_timeout(&self, id: Id, state: &mut Cow<NodeState>, timer: &ModelTimer, o: &mut O) {
-        match (&self.node, &**state, timer) {
-            (Node::Client(c), NodeState::Client(s), ModelTimer::Retry(correlation)) => {
-                if s.replies.contains_key(correlation) {
-                    return;
-                }
-                let mut next = s.clone();
-                let Some((pick, tries)) = next.issued.get_mut(correlation) else {
-                    return;
-                };
-                if *tries < c.retries {
-                    *tries += 1;
-                    let pick = *pick;
-                    c.send(id, pick, *correlation, o);
-                    o.set_timer(ModelTimer::Retry(*correlation), model_timeout());
-                } else {
-                    next.gave_up.insert(*correlation);
-                }
-                *state.to_mut() = NodeState::Client(next);
-            }
+        let next = match (&self.node, &**state, timer) {
+            (Node::Client(c), NodeState::Client(s), ModelTimer::Retry(correlation)) => c
+                .timeout(id, &self.directory, s, *correlation, o)
+                .map(NodeState::Client),
             (Node::Encryption(..), NodeState::Encryption(s), ModelTimer::RotateCookie) => {
                 let mut next = s.clone();
                 next.engine.state.cookies.rotate();
@@ -487,9 +476,12 @@ impl ModelActor {
                 if next.rotations_left > 0 {
                     o.set_timer(ModelTimer::RotateCookie, model_timeout());
                 }
-                *state.to_mut() = NodeState::Encryption(next);
+                Some(NodeState::Encryption(next))
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some(next) = next {
+            *state.to_mut() = next;
         }
     }
 
@@ -497,7 +489,7 @@ impl ModelActor {
         match (&self.node, &**state, random) {
             (Node::Client(c), NodeState::Client(s), ModelChoice::Pick(pick)) => {
                 let mut next = s.clone();
-                c.issue(id, &mut next, *pick, o);
+                c.issue(id, &self.directory, &mut next, *pick, o);
                 *state.to_mut() = NodeState::Client(next);
             }
             (Node::Router(_), NodeState::Router(queue, next_key), ModelChoice::Route(key, to)) => {
@@ -509,5 +501,65 @@ impl ModelActor {
             }
             _ => {}
         }
+    }
+}
+
+/// One Encryption step, noting whether it finished a request sealed at another epoch.
+fn encryption_step(
+    e: &Encryption,
+    s: &EncryptionSlot,
+    env: &Envelope,
+    o: &mut O,
+) -> Option<NodeState> {
+    let mut engine = s.engine.clone();
+    let effects = e.step(&mut engine.state, &mut engine.backend, env);
+    let finished = effects
+        .send
+        .iter()
+        .any(|out| matches!(&out.message, Message::ReplyEncrypt(r) if r.result.is_ok()));
+    let across = finished
+        && continuation_epoch(env)
+            .is_some_and(|epoch| epoch != s.engine.state.cookies.current().epoch);
+    let sent = !effects.send.is_empty();
+    let mut held = s.engine.state.secrets();
+    held.extend(engine.state.secrets());
+    send_effects(effects, o, &mut engine, &held);
+    let next = EncryptionSlot {
+        engine,
+        rotations_left: s.rotations_left,
+        finished_across_epochs: s.finished_across_epochs || across,
+    };
+    (sent || next != *s).then_some(NodeState::Encryption(next))
+}
+
+/// One ReadsFor step, with the scenario's injected fault on the first evidence query.
+fn reads_for_step(
+    e: &ReadsFor,
+    fault: ReadsForFault,
+    s: &EngineSlot<ReadsForState>,
+    fired: bool,
+    env: &Envelope,
+    o: &mut O,
+) -> Option<NodeState> {
+    let first_query = !fired && matches!(env.message, Message::RequestQueryReadsForEvidence(_));
+    match (fault, first_query, &env.message) {
+        (ReadsForFault::FailFirstQuery, true, Message::RequestQueryReadsForEvidence(q)) => {
+            let reply = env.reply(ReplyQueryReadsForEvidence {
+                external_identity: q.external_identity,
+                continuation: q.continuation.clone(),
+                result: Err(ReadsForError::Unavailable),
+            });
+            if let Some(to) = index_of(&reply.target) {
+                o.send(Id::from(to), ModelMsg::Spec(reply));
+            }
+            Some(NodeState::ReadsFor(s.clone(), true))
+        }
+        (ReadsForFault::LoseFirstReply, true, _) => {
+            // The engine answers, but the answer never arrives.
+            let mut next = s.clone();
+            let _lost = e.step(&mut next.state, &mut next.backend, env);
+            Some(NodeState::ReadsFor(next, true))
+        }
+        _ => run_engine(e, s, env, o).map(|next| NodeState::ReadsFor(next, fired)),
     }
 }

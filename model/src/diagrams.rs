@@ -14,29 +14,22 @@ use std::path::{Path, PathBuf};
 
 use spec::message::{MESSAGE_NAMES, message_fields};
 
-use crate::flows::{Collected, Flow, Party, Shape, label, mermaid};
+use crate::arrow::{Arrow, Party, mermaid};
+use crate::config::{Collected, Flow};
 
-/// One arrow of a diagram.
+/// One arrow of a diagram, with its line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Arrow {
+pub struct Drawn {
     /// Line in the file.
     pub line: usize,
-    /// Sender.
-    pub from: Party,
-    /// Receiver.
-    pub to: Party,
-    /// Message constructor.
-    pub name: &'static str,
-    /// `-->>` (a reply) rather than `->>`.
-    pub reply: bool,
-    /// Field conditions, `(field, value)`.
-    pub conditions: Vec<(String, String)>,
+    /// The arrow; its fields are the conditions the diagram states.
+    pub arrow: Arrow<Party>,
 }
 
 /// A piece of a diagram's body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Item {
-    Arrow(Arrow),
+    Arrow(Drawn),
     /// `alt`/`else` branches, or an `opt` (one branch plus an empty one).
     Choice(Vec<Vec<Item>>),
 }
@@ -252,21 +245,40 @@ pub fn parse_markdown(file: &Path, text: &str) -> (Vec<Diagram>, Vec<DiagramErro
     (diagrams, parser.errors)
 }
 
+/// A diagram being read: its participants, open blocks, body, title and exclusion.
+struct Block {
+    participants: Vec<(String, Party)>,
+    /// Open blocks: each holds its finished branches and the enclosing body.
+    stack: Vec<OpenBlock>,
+    body: Vec<Item>,
+    title: String,
+    unchecked: Option<String>,
+}
+
+/// The `title` line's text, if any.
+fn title_line(block: &[(usize, &str)]) -> Option<String> {
+    block
+        .iter()
+        .find_map(|(_, l)| {
+            l.trim()
+                .strip_prefix("title")
+                .map(|t| t.trim_start_matches(':').trim().to_string())
+        })
+        .filter(|t| !t.is_empty())
+}
+
 fn parse_block(
     p: &mut Parser<'_>,
     fence: usize,
     heading: &str,
     block: &[(usize, &str)],
 ) -> Option<Diagram> {
-    let mut lines = block.iter().filter(|(_, l)| !l.trim().is_empty());
-    let (_, first) = lines.clone().next()?;
+    let (_, first) = block.iter().find(|(_, l)| !l.trim().is_empty())?;
     let is_sequence = first.trim() == "sequenceDiagram"
         || block.iter().any(|(_, l)| l.trim() == "sequenceDiagram");
     if !is_sequence {
         return None;
     }
-    let mut title = heading.to_string();
-    let mut unchecked = None;
     // An excluded diagram is listed with its reason and not read any further:
     // it may draw anything (a counterexample of a flawed design, say).
     if let Some(reason) = block.iter().find_map(|(_, l)| {
@@ -274,99 +286,32 @@ fn parse_block(
             .strip_prefix("%%")
             .and_then(|c| c.trim().strip_prefix("unchecked:"))
     }) {
-        let title = block
-            .iter()
-            .find_map(|(_, l)| {
-                l.trim()
-                    .strip_prefix("title")
-                    .map(|t| t.trim_start_matches(':').trim().to_string())
-            })
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| heading.to_string());
         return Some(Diagram {
             file: p.file.to_path_buf(),
             line: fence,
-            title,
+            title: title_line(block).unwrap_or_else(|| heading.to_string()),
             unchecked: Some(reason.trim().to_string()),
             body: Vec::new(),
         });
     }
-    let mut participants: Vec<(String, Party)> = Vec::new();
-    // A stack of open blocks: each holds its finished branches and the current branch.
-    let mut stack: Vec<OpenBlock> = Vec::new();
-    let mut body: Vec<Item> = Vec::new();
+    let mut b = Block {
+        participants: Vec::new(),
+        stack: Vec::new(),
+        body: Vec::new(),
+        title: heading.to_string(),
+        unchecked: None,
+    };
     let errors_before = p.errors.len();
-    for &(n, raw) in lines.by_ref() {
-        let line = raw.trim();
-        if line == "sequenceDiagram" || line == "autonumber" {
-            continue;
-        }
-        if let Some(comment) = line.strip_prefix("%%") {
-            if let Some(reason) = comment.trim().strip_prefix("unchecked:") {
-                unchecked = Some(reason.trim().to_string());
-            }
-            continue;
-        }
-        if let Some(t) = line.strip_prefix("title") {
-            title = t.trim_start_matches(':').trim().to_string();
-            continue;
-        }
-        let word = line.split_whitespace().next().unwrap_or("");
-        match word {
-            "participant" | "actor" => {
-                let rest = line[word.len()..].trim();
-                let (id, alias) = match rest.split_once(" as ") {
-                    Some((id, alias)) => (id.trim(), Some(alias.trim())),
-                    None => (rest, None),
-                };
-                match party(id).or_else(|| alias.and_then(party)) {
-                    Some(role) => participants.push((id.to_string(), role)),
-                    None => {
-                        let names = Party::ALL.iter().map(|(_, n)| *n);
-                        let hint = closest(id, names).unwrap_or_default();
-                        p.error(n, format!("participant `{id}` is no engine role; the closest role is `{hint}` (roles: Client, Adversary, Encryption, ReadsFor, Decryption, IdentityManagement)"));
-                    }
-                }
-            }
-            "Note" | "note" | "activate" | "deactivate" | "rect" => {}
-            "alt" | "opt" => stack.push((n, Vec::new(), std::mem::take(&mut body), word == "opt")),
-            "else" => match stack.last_mut() {
-                Some((_, branches, _, false)) => branches.push(std::mem::take(&mut body)),
-                _ => p.error(n, "`else` outside an `alt` block".into()),
-            },
-            "end" => match stack.pop() {
-                Some((_, mut branches, outer, opt)) => {
-                    branches.push(std::mem::take(&mut body));
-                    if opt {
-                        branches.push(Vec::new());
-                    }
-                    body = outer;
-                    body.push(Item::Choice(branches));
-                }
-                None => {
-                    // `end` closing a `rect`: nothing to do.
-                }
-            },
-            "loop" | "par" | "critical" | "break" => {
-                p.error(
-                    n,
-                    format!("`{word}` blocks are not supported: use `alt`/`else` or `opt`"),
-                );
-            }
-            _ => {
-                if let Some(arrow) = parse_arrow(p, n, line, &participants) {
-                    body.push(Item::Arrow(arrow));
-                }
-            }
-        }
+    for &(n, raw) in block.iter().filter(|(_, l)| !l.trim().is_empty()) {
+        parse_line(p, &mut b, n, raw.trim());
     }
-    if let Some((n, ..)) = stack.last() {
+    if let Some((n, ..)) = b.stack.last() {
         p.error(*n, "block opened here is never closed with `end`".into());
     }
-    if unchecked.is_none() && p.errors.len() == errors_before {
-        match body.first() {
-            Some(Item::Arrow(a))
-                if !a.reply && matches!(a.from, Party::Client | Party::Adversary) => {}
+    if b.unchecked.is_none() && p.errors.len() == errors_before {
+        match b.body.first() {
+            Some(Item::Arrow(d))
+                if !d.arrow.reply && matches!(d.arrow.from, Party::Client | Party::Adversary) => {}
             _ => p.error(
                 fence,
                 "the first arrow must be a request from a Client or an Adversary (the trigger)"
@@ -374,16 +319,82 @@ fn parse_block(
             ),
         }
     }
-    if title.is_empty() {
-        title = format!("diagram at line {fence}");
+    if b.title.is_empty() {
+        b.title = format!("diagram at line {fence}");
     }
     Some(Diagram {
         file: p.file.to_path_buf(),
         line: fence,
-        title,
-        unchecked,
-        body,
+        title: b.title,
+        unchecked: b.unchecked,
+        body: b.body,
     })
+}
+
+/// Reads one line of a diagram's body.
+fn parse_line(p: &mut Parser<'_>, b: &mut Block, n: usize, line: &str) {
+    if line == "sequenceDiagram" || line == "autonumber" {
+        return;
+    }
+    if let Some(comment) = line.strip_prefix("%%") {
+        if let Some(reason) = comment.trim().strip_prefix("unchecked:") {
+            b.unchecked = Some(reason.trim().to_string());
+        }
+        return;
+    }
+    if let Some(t) = line.strip_prefix("title") {
+        b.title = t.trim_start_matches(':').trim().to_string();
+        return;
+    }
+    let word = line.split_whitespace().next().unwrap_or("");
+    match word {
+        "participant" | "actor" => declare(p, b, n, line[word.len()..].trim()),
+        "Note" | "note" | "activate" | "deactivate" | "rect" => {}
+        "alt" | "opt" => b
+            .stack
+            .push((n, Vec::new(), std::mem::take(&mut b.body), word == "opt")),
+        "else" => match b.stack.last_mut() {
+            Some((_, branches, _, false)) => branches.push(std::mem::take(&mut b.body)),
+            _ => p.error(n, "`else` outside an `alt` block".into()),
+        },
+        // An `end` with no open block closes a `rect`: nothing to do.
+        "end" => {
+            if let Some((_, mut branches, outer, opt)) = b.stack.pop() {
+                branches.push(std::mem::take(&mut b.body));
+                if opt {
+                    branches.push(Vec::new());
+                }
+                b.body = outer;
+                b.body.push(Item::Choice(branches));
+            }
+        }
+        "loop" | "par" | "critical" | "break" => {
+            p.error(
+                n,
+                format!("`{word}` blocks are not supported: use `alt`/`else` or `opt`"),
+            );
+        }
+        _ => {
+            if let Some(arrow) = parse_arrow(p, n, line, &b.participants) {
+                b.body.push(Item::Arrow(arrow));
+            }
+        }
+    }
+}
+
+/// Reads `participant ID [as ALIAS]`.
+fn declare(p: &mut Parser<'_>, b: &mut Block, n: usize, rest: &str) {
+    let (id, alias) = match rest.split_once(" as ") {
+        Some((id, alias)) => (id.trim(), Some(alias.trim())),
+        None => (rest, None),
+    };
+    match party(id).or_else(|| alias.and_then(party)) {
+        Some(role) => b.participants.push((id.to_string(), role)),
+        None => {
+            let hint = closest(id, Party::ALL.iter().map(|(_, n)| *n)).unwrap_or_default();
+            p.error(n, format!("participant `{id}` is no engine role; the closest role is `{hint}` (roles: Client, Adversary, Encryption, ReadsFor, Decryption, IdentityManagement)"));
+        }
+    }
 }
 
 fn parse_arrow(
@@ -391,7 +402,7 @@ fn parse_arrow(
     n: usize,
     line: &str,
     participants: &[(String, Party)],
-) -> Option<Arrow> {
+) -> Option<Drawn> {
     let Some((head, text)) = line.split_once(':') else {
         p.error(
             n,
@@ -422,14 +433,16 @@ fn parse_arrow(
     };
     let from = lookup(p, parts.0)?;
     let to = lookup(p, parts.1)?;
-    let (name, conditions) = p.label(n, text, reply)?;
-    Some(Arrow {
+    let (name, fields) = p.label(n, text, reply)?;
+    Some(Drawn {
         line: n,
-        from,
-        to,
-        name,
-        reply,
-        conditions,
+        arrow: Arrow {
+            from,
+            to,
+            name: name.to_string(),
+            reply,
+            fields,
+        },
     })
 }
 
@@ -460,12 +473,12 @@ pub fn load(dir: &Path) -> std::io::Result<(Vec<Diagram>, Vec<DiagramError>)> {
 
 impl Diagram {
     /// Every path through the diagram's alternatives.
-    pub fn alternatives(&self) -> Vec<Vec<Arrow>> {
+    pub fn alternatives(&self) -> Vec<Vec<Drawn>> {
         expand(&self.body)
     }
 
     /// The trigger: the first arrow.
-    pub fn trigger(&self) -> Option<&Arrow> {
+    pub fn trigger(&self) -> Option<&Drawn> {
         match self.body.first() {
             Some(Item::Arrow(a)) => Some(a),
             _ => None,
@@ -473,8 +486,8 @@ impl Diagram {
     }
 }
 
-fn expand(items: &[Item]) -> Vec<Vec<Arrow>> {
-    let mut paths: Vec<Vec<Arrow>> = vec![Vec::new()];
+fn expand(items: &[Item]) -> Vec<Vec<Drawn>> {
+    let mut paths: Vec<Vec<Drawn>> = vec![Vec::new()];
     for item in items {
         match item {
             Item::Arrow(a) => paths.iter_mut().for_each(|p| p.push(a.clone())),
@@ -496,78 +509,49 @@ fn expand(items: &[Item]) -> Vec<Vec<Arrow>> {
     paths
 }
 
-/// Whether a diagram arrow matches one step of a model flow.
-pub fn arrow_matches(a: &Arrow, s: &Shape) -> bool {
+/// Whether a diagram arrow matches one arrow of a model flow.
+pub fn arrow_matches(d: &Drawn, s: &Arrow<Party>) -> bool {
+    let a = &d.arrow;
     let party =
         |want: Party, got: Party| want == got || (want == Party::Client && got == Party::Adversary);
     party(a.from, s.from)
         && party(a.to, s.to)
         && a.name == s.name
         && a.reply == s.reply
-        && a.conditions.iter().all(|(field, want)| {
+        && a.fields.iter().all(|(field, want)| {
             s.fields
-                .get(field)
-                .is_some_and(|got| got == want || (want == "Err" && got.starts_with("Err(")))
+                .iter()
+                .find(|(k, _)| k == field)
+                .is_some_and(|(_, got)| got == want || (want == "Err" && got.starts_with("Err(")))
         })
 }
 
-fn alternative_matches(alt: &[Arrow], flow: &Flow) -> bool {
-    alt.len() == flow.len() && alt.iter().zip(flow).all(|(a, s)| arrow_matches(a, s))
+/// How many leading arrows of `flow` the alternative matches.
+fn common(alt: &[Drawn], flow: &Flow) -> usize {
+    alt.iter()
+        .zip(flow)
+        .take_while(|(a, s)| arrow_matches(a, s))
+        .count()
 }
 
-fn arrow_text(a: &Arrow) -> String {
-    let conds: Vec<String> = a
-        .conditions
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}"))
-        .collect();
-    let label = if conds.is_empty() {
-        a.name.to_string()
-    } else {
-        format!("{} ({})", a.name, conds.join(", "))
-    };
-    format!(
-        "{}{}{}: {label}",
-        a.from.name(),
-        if a.reply { "-->>" } else { "->>" },
-        a.to.name()
-    )
-}
-
-fn shape_text(s: &Shape) -> String {
-    format!(
-        "{}{}{}: {}",
-        s.from.name(),
-        if s.reply { "-->>" } else { "->>" },
-        s.to.name(),
-        label(s)
-    )
+fn alternative_matches(alt: &[Drawn], flow: &Flow) -> bool {
+    alt.len() == flow.len() && common(alt, flow) == flow.len()
 }
 
 /// Where a flow and a diagram alternative part ways.
-fn divergence(alt: &[Arrow], flow: &Flow) -> String {
-    let common = alt
-        .iter()
-        .zip(flow)
-        .take_while(|(a, s)| arrow_matches(a, s))
-        .count();
-    let step = common + 1;
-    match (alt.get(common), flow.get(common)) {
+fn divergence(alt: &[Drawn], flow: &Flow) -> String {
+    let k = common(alt, flow);
+    let step = k + 1;
+    match (alt.get(k), flow.get(k)) {
         (Some(a), Some(s)) => format!(
-            "step {step} (line {}): the diagram has `{}`, the model has `{}`",
-            a.line,
-            arrow_text(a),
-            shape_text(s)
+            "step {step} (line {}): the diagram has `{}`, the model has `{s}`",
+            a.line, a.arrow
         ),
         (Some(a), None) => format!(
             "step {step} (line {}): the diagram has `{}`, the model's flow ends",
-            a.line,
-            arrow_text(a)
+            a.line, a.arrow
         ),
-        (None, Some(s)) => format!(
-            "step {step}: the diagram ends, the model goes on with `{}`",
-            shape_text(s)
-        ),
+        (None, Some(s)) => format!("step {step}: the diagram ends, the model goes on with `{s}`"),
         (None, None) => "identical".into(),
     }
 }
@@ -600,9 +584,25 @@ pub struct DiagramsReport {
     pub errors: Vec<DiagramError>,
     /// Flows the model produces that no diagram documents, as (scenario, diagram to paste).
     pub undocumented: Vec<(String, String)>,
+    /// Only some scenarios ran: diagrams none of them exercises are skipped (by title), and
+    /// an alternative is not required to happen (another scenario may realize it).
+    pub partial: Option<Vec<String>>,
 }
 
 impl DiagramsReport {
+    /// Turns this into the report of a run of only some scenarios.
+    pub fn partial(&mut self) {
+        let (exercised, skipped): (Vec<DiagramVerdict>, Vec<DiagramVerdict>) =
+            std::mem::take(&mut self.checked)
+                .into_iter()
+                .partition(|v| !v.scenarios.is_empty());
+        self.checked = exercised;
+        for v in &mut self.checked {
+            v.problems.retain(|p| !p.starts_with("realizable:"));
+        }
+        self.partial = Some(skipped.into_iter().map(|v| v.title).collect());
+    }
+
     /// Whether every diagram is a verified property and every flow is documented.
     pub fn passes(&self) -> bool {
         self.errors.is_empty()
@@ -630,89 +630,85 @@ pub fn check(
         }
     }
     for d in &checked {
-        let Some(trigger) = d.trigger() else {
-            continue;
-        };
-        let exercising: Vec<&(String, Collected)> = collected
-            .iter()
-            .filter(|(_, c)| {
-                c.flows
-                    .iter()
-                    .any(|f| f.first().is_some_and(|s| arrow_matches(trigger, s)))
-            })
-            .collect();
-        let mut problems = Vec::new();
-        if exercising.is_empty() {
-            problems.push(format!(
-                "realizable: no scenario sends `{}`",
-                arrow_text(trigger)
-            ));
+        if let Some(verdict) = verdict(d, collected) {
+            report.checked.push(verdict);
         }
-        let flows: BTreeSet<&Flow> = exercising
-            .iter()
-            .flat_map(|(_, c)| c.flows.iter())
-            .collect();
-        for (k, alt) in d.alternatives().iter().enumerate() {
-            if exercising.is_empty() || flows.iter().any(|f| alternative_matches(alt, f)) {
-                continue;
-            }
-            let nearest = flows
-                .iter()
-                .filter(|f| f.first().is_some_and(|s| arrow_matches(trigger, s)))
-                .max_by_key(|f| {
-                    alt.iter()
-                        .zip(f.iter())
-                        .take_while(|(a, s)| arrow_matches(a, s))
-                        .count()
-                });
-            let why = nearest.map_or("no flow starts this way".into(), |f| divergence(alt, f));
-            problems.push(format!(
-                "realizable: alternative {} never happens; closest run: {why}",
-                k + 1
-            ));
-        }
-        for (name, c) in &exercising {
-            for f in &c.incomplete {
-                if f.first().is_some_and(|s| arrow_matches(trigger, s)) {
-                    problems.push(format!(
-                        "complete: in `{name}` a request ends unanswered in a quiescent state:\n{}",
-                        mermaid("unanswered flow", f)
-                    ));
-                }
-            }
-        }
-        report.checked.push(DiagramVerdict {
-            title: d.title.clone(),
-            file: d.file.clone(),
-            line: d.line,
-            trigger: arrow_text(trigger),
-            scenarios: exercising.iter().map(|(n, _)| n.clone()).collect(),
-            problems,
-        });
     }
-    // Exhaustive: every flow is one of the documented alternatives.
+    report.undocumented = undocumented(&checked, collected);
+    report
+}
+
+/// Realizable and complete: one diagram against the scenarios that exercise its trigger.
+fn verdict(d: &Diagram, collected: &[(String, Collected)]) -> Option<DiagramVerdict> {
+    let trigger = d.trigger()?;
+    let starts = |f: &Flow| f.first().is_some_and(|s| arrow_matches(trigger, s));
+    let exercising: Vec<&(String, Collected)> = collected
+        .iter()
+        .filter(|(_, c)| c.flows.iter().any(starts))
+        .collect();
+    let mut problems = Vec::new();
+    if exercising.is_empty() {
+        problems.push(format!("realizable: no scenario sends `{}`", trigger.arrow));
+    }
+    let flows: BTreeSet<&Flow> = exercising
+        .iter()
+        .flat_map(|(_, c)| c.flows.iter())
+        .filter(|f| starts(f))
+        .collect();
+    for (k, alt) in d.alternatives().iter().enumerate() {
+        if exercising.is_empty() || flows.iter().any(|f| alternative_matches(alt, f)) {
+            continue;
+        }
+        let nearest = flows.iter().max_by_key(|f| common(alt, f));
+        let why = nearest.map_or("no flow starts this way".into(), |f| divergence(alt, f));
+        problems.push(format!(
+            "realizable: alternative {} never happens; closest run: {why}",
+            k + 1
+        ));
+    }
+    for (name, c) in &exercising {
+        for f in c.incomplete.iter().filter(|f| starts(f)) {
+            problems.push(format!(
+                "complete: in `{name}` a request ends unanswered in a quiescent state:\n{}",
+                mermaid(Some("unanswered flow"), f)
+            ));
+        }
+    }
+    Some(DiagramVerdict {
+        title: d.title.clone(),
+        file: d.file.clone(),
+        line: d.line,
+        trigger: trigger.arrow.to_string(),
+        scenarios: exercising.iter().map(|(n, _)| n.clone()).collect(),
+        problems,
+    })
+}
+
+/// Exhaustive: every flow is one of the documented alternatives (or, where messages may be
+/// lost, the beginning of one); the others, as diagrams to paste.
+fn undocumented(checked: &[&Diagram], collected: &[(String, Collected)]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
     for (name, c) in collected {
         for flow in &c.flows {
             let documented = checked.iter().any(|d| {
                 d.trigger()
                     .is_some_and(|t| flow.first().is_some_and(|s| arrow_matches(t, s)))
-                    && d.alternatives()
-                        .iter()
-                        .any(|alt| alternative_matches(alt, flow))
+                    && d.alternatives().iter().any(|alt| {
+                        alternative_matches(alt, flow)
+                            || (c.prefixes && common(alt, flow) == flow.len())
+                    })
             });
             if !documented {
                 let title = flow
                     .first()
                     .map_or("flow".to_string(), |s| format!("{} (undocumented)", s.name));
-                report
-                    .undocumented
-                    .push((name.clone(), mermaid(&title, flow)));
+                out.push((name.clone(), mermaid(Some(&title), flow)));
             }
         }
     }
-    report.undocumented.sort();
-    report.undocumented.dedup();
-    report
+    out.sort();
+    out.dedup();
+    out
 }
 
 #[cfg(test)]
@@ -735,7 +731,7 @@ mod tests {
         assert_eq!(alts.len(), 2);
         assert_eq!(alts[0].len(), 4);
         assert_eq!(
-            alts[1][3].conditions,
+            alts[1][3].arrow.fields,
             vec![("result".to_string(), "Err(ReadsFor)".to_string())]
         );
         let opt = GOOD.replace("alt ok", "opt maybe").replace("    else failed\n        Note over ReadsFor: overloaded\n        ReadsFor-->>Encryption: ReplyQueryReadsForEvidence (result: Err)\n        Encryption-->>Client: ReplyEncrypt (result: Err(ReadsFor))\n", "");

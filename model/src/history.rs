@@ -1,82 +1,30 @@
-//! The history `H`: every message sent and delivered, judged as it happens.
+//! The history `H`: what the properties need to know about the messages sent so far.
 //!
-//! The history keeps what properties need and nothing else: the requests
-//! delivered (by requester and correlation id), the last envelope each actor
-//! received (the trigger of what it sends in the same step), a ghost of the
-//! evidence in force built only from the ReadsFor engine's acknowledgements,
-//! and who owns which identity. When a message is sent that breaks a property,
-//! the violation is recorded here, so the state that follows it is the
-//! counterexample. Every collection is a map or a set: delivering the same
-//! message twice changes nothing, and the history stays finite.
+//! It keeps the requests delivered (by requester and correlation id), a ghost of the
+//! evidence in force built only from the ReadsFor engine's acknowledgements, the answers the
+//! ReadsFor engine gave, who owns which identity, and the verdicts reached. Flows (which
+//! message caused which) are tracked only in flow-collecting runs. The delivery of the
+//! current step is kept for the sends of that step and is not part of the state's identity:
+//! two states that differ only in what was delivered last are the same state.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
 
-use engines::Backend;
-use engines::backend::symbolic::{SymbolicBackend, SymbolicSealed};
 use spec::relation::ReadsForGraph;
-use spec::{
-    CorrelationId, EncryptionError, Envelope, IdentityId, Message, ReadsForError, ReadsForEvidence,
-};
-use stateright::actor::Envelope as NetEnvelope;
+use spec::{CorrelationId, Envelope, IdentityId, Message, ReadsForEvidence};
 
-use crate::actors::{ModelMsg, index_of};
-use crate::negative::LegacyMsg;
-use crate::scenarios::{ModelCfg, Role};
-
-/// The properties the history judges.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Judged {
-    /// A ciphertext sealed to other identities than the oracle expects.
-    Confidentiality,
-    /// A reply that went to the wrong requester or carried another request's data.
-    NoCrossTalk,
-    /// A ciphertext built although the reads-for query failed.
-    ErrorsPropagate,
-    /// A plaintext handed to a requester that owns none of the recipients.
-    VaultIsolation,
-    /// A revoked reader listed on a ciphertext sealed after the revocation.
-    Revocation,
-    /// Evidence accepted with a signature that does not verify.
-    EvidenceVerified,
-}
-
-/// Interesting things that happened (for realizability).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Outcome {
-    /// A ciphertext sealed directly was opened by its owner.
-    DirectOpened,
-    /// A reads-for ciphertext listed more than its target.
-    Widened,
-    /// A reads-for ciphertext left out a reader revoked before the answer.
-    RevocationExcluded,
-    /// A failed reads-for query reached the requester as an error.
-    ErrorPropagated,
-    /// Forged or wrongly signed evidence was refused.
-    ForgeryRefused,
-    /// A vault refused a requester it does not serve.
-    UnauthorisedRefused,
-    /// A vault refused a requester that is not a recipient.
-    NonRecipientRefused,
-    /// A ciphertext sealed before a rotation was opened after it.
-    OldCiphertextOpened,
-    /// One instance of a pool finished a request another one started.
-    CrossInstance,
-    /// A user's file came back encrypted under its own context (seed 000).
-    OwnContext,
-    /// A zone identity was derived and its master's evidence accepted.
-    ZoneDerived,
-    /// An identity was deleted by its owner.
-    IdentityDeleted,
-    /// The ReadsFor engine confirmed that one identity reads for another.
-    ReadsForConfirmed,
-}
+use crate::config::ModelCfg;
+use crate::vocab::{ModelMsg, Role, index_of};
 
 /// What a ReadsFor answer implied, per the ghost, when it was sent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Answer {
-    ok: bool,
-    readers: BTreeSet<IdentityId>,
-    excluded: BTreeSet<IdentityId>,
+    /// The query succeeded.
+    pub ok: bool,
+    /// The target and every identity that reads for it.
+    pub readers: BTreeSet<IdentityId>,
+    /// Readers revoked by then (they must not be sealed to).
+    pub excluded: BTreeSet<IdentityId>,
 }
 
 /// Identifies a flow: the client that started it and its correlation id.
@@ -106,28 +54,56 @@ fn message_key(src: usize, dst: usize, env: &Envelope) -> MessageKey {
     )
 }
 
-/// The model's history.
+/// Which flow each message belongs to (flow-collecting runs only).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct History {
+pub struct FlowBook {
     /// Every client request's flow: the messages it caused, in the order they were sent.
     pub flows: BTreeMap<FlowId, Vec<FlowStep>>,
     /// The flow each message in flight belongs to.
     msg_flow: BTreeMap<MessageKey, FlowId>,
-    /// The flow of the last message each actor received.
-    current: BTreeMap<usize, FlowId>,
-    requests: BTreeMap<(usize, CorrelationId), Message>,
-    last_in: BTreeMap<usize, Envelope>,
-    evidence: BTreeMap<(IdentityId, IdentityId), ReadsForEvidence>,
-    revoked: BTreeMap<(IdentityId, IdentityId), u64>,
-    /// Keyed by the reply itself too: a duplicated query can be answered twice, differently.
-    answers: BTreeMap<(usize, CorrelationId, Message), Answer>,
-    query_origin: BTreeMap<CorrelationId, usize>,
-    owned: BTreeMap<usize, BTreeSet<IdentityId>>,
-    rotated: BTreeSet<IdentityId>,
-    /// The first violation of each property, with what happened.
-    pub violations: BTreeMap<Judged, String>,
-    /// Outcomes reached.
-    pub reached: BTreeSet<Outcome>,
+}
+
+/// The delivery of the current step: network sender, receiver, envelope.
+#[derive(Clone, Debug, Default)]
+pub struct Delivery(pub Option<(usize, usize, Envelope)>);
+
+// The current delivery is read only by the sends of the same step (the next delivery
+// overwrites it), so it is left out of the state's identity.
+impl PartialEq for Delivery {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for Delivery {}
+impl Hash for Delivery {
+    fn hash<H: Hasher>(&self, _: &mut H) {}
+}
+
+/// The model's history.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct History {
+    /// Requests delivered to engines, by requester and correlation id.
+    pub requests: BTreeMap<(usize, CorrelationId), Message>,
+    /// The evidence in force, per the ReadsFor engine's acknowledgements.
+    pub evidence: BTreeMap<(IdentityId, IdentityId), ReadsForEvidence>,
+    /// Revocations acknowledged: the serial each covers up to.
+    pub revoked: BTreeMap<(IdentityId, IdentityId), u64>,
+    /// Every evidence answer the ReadsFor engine sent, keyed by receiver, correlation and reply.
+    pub answers: BTreeMap<(usize, CorrelationId, Message), Answer>,
+    /// Which Encryption instance sent each evidence query.
+    pub query_origin: BTreeMap<CorrelationId, usize>,
+    /// Identities each actor owns.
+    pub owned: BTreeMap<usize, BTreeSet<IdentityId>>,
+    /// Identities rotated away from.
+    pub rotated: BTreeSet<IdentityId>,
+    /// The first violation of each property, by property name, with what happened.
+    pub violations: BTreeMap<&'static str, String>,
+    /// Outcomes reached, by property name.
+    pub reached: BTreeSet<&'static str>,
+    /// Flows, in flow-collecting runs.
+    pub book: Option<Box<FlowBook>>,
+    /// This step's delivery.
+    pub delivery: Delivery,
 }
 
 impl History {
@@ -140,230 +116,109 @@ impl History {
                 .map(|ev| (ev.edge(), ev.clone()))
                 .collect(),
             owned: cfg.initial_owned.clone(),
+            book: cfg.collector.as_ref().map(|_| Box::default()),
             ..History::default()
         }
     }
 
-    fn violate(&mut self, what: Judged, detail: String) {
-        self.violations.entry(what).or_insert(detail);
-    }
-
     /// Who a delivered message is from: routers forward on behalf of the original sender.
     fn requester(cfg: &ModelCfg, src: usize, env: &Envelope) -> usize {
-        match cfg.roles.get(src) {
+        match cfg.role(src) {
             Some(Role::Router) => index_of(&env.sender).unwrap_or(src),
             _ => cfg.speaks_for.get(src).copied().unwrap_or(src),
         }
     }
 
     /// Records a delivery.
-    pub fn record_in(cfg: &ModelCfg, h: &History, e: NetEnvelope<&ModelMsg>) -> Option<History> {
-        let ModelMsg::Spec(env) = e.msg else {
-            return None;
-        };
-        let dst = usize::from(e.dst);
-        let src = usize::from(e.src);
-        let mut h = h.clone();
-        match h.msg_flow.get(&message_key(src, dst, env)).copied() {
-            Some(flow) => {
-                h.current.insert(dst, flow);
-            }
-            None => {
-                h.current.remove(&dst);
-            }
-        }
-        if matches!(
-            cfg.roles.get(dst),
+    pub fn delivered(&mut self, cfg: &ModelCfg, src: usize, dst: usize, env: &Envelope) {
+        self.delivery = Delivery(Some((src, dst, env.clone())));
+        let to_engine = !matches!(
+            cfg.role(dst),
             Some(Role::Router | Role::Client | Role::Adversary)
-        ) {
-            return Some(h);
-        }
-        if env.message.is_request() {
-            let requester = Self::requester(cfg, usize::from(e.src), env);
-            h.requests
+        );
+        if to_engine && env.message.is_request() {
+            let requester = Self::requester(cfg, src, env);
+            self.requests
                 .insert((requester, env.correlation), env.message.clone());
         }
-        h.last_in.insert(dst, env.clone());
-        Some(h)
     }
 
-    /// Records a send, judging it.
-    pub fn record_out(cfg: &ModelCfg, h: &History, e: NetEnvelope<&ModelMsg>) -> Option<History> {
-        let mut h = h.clone();
-        let src = usize::from(e.src);
-        match e.msg {
-            ModelMsg::Legacy(LegacyMsg::Encrypted { owner, context }) => {
-                if *context == Some(*owner) {
-                    h.reached.insert(Outcome::OwnContext);
-                } else {
-                    h.violate(
-                        Judged::NoCrossTalk,
-                        format!("user {owner}'s file was encrypted under context {context:?}"),
-                    );
-                }
-            }
-            ModelMsg::Legacy(_) => return None,
-            ModelMsg::Spec(env) => {
-                h.trace_flow(cfg, src, usize::from(e.dst), env);
-                h.judge(cfg, src, env);
-            }
-        }
-        Some(h)
+    /// The request a reply to `to` with this correlation answers, if `to` made one.
+    pub fn request_of(&self, to: Option<usize>, correlation: CorrelationId) -> Option<&Message> {
+        self.requests.get(&(to?, correlation))
     }
 
-    /// Files a sent message under the flow that caused it.
-    fn trace_flow(&mut self, cfg: &ModelCfg, src: usize, dst: usize, env: &Envelope) {
-        let role = cfg.roles.get(src);
-        let flow = match role {
-            Some(Role::Client | Role::Adversary) => Some((src, env.correlation)),
-            // A router forwards later, from its queue: the flow is the one the
-            // forwarded message arrived with, not the router's last delivery.
-            Some(Role::Router) => {
-                let (_, _, sender, correlation, name) = message_key(src, dst, env);
-                self.msg_flow
-                    .iter()
-                    .find(|((_, to, s, c, n), _)| {
-                        *to == src && *s == sender && *c == correlation && *n == name
-                    })
-                    .map(|(_, flow)| *flow)
-            }
-            _ => self.current.get(&src).copied(),
-        };
-        let Some(flow) = flow else {
-            return;
-        };
-        self.msg_flow.insert(message_key(src, dst, env), flow);
-        // A router forwards the message it received: the flow already has it.
-        if role != Some(&Role::Router) {
-            let steps = self.flows.entry(flow).or_default();
-            let step = FlowStep {
-                from: src,
-                to: dst,
-                message: env.message.clone(),
-            };
-            // A duplicated message is one step of its flow, not two.
-            if !steps.contains(&step) {
-                steps.push(step);
-            }
+    /// What the evidence in force implies for a query about `target` answered now.
+    pub fn answer_now(&self, ok: bool, target: &IdentityId) -> Answer {
+        let readers = ReadsForGraph::new(self.evidence.values()).readers_of(target);
+        let excluded = self
+            .revoked
+            .keys()
+            .map(|(reader, _)| *reader)
+            .filter(|reader| !readers.contains(reader))
+            .collect();
+        Answer {
+            ok,
+            readers,
+            excluded,
         }
     }
 
-    fn judge(&mut self, cfg: &ModelCfg, src: usize, env: &Envelope) {
+    /// Updates the ghost with what a sent message acknowledges (after the properties judged it).
+    pub fn apply(&mut self, cfg: &ModelCfg, src: usize, env: &Envelope) {
         let to = index_of(&env.target);
-        if !env.message.is_request()
-            && let Some(to) = to
-            && matches!(cfg.roles.get(to), Some(Role::Client | Role::Adversary))
-        {
-            self.judge_pairing(to, env);
-        }
         match &env.message {
             Message::RequestQueryReadsForEvidence(_) => {
                 self.query_origin.insert(env.correlation, src);
             }
-            Message::ReplyQueryReadsForEvidence(r) => {
-                let graph = ReadsForGraph::new(self.evidence.values());
-                let readers = graph.readers_of(&r.external_identity);
-                let excluded = self
-                    .revoked
-                    .keys()
-                    .map(|(reader, _)| *reader)
-                    .filter(|reader| !readers.contains(reader))
-                    .collect();
+            // Only the ReadsFor engine's answers count: anything else is a forgery.
+            Message::ReplyQueryReadsForEvidence(r) if cfg.role(src) == Some(Role::ReadsFor) => {
+                let answer = self.answer_now(r.result.is_ok(), &r.external_identity);
                 if let Some(to) = to {
-                    self.answers
-                        .entry((to, env.correlation, env.message.clone()))
-                        .or_insert(Answer {
-                            ok: r.result.is_ok(),
-                            readers,
-                            excluded,
-                        });
+                    let key = (to, env.correlation, env.message.clone());
+                    self.answers.entry(key).or_insert(answer);
                 }
             }
-            Message::ReplyEncrypt(r) => self.judge_encrypt(src, to, env, &r.result),
-            Message::ReplySubmitReadsForEvidence(r) => {
-                let Some(Message::RequestSubmitReadsForEvidence(req)) =
-                    to.and_then(|to| self.requests.get(&(to, env.correlation)))
-                else {
-                    return;
-                };
-                let ev = req.evidence.clone();
-                let genuine = SymbolicBackend::default()
-                    .verify(
-                        &ev.to_identity.verifying_key,
-                        &ev.signed_bytes(),
-                        &ev.signature,
-                    )
-                    .is_ok();
-                match &r.result {
-                    Ok(()) if !genuine => self.violate(
-                        Judged::EvidenceVerified,
-                        format!("{ev:?} was accepted although its signature does not verify"),
-                    ),
-                    Ok(()) => {
-                        if self
-                            .revoked
-                            .get(&ev.edge())
-                            .is_some_and(|r| ev.serial <= *r)
-                        {
-                            self.violate(
-                                Judged::Revocation,
-                                format!("{ev:?} was accepted after its revocation"),
-                            );
-                        }
-                        let keep = self
-                            .evidence
-                            .get(&ev.edge())
-                            .is_none_or(|current| current.serial <= ev.serial);
-                        if keep {
-                            self.evidence.insert(ev.edge(), ev);
-                        }
+            Message::ReplySubmitReadsForEvidence(r) if r.result.is_ok() => {
+                if let Some(Message::RequestSubmitReadsForEvidence(req)) =
+                    self.request_of(to, env.correlation)
+                {
+                    let ev = req.evidence.clone();
+                    let newer = self
+                        .evidence
+                        .get(&ev.edge())
+                        .is_none_or(|cur| cur.serial <= ev.serial);
+                    if newer {
+                        self.evidence.insert(ev.edge(), ev);
                     }
-                    Err(ReadsForError::SignatureInvalid | ReadsForError::Malformed(_))
-                        if !genuine =>
-                    {
-                        self.reached.insert(Outcome::ForgeryRefused);
-                    }
-                    Err(_) => {}
                 }
             }
             Message::ReplySubmitReadsForRevocation(r) if r.result.is_ok() => {
-                let Some(Message::RequestSubmitReadsForRevocation(req)) =
-                    to.and_then(|to| self.requests.get(&(to, env.correlation)))
-                else {
-                    return;
-                };
-                let rv = req.revocation.clone();
-                let through = self.revoked.entry(rv.edge()).or_insert(0);
-                *through = (*through).max(rv.serial);
-                let through = *through;
-                if self
-                    .evidence
-                    .get(&rv.edge())
-                    .is_some_and(|ev| ev.serial <= through)
+                if let Some(Message::RequestSubmitReadsForRevocation(req)) =
+                    self.request_of(to, env.correlation)
                 {
-                    self.evidence.remove(&rv.edge());
+                    let rv = req.revocation.clone();
+                    let through = self.revoked.entry(rv.edge()).or_insert(0);
+                    *through = (*through).max(rv.serial);
+                    let through = *through;
+                    if self
+                        .evidence
+                        .get(&rv.edge())
+                        .is_some_and(|ev| ev.serial <= through)
+                    {
+                        self.evidence.remove(&rv.edge());
+                    }
                 }
             }
-            Message::ReplyDecryption(r) => self.judge_decrypt(cfg, src, to, &r.result),
             Message::ReplyGenerateIdentity(r) => self.own(to, r.result.as_ref().ok()),
-            Message::ReplyDeriveZoneIdentity(r) => {
-                if r.result.is_ok() {
-                    self.reached.insert(Outcome::ZoneDerived);
-                }
-                self.own(to, r.result.as_ref().ok());
-            }
-            Message::ReplyDeleteIdentity(r) if r.result.is_ok() => {
-                self.reached.insert(Outcome::IdentityDeleted);
-            }
-            Message::ReplyReadsFor(r) if r.result == Ok(true) => {
-                self.reached.insert(Outcome::ReadsForConfirmed);
-            }
+            Message::ReplyDeriveZoneIdentity(r) => self.own(to, r.result.as_ref().ok()),
             Message::ReplyRotateIdentity(r) => {
                 if let Ok(new) = &r.result {
                     if let Some(Message::RequestRotateIdentity(req)) =
-                        to.and_then(|to| self.requests.get(&(to, env.correlation)))
+                        self.request_of(to, env.correlation)
                     {
-                        self.rotated.insert(req.external_identity);
+                        let old = req.external_identity;
+                        self.rotated.insert(old);
                     }
                     self.own(to, Some(new));
                 }
@@ -378,170 +233,57 @@ impl History {
         }
     }
 
-    /// A reply to a client must answer a request that client sent, with the matching reply kind.
-    fn judge_pairing(&mut self, to: usize, env: &Envelope) {
-        let reply = env.message.name();
-        match self.requests.get(&(to, env.correlation)) {
-            None => self.violate(
-                Judged::NoCrossTalk,
-                format!(
-                    "{reply} reached n{to} for correlation {} it never used",
-                    env.correlation.0
-                ),
-            ),
-            Some(req) if req.name().replacen("Request", "Reply", 1) != reply => self.violate(
-                Judged::NoCrossTalk,
-                format!("n{to} asked {} but got {reply}", req.name()),
-            ),
-            Some(_) => {}
-        }
+    /// Files a sent message under the flow that caused it (flow-collecting runs).
+    pub fn trace(&mut self, cfg: &ModelCfg, src: usize, dst: usize, msg: &ModelMsg) {
+        let (Some(book), ModelMsg::Spec(env)) = (&mut self.book, msg) else {
+            return;
+        };
+        let current = self.delivery.0.as_ref().filter(|(_, to, _)| *to == src);
+        book.send(cfg, current, src, dst, env);
     }
+}
 
-    fn judge_encrypt(
-        &mut self,
-        src: usize,
-        to: Option<usize>,
-        env: &Envelope,
-        result: &Result<spec::message::Ciphertext, EncryptionError>,
-    ) {
-        let Some(Message::RequestEncrypt(req)) = to
-            .and_then(|to| self.requests.get(&(to, env.correlation)))
-            .cloned()
-        else {
-            return;
-        };
-        let Some(trigger) = self.last_in.get(&src).cloned() else {
-            return;
-        };
-        let answer = match &trigger.message {
-            Message::RequestEncrypt(_) => Some(Answer {
-                ok: true,
-                readers: BTreeSet::from([req.external_identity.id()]),
-                excluded: BTreeSet::new(),
-            }),
-            Message::ReplyQueryReadsForEvidence(_) => {
-                if self
-                    .query_origin
-                    .get(&trigger.correlation)
-                    .is_some_and(|origin| *origin != src)
-                {
-                    self.reached.insert(Outcome::CrossInstance);
-                }
-                index_of(&trigger.target).and_then(|at| {
-                    self.answers
-                        .get(&(at, trigger.correlation, trigger.message.clone()))
-                        .cloned()
-                })
-            }
-            _ => None,
-        };
-        let Some(answer) = answer else {
-            return;
-        };
-        match result {
-            Ok(ct) => {
-                if !answer.ok {
-                    self.violate(
-                        Judged::ErrorsPropagate,
-                        "the reads-for query failed, yet a ciphertext was returned".into(),
-                    );
-                }
-                let Some(sealed) = SymbolicSealed::inspect(&ct.0) else {
-                    self.violate(Judged::Confidentiality, "an unreadable ciphertext".into());
-                    return;
-                };
-                if sealed.plaintext != req.data {
-                    self.violate(
-                        Judged::NoCrossTalk,
-                        "a ciphertext carried another request's data".into(),
-                    );
-                }
-                let actual: BTreeSet<IdentityId> =
-                    sealed.recipients.iter().map(|(id, _)| *id).collect();
-                if answer.ok && actual != answer.readers {
-                    self.violate(
-                        Judged::Confidentiality,
-                        format!(
-                            "sealed to {actual:?}, but the evidence in force names {:?}",
-                            answer.readers
-                        ),
-                    );
-                }
-                if !actual.is_disjoint(&answer.excluded) {
-                    self.violate(
-                        Judged::Revocation,
-                        format!(
-                            "sealed to revoked readers {:?}",
-                            actual.intersection(&answer.excluded).collect::<Vec<_>>()
-                        ),
-                    );
-                } else if !answer.excluded.is_empty() {
-                    self.reached.insert(Outcome::RevocationExcluded);
-                }
-                if actual.len() > 1 {
-                    self.reached.insert(Outcome::Widened);
-                }
-            }
-            Err(EncryptionError::ReadsFor(_)) if !answer.ok => {
-                self.reached.insert(Outcome::ErrorPropagated);
-            }
-            Err(_) => {}
-        }
-    }
-
-    fn judge_decrypt(
+impl FlowBook {
+    fn send(
         &mut self,
         cfg: &ModelCfg,
+        current: Option<&(usize, usize, Envelope)>,
         src: usize,
-        to: Option<usize>,
-        result: &Result<spec::message::Plaintext, spec::DecryptionError>,
+        dst: usize,
+        env: &Envelope,
     ) {
-        let Some(Envelope {
-            message: Message::RequestDecryption(req),
-            ..
-        }) = self.last_in.get(&src).cloned()
-        else {
+        let role = cfg.role(src);
+        let flow = match role {
+            Some(Role::Client | Role::Adversary) => Some((src, env.correlation)),
+            // A router forwards later, from its queue: the flow is the one the
+            // forwarded message arrived with, not the router's last delivery.
+            Some(Role::Router) => {
+                let (_, _, sender, correlation, name) = message_key(src, dst, env);
+                self.msg_flow
+                    .iter()
+                    .find(|((_, to, s, c, n), _)| {
+                        *to == src && *s == sender && *c == correlation && *n == name
+                    })
+                    .map(|(_, flow)| *flow)
+            }
+            _ => current.and_then(|(s, d, e)| self.msg_flow.get(&message_key(*s, *d, e)).copied()),
+        };
+        let Some(flow) = flow else {
             return;
         };
-        match result {
-            Ok(pt) => {
-                let sealed = SymbolicSealed::inspect(&req.data.0);
-                let recipients: BTreeSet<IdentityId> = sealed
-                    .iter()
-                    .flat_map(|s| s.recipients.iter().map(|(id, _)| *id))
-                    .collect();
-                let owned = to
-                    .and_then(|to| self.owned.get(&to))
-                    .cloned()
-                    .unwrap_or_default();
-                let served = to.is_some_and(|to| cfg.vault_serves_all.contains(&to));
-                if !served && recipients.is_disjoint(&owned) {
-                    self.violate(
-                        Judged::VaultIsolation,
-                        format!(
-                            "n{} got a plaintext sealed to {recipients:?}, none of which it owns",
-                            to.unwrap_or(usize::MAX)
-                        ),
-                    );
-                }
-                if sealed.is_none_or(|s| s.plaintext != *pt) {
-                    self.violate(
-                        Judged::NoCrossTalk,
-                        "a plaintext from another ciphertext".into(),
-                    );
-                }
-                self.reached.insert(Outcome::DirectOpened);
-                if !recipients.is_disjoint(&self.rotated) {
-                    self.reached.insert(Outcome::OldCiphertextOpened);
-                }
+        self.msg_flow.insert(message_key(src, dst, env), flow);
+        // A router forwards the message it received: the flow already has it.
+        if role != Some(Role::Router) {
+            let steps = self.flows.entry(flow).or_default();
+            let step = FlowStep {
+                from: src,
+                to: dst,
+                message: env.message.clone(),
+            };
+            // A duplicated message is one step of its flow, not two.
+            if !steps.contains(&step) {
+                steps.push(step);
             }
-            Err(spec::DecryptionError::NotAuthorised) => {
-                self.reached.insert(Outcome::UnauthorisedRefused);
-            }
-            Err(spec::DecryptionError::NoMatchingKey) => {
-                self.reached.insert(Outcome::NonRecipientRefused);
-            }
-            Err(_) => {}
         }
     }
 }

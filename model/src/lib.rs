@@ -5,9 +5,19 @@
 //! engines cannot know: clients that issue requests chosen from a menu,
 //! injected faults, an adversary, the designs the seeds warn against
 //! ([`negative`]), and a history that turns every sent and delivered message
-//! into property checks ([`history`]).
+//! into property checks ([`properties`]).
+//!
+//! Modules, from the bottom up (each imports only modules above it in this list):
+//! [`vocab`] (roles, networks, addresses, the model's messages), [`arrow`] (one arrow type
+//! and its renderer), [`cast`], [`negative`], [`actors`], [`config`], [`history`],
+//! [`system`], [`properties`], [`scenarios`] (the table's types and the builder),
+//! [`catalog`] (the entries), [`run`], [`flows`], [`diagrams`].
 
 pub mod actors;
+pub mod arrow;
+pub mod cast;
+pub mod catalog;
+pub mod config;
 pub mod diagrams;
 pub mod flows;
 pub mod history;
@@ -15,6 +25,11 @@ pub mod negative;
 pub mod properties;
 pub mod run;
 pub mod scenarios;
+pub mod simulate;
+pub mod system;
+pub mod vocab;
 
-pub use run::{Limits, PropertyOutcome, PropertyResult, ScenarioReport, Step};
-pub use scenarios::{Scenario, catalog};
+pub use catalog::catalog;
+pub use run::{PropertyOutcome, PropertyResult, ScenarioReport, Step};
+pub use scenarios::Scenario;
+pub use system::Limits;

@@ -1,8 +1,10 @@
 //! Designs the seeds and the Anoma specification warn against, modelled so the checker can
 //! show how they fail. None of this is Sealwright's engine code: each is the design as its
 //! source describes it, small enough to read next to its counterexample.
+//!
+//! A negative design is a pure step function: it returns its next state (if it changed) and
+//! the messages it sends, by actor index; the actor wrapper puts them on the network.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use engines::Backend;
@@ -10,38 +12,8 @@ use engines::backend::symbolic::SymbolicBackend;
 use engines::encryption::recipients_for;
 use spec::message::{Plaintext, ReplyEncrypt, RequestQueryReadsForEvidence};
 use spec::{Address, CorrelationId, Envelope, ExternalIdentity, IdentityId, Message};
-use stateright::actor::{Id, Out};
 
-use crate::actors::{ModelActor, ModelMsg, NodeState, address};
-
-/// Messages of the negative designs.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum LegacyMsg {
-    /// Seed 000: switch the shared crypto context to `owner`'s keys.
-    Switch {
-        /// Whose context.
-        owner: u8,
-    },
-    /// Seed 000: encrypt `owner`'s file under the current context.
-    EncryptFile {
-        /// Whose file.
-        owner: u8,
-    },
-    /// Seed 000: `owner`'s file, encrypted under `context`.
-    Encrypted {
-        /// Whose file.
-        owner: u8,
-        /// The context that was active.
-        context: Option<u8>,
-    },
-    /// Seed 003: remove a member from the group.
-    RemoveMember(u8),
-    /// Seed 003: rotate the group key, wrapping it for these members.
-    RotateKey {
-        /// The recipient list the writer computed.
-        recipients: Vec<u8>,
-    },
-}
+use crate::vocab::{LegacyMsg, ModelMsg, index_of};
 
 /// A negative design's actor.
 #[derive(Clone, Debug)]
@@ -92,8 +64,8 @@ pub struct V02Pending {
 pub enum NegativeState {
     /// The shared context.
     SharedContext(Option<u8>),
-    /// A user (stateless after sending).
-    User,
+    /// A user or a writer (stateless after sending).
+    Sender,
     /// The group: members, who holds the current key, and removed members who received it.
     Group {
         /// Current members.
@@ -103,200 +75,201 @@ pub enum NegativeState {
         /// Members that had been removed when they received a key.
         leaked_to: BTreeSet<u8>,
     },
-    /// A writer (stateless after sending).
-    Writer,
     /// The v0.2 engine's pending map.
     V02(BTreeMap<IdentityId, Vec<V02Pending>>, SymbolicBackend),
 }
 
-type O = Out<ModelActor>;
+/// Messages to send, by receiving actor index.
+pub type Sends = Vec<(usize, ModelMsg)>;
 
 impl NegativeNode {
-    /// The initial state; users and writers send everything at once.
-    pub fn on_start(&self, id: Id, o: &mut O) -> NegativeState {
+    /// The initial state and what is sent at once (users and writers send everything).
+    pub fn start(&self, me: usize) -> (NegativeState, Sends) {
         match self {
-            NegativeNode::SharedContextEngine => NegativeState::SharedContext(None),
+            NegativeNode::SharedContextEngine => (NegativeState::SharedContext(None), Vec::new()),
             NegativeNode::SharedContextUser { owner, engine } => {
                 // Queued back to back, as the seed's task queue does.
-                let engine = Id::from(*engine);
-                o.send(
-                    engine,
-                    ModelMsg::Legacy(LegacyMsg::Switch { owner: *owner }),
-                );
-                o.send(
-                    engine,
-                    ModelMsg::Legacy(LegacyMsg::EncryptFile { owner: *owner }),
-                );
-                NegativeState::User
+                let owner = *owner;
+                let sends = vec![
+                    (*engine, ModelMsg::Legacy(LegacyMsg::Switch { owner })),
+                    (*engine, ModelMsg::Legacy(LegacyMsg::EncryptFile { owner })),
+                ];
+                (NegativeState::Sender, sends)
             }
-            NegativeNode::GroupLog { members, .. } => NegativeState::Group {
-                members: members.iter().copied().collect(),
-                key_holders: members.iter().copied().collect(),
-                leaked_to: BTreeSet::new(),
-            },
+            NegativeNode::GroupLog { members, .. } => {
+                let members: BTreeSet<u8> = members.iter().copied().collect();
+                let state = NegativeState::Group {
+                    key_holders: members.clone(),
+                    members,
+                    leaked_to: BTreeSet::new(),
+                };
+                (state, Vec::new())
+            }
             NegativeNode::GroupWriter { log, ops } => {
-                for op in ops {
-                    o.send(Id::from(*log), ModelMsg::Legacy(op.clone()));
-                }
-                NegativeState::Writer
+                let sends = ops
+                    .iter()
+                    .map(|op| (*log, ModelMsg::Legacy(op.clone())))
+                    .collect();
+                (NegativeState::Sender, sends)
             }
-            NegativeNode::V02Encryption { .. } => NegativeState::V02(
-                BTreeMap::new(),
-                SymbolicBackend::new(usize::from(id) as u64),
+            NegativeNode::V02Encryption { .. } => (
+                NegativeState::V02(BTreeMap::new(), SymbolicBackend::new(me as u64)),
+                Vec::new(),
             ),
         }
     }
 
-    /// Handles a legacy message.
-    pub fn on_legacy(
+    /// Handles a message from actor `src`: the next state if it changed, and what is sent.
+    pub fn step(
         &self,
-        _id: Id,
-        state: &mut Cow<NodeState>,
-        src: Id,
-        msg: LegacyMsg,
-        o: &mut O,
-    ) {
-        let NodeState::Negative(current) = &**state else {
-            return;
-        };
-        match (self, current, msg) {
-            (NegativeNode::SharedContextEngine, NegativeState::SharedContext(ctx), msg) => {
-                match msg {
-                    LegacyMsg::Switch { owner } if *ctx != Some(owner) => {
-                        *state.to_mut() =
-                            NodeState::Negative(NegativeState::SharedContext(Some(owner)));
-                    }
-                    LegacyMsg::EncryptFile { owner } => {
-                        // The flaw: the file is encrypted under whatever context is active now.
-                        o.send(
-                            src,
-                            ModelMsg::Legacy(LegacyMsg::Encrypted {
-                                owner,
-                                context: *ctx,
-                            }),
-                        );
-                    }
-                    _ => {}
-                }
-            }
+        state: &NegativeState,
+        src: usize,
+        msg: ModelMsg,
+    ) -> (Option<NegativeState>, Sends) {
+        match (self, state, msg) {
+            (
+                NegativeNode::SharedContextEngine,
+                NegativeState::SharedContext(ctx),
+                ModelMsg::Legacy(m),
+            ) => shared_context(*ctx, src, m),
             (
                 NegativeNode::GroupLog {
                     recipients_at_apply,
                     ..
                 },
                 NegativeState::Group {
-                    members, leaked_to, ..
-                },
-                msg,
-            ) => {
-                let mut members = members.clone();
-                let mut leaked_to = leaked_to.clone();
-                let key_holders = match msg {
-                    LegacyMsg::RemoveMember(m) => {
-                        members.remove(&m);
-                        None
-                    }
-                    LegacyMsg::RotateKey { recipients } => {
-                        let holders: BTreeSet<u8> = if *recipients_at_apply {
-                            members.clone()
-                        } else {
-                            // The flaw: the list was computed before this point in the order.
-                            recipients.into_iter().collect()
-                        };
-                        leaked_to.extend(holders.difference(&members).copied());
-                        Some(holders)
-                    }
-                    _ => return,
-                };
-                let key_holders = match (key_holders, &**state) {
-                    (Some(h), _) => h,
-                    (None, NodeState::Negative(NegativeState::Group { key_holders, .. })) => {
-                        key_holders.clone()
-                    }
-                    (None, _) => BTreeSet::new(),
-                };
-                *state.to_mut() = NodeState::Negative(NegativeState::Group {
                     members,
                     key_holders,
                     leaked_to,
-                });
-            }
-            _ => {}
+                },
+                ModelMsg::Legacy(m),
+            ) => (
+                group_log(*recipients_at_apply, members, key_holders, leaked_to, m),
+                Vec::new(),
+            ),
+            (
+                NegativeNode::V02Encryption { address, reads_for },
+                NegativeState::V02(pending, backend),
+                ModelMsg::Spec(env),
+            ) => v02(address, reads_for, pending, backend, env),
+            _ => (None, Vec::new()),
         }
-    }
-
-    /// Handles an envelope (the v0.2 engine only).
-    pub fn on_spec(&self, _id: Id, state: &mut Cow<NodeState>, env: Envelope, o: &mut O) {
-        let (
-            NegativeNode::V02Encryption {
-                address: me,
-                reads_for,
-            },
-            NodeState::Negative(NegativeState::V02(pending, backend)),
-        ) = (self, &**state)
-        else {
-            return;
-        };
-        let mut pending = pending.clone();
-        let mut backend = backend.clone();
-        let mut send = |env: Envelope| {
-            if let Some(to) = crate::actors::index_of(&env.target) {
-                o.send(Id::from(to), ModelMsg::Spec(env));
-            }
-        };
-        match &env.message {
-            Message::RequestEncrypt(req) if !req.use_reads_for => {
-                let result =
-                    backend.seal(std::slice::from_ref(&req.external_identity), &req.data.0);
-                send(env.reply(ReplyEncrypt { result }));
-            }
-            Message::RequestEncrypt(req) => {
-                let target = req.external_identity.id();
-                let queue = pending.entry(target).or_default();
-                // The flaw (gap 2): only the first request for an identity asks;
-                // the rest wait behind it, with no timer and no retry.
-                if queue.is_empty() {
-                    send(Envelope {
-                        sender: me.clone(),
-                        target: reads_for.clone(),
-                        correlation: CorrelationId(backend.fresh_u64()),
-                        message: RequestQueryReadsForEvidence {
-                            external_identity: target,
-                            continuation: None,
-                        }
-                        .into(),
-                    });
-                }
-                queue.push(V02Pending {
-                    requester: env.sender.clone(),
-                    correlation: env.correlation,
-                    target: req.external_identity.clone(),
-                    data: req.data.clone(),
-                });
-            }
-            Message::ReplyQueryReadsForEvidence(reply) if &env.sender == reads_for => {
-                // Gap 4: a reply with nothing pending is dropped.
-                let waiting = pending.remove(&reply.external_identity).unwrap_or_default();
-                // The flaw (gap 1): the error is ignored; an empty evidence list is used.
-                let evidence = reply.result.clone().unwrap_or_default();
-                for p in waiting {
-                    let recipients = recipients_for(&p.target, &evidence);
-                    let result = backend.seal(&recipients, &p.data.0);
-                    send(Envelope {
-                        sender: me.clone(),
-                        target: p.requester,
-                        correlation: p.correlation,
-                        message: ReplyEncrypt { result }.into(),
-                    });
-                }
-            }
-            _ => return,
-        }
-        *state.to_mut() = NodeState::Negative(NegativeState::V02(pending, backend));
     }
 }
 
-/// The model address of a negative actor (for building scenarios).
-pub fn v02_address(index: usize) -> Address {
-    address(index)
+/// Seed 000's engine: switches its one context, or encrypts under whatever is active.
+fn shared_context(ctx: Option<u8>, src: usize, m: LegacyMsg) -> (Option<NegativeState>, Sends) {
+    match m {
+        LegacyMsg::Switch { owner } if ctx != Some(owner) => {
+            (Some(NegativeState::SharedContext(Some(owner))), Vec::new())
+        }
+        LegacyMsg::EncryptFile { owner } => {
+            // The flaw: the file is encrypted under whatever context is active now.
+            let reply = LegacyMsg::Encrypted {
+                owner,
+                context: ctx,
+            };
+            (None, vec![(src, ModelMsg::Legacy(reply))])
+        }
+        _ => (None, Vec::new()),
+    }
+}
+
+/// Seed 003's log: applies a removal or a rotation in the order it receives them.
+fn group_log(
+    at_apply: bool,
+    members: &BTreeSet<u8>,
+    key_holders: &BTreeSet<u8>,
+    leaked_to: &BTreeSet<u8>,
+    m: LegacyMsg,
+) -> Option<NegativeState> {
+    let mut members = members.clone();
+    let mut leaked_to = leaked_to.clone();
+    let key_holders = match m {
+        LegacyMsg::RemoveMember(member) => {
+            members.remove(&member);
+            key_holders.clone()
+        }
+        LegacyMsg::RotateKey { recipients } => {
+            let holders: BTreeSet<u8> = if at_apply {
+                members.clone()
+            } else {
+                // The flaw: the list was computed before this point in the order.
+                recipients.into_iter().collect()
+            };
+            leaked_to.extend(holders.difference(&members).copied());
+            holders
+        }
+        _ => return None,
+    };
+    Some(NegativeState::Group {
+        members,
+        key_holders,
+        leaked_to,
+    })
+}
+
+/// The v0.2 engine: one pending queue per identity, errors ignored, no retry.
+fn v02(
+    me: &Address,
+    reads_for: &Address,
+    pending: &BTreeMap<IdentityId, Vec<V02Pending>>,
+    backend: &SymbolicBackend,
+    env: Envelope,
+) -> (Option<NegativeState>, Sends) {
+    let mut pending = pending.clone();
+    let mut backend = backend.clone();
+    let mut out: Vec<Envelope> = Vec::new();
+    match &env.message {
+        Message::RequestEncrypt(req) if !req.use_reads_for => {
+            let result = backend.seal(std::slice::from_ref(&req.external_identity), &req.data.0);
+            out.push(env.reply(ReplyEncrypt { result }));
+        }
+        Message::RequestEncrypt(req) => {
+            let target = req.external_identity.id();
+            let queue = pending.entry(target).or_default();
+            // The flaw (gap 2): only the first request for an identity asks;
+            // the rest wait behind it, with no timer and no retry.
+            if queue.is_empty() {
+                out.push(Envelope {
+                    sender: me.clone(),
+                    target: reads_for.clone(),
+                    correlation: CorrelationId(backend.fresh_u64()),
+                    message: RequestQueryReadsForEvidence {
+                        external_identity: target,
+                        continuation: None,
+                    }
+                    .into(),
+                });
+            }
+            queue.push(V02Pending {
+                requester: env.sender.clone(),
+                correlation: env.correlation,
+                target: req.external_identity.clone(),
+                data: req.data.clone(),
+            });
+        }
+        Message::ReplyQueryReadsForEvidence(reply) if &env.sender == reads_for => {
+            // Gap 4: a reply with nothing pending is dropped.
+            let waiting = pending.remove(&reply.external_identity).unwrap_or_default();
+            // The flaw (gap 1): the error is ignored; an empty evidence list is used.
+            let evidence = reply.result.clone().unwrap_or_default();
+            for p in waiting {
+                let recipients = recipients_for(&p.target, &evidence);
+                let result = backend.seal(&recipients, &p.data.0);
+                out.push(Envelope {
+                    sender: me.clone(),
+                    target: p.requester,
+                    correlation: p.correlation,
+                    message: ReplyEncrypt { result }.into(),
+                });
+            }
+        }
+        _ => return (None, Vec::new()),
+    }
+    let sends = out
+        .into_iter()
+        .filter_map(|e| Some((index_of(&e.target)?, ModelMsg::Spec(e))))
+        .collect();
+    (Some(NegativeState::V02(pending, backend)), sends)
 }

@@ -1,18 +1,194 @@
-//! The properties: each a name, one sentence of meaning, an expectation, and a condition.
+//! The properties. Each is one type that holds, in one place, its name, its meaning, its
+//! expectation, and its judgement: of each message sent (`judge`), of each state (`state`),
+//! or both. Adding a property is adding one type here and one line to [`ALL`].
+//!
+//! The history's hooks ([`record_in`], [`record_out`]) run every judgement on every message
+//! sent, so a violation is recorded in the state that follows the message that caused it.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
+use std::sync::PoisonError;
 
-use spec::codec;
+use engines::Backend;
+use engines::backend::symbolic::{SymbolicBackend, SymbolicSealed};
+use spec::effects::RejectReason;
+use spec::message::Plaintext;
+use spec::{DecryptionError, EncryptionError, Envelope, IdentityId, Message, ReadsForError};
 use stateright::Expectation;
-use stateright::actor::{ActorModelState, Network};
+use stateright::actor::Envelope as NetEnvelope;
 
-use crate::actors::{ModelActor, ModelMsg, NodeState};
-use crate::history::{History, Judged, Outcome};
+use crate::actors::NodeState;
+use crate::arrow::{Arrow, Party};
+use crate::config::{Flow, ModelCfg};
+use crate::history::{Answer, History};
 use crate::negative::NegativeState;
-use crate::scenarios::{Model, NetworkKind};
+use crate::system::{Model, State, clients, quiescent};
+use crate::vocab::{LegacyMsg, ModelMsg, NetworkKind, Role, index_of};
 
-/// The state type the conditions read.
-pub type State = ActorModelState<ModelActor, History>;
+/// What a judgement of one sent message finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Nothing to say.
+    Fine,
+    /// The property is broken; what happened.
+    Violated(String),
+    /// The outcome the property looks for happened.
+    Reached,
+}
+
+/// One message being sent, with what the history knows that bears on it.
+pub struct Sent<'a> {
+    /// The model's configuration.
+    pub cfg: &'a ModelCfg,
+    /// The history before this message.
+    pub history: &'a History,
+    /// Network sender.
+    pub src: usize,
+    /// The message.
+    pub msg: &'a ModelMsg,
+    /// For a `ReplyEncrypt`: the request it answers, and what it must be sealed to (an
+    /// `Err` when it was finished on an evidence answer the ReadsFor engine never sent).
+    encrypt: Option<(Plaintext, Result<Answer, String>)>,
+}
+
+impl<'a> Sent<'a> {
+    fn new(cfg: &'a ModelCfg, history: &'a History, src: usize, msg: &'a ModelMsg) -> Self {
+        let mut sent = Sent {
+            cfg,
+            history,
+            src,
+            msg,
+            encrypt: None,
+        };
+        sent.encrypt = sent.encrypt_context();
+        sent
+    }
+
+    /// The envelope, for a message of the vocabulary.
+    pub fn env(&self) -> Option<&'a Envelope> {
+        match self.msg {
+            ModelMsg::Spec(env) => Some(env),
+            ModelMsg::Legacy(_) => None,
+        }
+    }
+
+    /// The actor the envelope is addressed to.
+    pub fn to(&self) -> Option<usize> {
+        self.env().and_then(|e| index_of(&e.target))
+    }
+
+    /// The request this message answers, if it is a reply to a requester's request.
+    pub fn request(&self) -> Option<&'a Message> {
+        let env = self.env()?;
+        self.history.request_of(self.to(), env.correlation)
+    }
+
+    /// What the sender received in this step (the cause of this message).
+    pub fn trigger(&self) -> Option<(usize, &'a Envelope)> {
+        let (src, dst, env) = self.history.delivery.0.as_ref()?;
+        (*dst == self.src).then_some((*src, env))
+    }
+
+    fn encrypt_context(&self) -> Option<(Plaintext, Result<Answer, String>)> {
+        let Some(Message::RequestEncrypt(req)) = self.request() else {
+            return None;
+        };
+        if !matches!(self.env()?.message, Message::ReplyEncrypt(_)) {
+            return None;
+        }
+        let (_, trigger) = self.trigger()?;
+        let answer = match &trigger.message {
+            Message::RequestEncrypt(_) => Ok(Answer {
+                ok: true,
+                readers: BTreeSet::from([req.external_identity.id()]),
+                excluded: BTreeSet::new(),
+            }),
+            Message::ReplyQueryReadsForEvidence(_) => {
+                let key = (
+                    index_of(&trigger.target)?,
+                    trigger.correlation,
+                    trigger.message.clone(),
+                );
+                self.history.answers.get(&key).cloned().ok_or_else(|| {
+                    format!(
+                        "finished on a {} the ReadsFor engine never sent",
+                        trigger.message.name()
+                    )
+                })
+            }
+            _ => return None,
+        };
+        Some((req.data.clone(), answer))
+    }
+
+    fn encrypted(&self) -> Option<Encrypted<'_, 'a>> {
+        let (data, answer) = self.encrypt.as_ref()?;
+        match &self.env()?.message {
+            Message::ReplyEncrypt(r) => Some((data, answer, &r.result)),
+            _ => None,
+        }
+    }
+
+    /// For a successful `ReplyEncrypt`: the identities sealed to, the answer, and the data.
+    fn sealed(&self) -> Option<(BTreeSet<IdentityId>, Option<&Answer>, bool)> {
+        let (data, answer, result) = self.encrypted()?;
+        let ct = result.as_ref().ok()?;
+        let sealed = SymbolicSealed::inspect(&ct.0)?;
+        let ids = sealed.recipients.iter().map(|(id, _)| *id).collect();
+        Some((ids, answer.as_ref().ok(), sealed.plaintext == *data))
+    }
+
+    /// For a `ReplyDecryption` from a vault: the ciphertext asked about and the result.
+    fn decrypted(
+        &self,
+    ) -> Option<(
+        Option<SymbolicSealed>,
+        &'a Result<Plaintext, DecryptionError>,
+    )> {
+        let Message::ReplyDecryption(r) = &self.env()?.message else {
+            return None;
+        };
+        let (_, trigger) = self.trigger()?;
+        let Message::RequestDecryption(req) = &trigger.message else {
+            return None;
+        };
+        Some((SymbolicSealed::inspect(&req.data.0), &r.result))
+    }
+}
+
+/// A `ReplyEncrypt` with the data asked for, what it must be sealed to, and its result.
+type Encrypted<'s, 'a> = (
+    &'s Plaintext,
+    &'s Result<Answer, String>,
+    &'a Result<spec::message::Ciphertext, EncryptionError>,
+);
+
+/// A property: its name, meaning and expectation, and how it judges.
+pub trait Property {
+    /// Its name, as reports show it.
+    const NAME: &'static str;
+    /// One sentence: what it means.
+    const MEANING: &'static str;
+    /// `Always` (a safety property) or `Sometimes` (an outcome some run must reach).
+    const KIND: Expectation;
+    /// Judges one message sent.
+    fn judge(_sent: &Sent<'_>) -> Verdict {
+        Verdict::Fine
+    }
+    /// Judges a whole state; `None` when the property judges messages only.
+    fn state(_model: &Model, _state: &State) -> Option<bool> {
+        None
+    }
+}
+
+fn condition<P: Property>(model: &Model, state: &State) -> bool {
+    let judged = &state.history;
+    match P::KIND {
+        Expectation::Sometimes => {
+            judged.reached.contains(P::NAME) || P::state(model, state).unwrap_or(false)
+        }
+        _ => !judged.violations.contains_key(P::NAME) && P::state(model, state).unwrap_or(true),
+    }
+}
 
 /// A property as a scenario checks it.
 #[derive(Clone)]
@@ -21,211 +197,378 @@ pub struct Check {
     pub name: &'static str,
     /// One sentence: what it means.
     pub meaning: &'static str,
-    /// Always, Sometimes or Eventually.
+    /// Always or Sometimes.
     pub expectation: Expectation,
+    /// The judgement of one message sent.
+    pub judge: fn(&Sent<'_>) -> Verdict,
     /// The condition over a state.
     pub condition: fn(&Model, &State) -> bool,
     /// The scenario models a flawed design: the checker must find this property's violation.
     pub expect_violation: bool,
 }
 
-fn always(
-    name: &'static str,
-    meaning: &'static str,
-    condition: fn(&Model, &State) -> bool,
-) -> Check {
+impl Check {
+    /// The same property, as the violation a negative scenario must exhibit.
+    pub const fn must_fail(mut self) -> Check {
+        self.expect_violation = true;
+        self
+    }
+}
+
+/// The check of property `P`.
+pub const fn check<P: Property>() -> Check {
     Check {
-        name,
-        meaning,
-        expectation: Expectation::Always,
-        condition,
+        name: P::NAME,
+        meaning: P::MEANING,
+        expectation: P::KIND,
+        judge: P::judge,
+        condition: condition::<P>,
         expect_violation: false,
     }
 }
 
-fn clean(state: &State, what: Judged) -> bool {
-    !state.history.violations.contains_key(&what)
-}
-
-/// A ciphertext opens for exactly its target and the identities that read for it per the
-/// evidence in force when the ReadsFor engine answered.
-pub fn confidentiality() -> Check {
-    always(
-        "confidentiality",
-        "every ciphertext is sealed to exactly its target plus, with reads-for, the identities that read for the target per the evidence in force when the ReadsFor engine answered",
-        |_, s| clean(s, Judged::Confidentiality),
-    )
-}
-
-/// Replies reach their requester and carry that request's data.
-pub fn no_cross_talk() -> Check {
-    always(
-        "no cross-talk",
-        "every reply reaches the requester of its correlation id, is the reply to that request, and carries that request's data and target",
-        |_, s| clean(s, Judged::NoCrossTalk),
-    )
-}
-
-/// A failed reads-for query yields an error reply.
-pub fn errors_propagate() -> Check {
-    always(
-        "errors propagate",
-        "a failed reads-for query yields a reply with an error, never a ciphertext built as if it had succeeded",
-        |_, s| clean(s, Judged::ErrorsPropagate),
-    )
-}
-
-/// No secret in any message; no plaintext for a requester that owns no recipient.
-pub fn vault_isolation() -> Check {
-    always(
-        "vault isolation",
-        "no message ever carries secret key material, and a requester that owns none of a ciphertext's recipients never gets its plaintext",
-        |_, s| clean(s, Judged::VaultIsolation) && !secret_in_flight(s),
-    )
-}
-
-/// Nothing sealed after a revocation lists the revoked reader.
-pub fn revocation() -> Check {
-    always(
-        "revocation",
-        "nothing sealed after a revocation was applied lists the revoked reader, and revoked evidence is never accepted again",
-        |_, s| clean(s, Judged::Revocation),
-    )
-}
-
-/// Evidence is accepted only with a valid signature by its subject.
-pub fn evidence_verified() -> Check {
-    always(
-        "evidence verified",
-        "the ReadsFor engine accepts evidence only when the subject's signature verifies",
-        |_, s| clean(s, Judged::EvidenceVerified),
-    )
-}
-
-/// Every request gets a reply, checked in every quiescent state.
-pub fn responsiveness() -> Check {
-    always(
-        "responsiveness",
-        "in every quiescent state (no message in flight, no timer, no pending choice) every request has been answered: exactly once on a reliable network without retries, at least once with retries or duplication, or given up after its retries on a lossy network",
-        |m, s| !quiescent(s) || all_answered(m, s),
-    )
-}
-
-/// Quiescence with every request answered is reachable (so responsiveness is not vacuous).
-pub fn quiescence_reached() -> Check {
-    Check {
-        name: "reachable: quiet with all answered",
-        meaning: "some run reaches a quiescent state after every client issued its requests and got its replies",
-        expectation: Expectation::Sometimes,
-        condition: |m, s| {
-            quiescent(s) && all_answered(m, s) && clients(s).any(|c| !c.replies.is_empty())
-        },
-        expect_violation: false,
+/// Runs `judge` on one message and files the verdict under `name`.
+fn file(h: &mut History, name: &'static str, verdict: Verdict) {
+    match verdict {
+        Verdict::Fine => {}
+        Verdict::Violated(why) => {
+            h.violations.entry(name).or_insert(why);
+        }
+        Verdict::Reached => {
+            h.reached.insert(name);
+        }
     }
 }
 
-/// An outcome is reachable.
-pub fn reachable(name: &'static str, outcome: Outcome) -> Check {
-    let condition: fn(&Model, &State) -> bool = match outcome {
-        Outcome::DirectOpened => |_, s| s.history.reached.contains(&Outcome::DirectOpened),
-        Outcome::Widened => |_, s| s.history.reached.contains(&Outcome::Widened),
-        Outcome::RevocationExcluded => {
-            |_, s| s.history.reached.contains(&Outcome::RevocationExcluded)
+/// The history hook for deliveries.
+pub fn record_in(cfg: &ModelCfg, h: &History, e: NetEnvelope<&ModelMsg>) -> Option<History> {
+    let ModelMsg::Spec(env) = e.msg else {
+        return None;
+    };
+    let mut next = h.clone();
+    next.delivered(cfg, usize::from(e.src), usize::from(e.dst), env);
+    Some(next)
+}
+
+/// The history hook for sends: every property judges the message, then the ghost learns from it.
+pub fn record_out(cfg: &ModelCfg, h: &History, e: NetEnvelope<&ModelMsg>) -> Option<History> {
+    let src = usize::from(e.src);
+    let sent = Sent::new(cfg, h, src, e.msg);
+    let verdicts: Vec<(&'static str, Verdict)> = ALL
+        .iter()
+        .map(|c| (c.name, (c.judge)(&sent)))
+        .filter(|(_, v)| *v != Verdict::Fine)
+        .collect();
+    let tracing = h.book.is_some();
+    let acknowledges = matches!(e.msg, ModelMsg::Spec(env) if !env.message.is_request() || matches!(env.message, Message::RequestQueryReadsForEvidence(_)));
+    if verdicts.is_empty() && !tracing && !acknowledges {
+        return None;
+    }
+    let mut next = h.clone();
+    for (name, verdict) in verdicts {
+        file(&mut next, name, verdict);
+    }
+    if let ModelMsg::Spec(env) = e.msg {
+        next.apply(cfg, src, env);
+    }
+    next.trace(cfg, src, usize::from(e.dst), e.msg);
+    Some(next)
+}
+
+/// The condition of a flow-collecting run: files the flows of every quiescent state.
+pub fn collect_flows(model: &Model, state: &State) -> bool {
+    let (Some(collector), Some(book)) = (&model.cfg.collector, &state.history.book) else {
+        return true;
+    };
+    if !quiescent(state) {
+        return true;
+    }
+    let roles = &model.cfg.roles;
+    let party = |i: usize| roles.get(i).copied().and_then(Party::of);
+    let mut c = collector.lock().unwrap_or_else(PoisonError::into_inner);
+    for ((root, _), steps) in &book.flows {
+        // Flows start with a request; a spoofed reply sent by an adversary is no flow.
+        if steps.first().is_none_or(|s| !s.message.is_request()) {
+            continue;
         }
-        Outcome::ErrorPropagated => |_, s| s.history.reached.contains(&Outcome::ErrorPropagated),
-        Outcome::ForgeryRefused => |_, s| s.history.reached.contains(&Outcome::ForgeryRefused),
-        Outcome::UnauthorisedRefused => {
-            |_, s| s.history.reached.contains(&Outcome::UnauthorisedRefused)
+        let flow: Option<Flow> = steps
+            .iter()
+            .map(|s| Some(Arrow::of_message(party(s.from)?, party(s.to)?, &s.message)))
+            .collect();
+        let Some(flow) = flow else { continue };
+        let answered = steps
+            .last()
+            .is_some_and(|s| s.to == *root && !s.message.is_request());
+        if !answered {
+            c.incomplete.insert(flow.clone());
         }
-        Outcome::NonRecipientRefused => {
-            |_, s| s.history.reached.contains(&Outcome::NonRecipientRefused)
-        }
-        Outcome::OldCiphertextOpened => {
-            |_, s| s.history.reached.contains(&Outcome::OldCiphertextOpened)
-        }
-        Outcome::CrossInstance => |_, s| s.history.reached.contains(&Outcome::CrossInstance),
-        Outcome::OwnContext => |_, s| s.history.reached.contains(&Outcome::OwnContext),
-        Outcome::ZoneDerived => |_, s| s.history.reached.contains(&Outcome::ZoneDerived),
-        Outcome::IdentityDeleted => |_, s| s.history.reached.contains(&Outcome::IdentityDeleted),
-        Outcome::ReadsForConfirmed => {
-            |_, s| s.history.reached.contains(&Outcome::ReadsForConfirmed)
+        c.flows.insert(flow);
+    }
+    true
+}
+
+macro_rules! property {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $kind:ident, $meaning:literal $(, judge: $judge:expr)? $(, state: $state:expr)? $(,)?) => {
+        $(#[$doc])*
+        pub struct $ty;
+        impl Property for $ty {
+            const NAME: &'static str = $name;
+            const MEANING: &'static str = $meaning;
+            const KIND: Expectation = Expectation::$kind;
+            $(fn judge(sent: &Sent<'_>) -> Verdict {
+                let judge: fn(&Sent<'_>) -> Verdict = $judge;
+                judge(sent)
+            })?
+            $(fn state(model: &Model, state: &State) -> Option<bool> {
+                let judge: fn(&Model, &State) -> bool = $state;
+                Some(judge(model, state))
+            })?
         }
     };
-    Check {
-        name,
-        meaning: "the scenario's interesting outcome happens in some run, so no property passes because nothing happens",
-        expectation: Expectation::Sometimes,
-        condition,
-        expect_violation: false,
+}
+
+fn violated_if(bad: bool, why: impl FnOnce() -> String) -> Verdict {
+    if bad {
+        Verdict::Violated(why())
+    } else {
+        Verdict::Fine
     }
 }
 
-/// An instance finished a request sealed under another cookie epoch.
-pub fn finished_across_epochs() -> Check {
-    Check {
-        name: "reachable: continuation opens across a rotation",
-        meaning: "some instance finishes a request whose continuation was sealed at another cookie epoch than its own",
-        expectation: Expectation::Sometimes,
-        condition: |_, s| {
-            s.actor_states
-                .iter()
-                .any(|a| matches!(&**a, NodeState::Encryption(e) if e.finished_across_epochs))
-        },
-        expect_violation: false,
+fn reached_if(yes: bool) -> Verdict {
+    if yes { Verdict::Reached } else { Verdict::Fine }
+}
+
+property!(
+    /// Ciphertexts are sealed to exactly the target and its readers per the ReadsFor answer.
+    Confidentiality, "confidentiality", Always,
+    "every ciphertext is sealed to exactly its target plus, with reads-for, the identities that read for the target per the evidence in force when the ReadsFor engine answered — and only on an answer the ReadsFor engine really sent",
+    judge: |s| {
+        if let Some((_, Err(why), Ok(_))) = s.encrypted() {
+            return Verdict::Violated(why.clone());
+        }
+        match s.sealed() {
+            Some((actual, Some(answer), _)) if answer.ok && actual != answer.readers => Verdict::Violated(format!(
+                "sealed to {actual:?}, but the evidence in force names {:?}", answer.readers
+            )),
+            _ => match s.encrypted() {
+                Some((_, _, Ok(ct))) if SymbolicSealed::inspect(&ct.0).is_none() => {
+                    Verdict::Violated("an unreadable ciphertext".into())
+                }
+                _ => Verdict::Fine,
+            },
+        }
+    },
+);
+
+property!(
+    /// Replies reach their requester and carry that request's data.
+    NoCrossTalk, "no cross-talk", Always,
+    "every reply reaches the requester of its correlation id, is the reply to that request, and carries that request's data and target",
+    judge: no_cross_talk,
+);
+
+fn no_cross_talk(s: &Sent<'_>) -> Verdict {
+    if let ModelMsg::Legacy(LegacyMsg::Encrypted { owner, context }) = s.msg {
+        return violated_if(*context != Some(*owner), || {
+            format!("user {owner}'s file was encrypted under context {context:?}")
+        });
+    }
+    let Some(env) = s.env() else {
+        return Verdict::Fine;
+    };
+    let to_client = s
+        .to()
+        .and_then(|t| s.cfg.role(t))
+        .is_some_and(Role::is_client);
+    if !env.message.is_request() && to_client {
+        let reply = env.message.name();
+        let to = s.to().unwrap_or(usize::MAX);
+        match s.request() {
+            None => {
+                return Verdict::Violated(format!(
+                    "{reply} reached n{to} for correlation {} it never used",
+                    env.correlation.0
+                ));
+            }
+            Some(req) if req.name().replacen("Request", "Reply", 1) != reply => {
+                return Verdict::Violated(format!("n{to} asked {} but got {reply}", req.name()));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some((_, _, false)) = s.sealed() {
+        return Verdict::Violated("a ciphertext carried another request's data".into());
+    }
+    match s.decrypted() {
+        Some((sealed, Ok(pt))) if sealed.as_ref().is_none_or(|c| c.plaintext != *pt) => {
+            Verdict::Violated("a plaintext from another ciphertext".into())
+        }
+        _ => Verdict::Fine,
     }
 }
 
-/// Seed 003: no removed member ever receives the group key.
-pub fn removed_member_excluded(expect_violation: bool) -> Check {
-    Check {
-        name: "removed member excluded",
-        meaning: "no member removed from the group receives a key wrapped after its removal was ordered",
-        expectation: Expectation::Always,
-        condition: |_, s| {
-            !s.actor_states.iter().any(|a| {
-                matches!(&**a, NodeState::Negative(NegativeState::Group { leaked_to, .. }) if !leaked_to.is_empty())
+property!(
+    /// A failed reads-for query yields an error reply.
+    ErrorsPropagate, "errors propagate", Always,
+    "a failed reads-for query yields a reply with an error, never a ciphertext built as if it had succeeded",
+    judge: |s| match s.encrypted() {
+        Some((_, Ok(answer), Ok(_))) => violated_if(!answer.ok, || "the reads-for query failed, yet a ciphertext was returned".into()),
+        _ => Verdict::Fine,
+    },
+);
+
+property!(
+    /// No secret in any message; no plaintext for a requester that owns no recipient.
+    VaultIsolation, "vault isolation", Always,
+    "no message ever carries secret key material (checked on every message an engine holding secrets sends), and a requester that owns none of a ciphertext's recipients never gets its plaintext",
+    judge: |s| match s.decrypted() {
+        Some((sealed, Ok(_))) => {
+            let recipients: BTreeSet<IdentityId> = sealed.iter().flat_map(|c| c.recipients.iter().map(|(id, _)| *id)).collect();
+            let owned = s.to().and_then(|t| s.history.owned.get(&t)).cloned().unwrap_or_default();
+            violated_if(recipients.is_disjoint(&owned), || format!(
+                "n{} got a plaintext sealed to {recipients:?}, none of which it owns", s.to().unwrap_or(usize::MAX)
+            ))
+        }
+        _ => Verdict::Fine,
+    },
+    state: |_, s| !s.actor_states.iter().any(|a| match &**a {
+        NodeState::Decryption(v) => v.leaked,
+        NodeState::Encryption(e) => e.engine.leaked,
+        _ => false,
+    }),
+);
+
+property!(
+    /// Nothing sealed after a revocation lists the revoked reader.
+    Revocation, "revocation", Always,
+    "nothing sealed after a revocation was applied lists the revoked reader, and revoked evidence is never accepted again",
+    judge: revocation,
+);
+
+fn revocation(s: &Sent<'_>) -> Verdict {
+    if let Some((actual, Some(answer), _)) = s.sealed() {
+        let leaked: Vec<_> = actual.intersection(&answer.excluded).collect();
+        return violated_if(!leaked.is_empty(), || {
+            format!("sealed to revoked readers {leaked:?}")
+        });
+    }
+    match (s.env().map(|e| &e.message), s.request()) {
+        (
+            Some(Message::ReplySubmitReadsForEvidence(r)),
+            Some(Message::RequestSubmitReadsForEvidence(req)),
+        ) if r.result.is_ok() => {
+            let ev = &req.evidence;
+            let covered = s
+                .history
+                .revoked
+                .get(&ev.edge())
+                .is_some_and(|through| ev.serial <= *through);
+            violated_if(covered, || {
+                format!("{ev:?} was accepted after its revocation")
             })
-        },
-        expect_violation,
+        }
+        _ => Verdict::Fine,
     }
 }
 
-/// Marks a property as the violation a negative scenario must exhibit.
-pub fn expect_violation(mut check: Check) -> Check {
-    check.expect_violation = true;
-    check
+/// Submitted evidence, whether its signature verifies, and the engine's answer.
+fn submitted<'a>(s: &Sent<'a>) -> Option<(bool, &'a Result<(), ReadsForError>)> {
+    let (
+        Some(Message::ReplySubmitReadsForEvidence(r)),
+        Some(Message::RequestSubmitReadsForEvidence(req)),
+    ) = (s.env().map(|e| &e.message), s.request())
+    else {
+        return None;
+    };
+    let ev = &req.evidence;
+    let genuine = SymbolicBackend::default()
+        .verify(
+            &ev.to_identity.verifying_key,
+            &ev.signed_bytes(),
+            &ev.signature,
+        )
+        .is_ok();
+    Some((genuine, &r.result))
 }
 
-/// The properties every scenario of the real engines checks.
-pub fn engine_checks() -> Vec<Check> {
-    vec![
-        confidentiality(),
-        no_cross_talk(),
-        errors_propagate(),
-        vault_isolation(),
-        revocation(),
-        evidence_verified(),
-        responsiveness(),
-        quiescence_reached(),
-    ]
-}
+property!(
+    /// Evidence is accepted only with a valid signature by its subject.
+    EvidenceVerified, "evidence verified", Always,
+    "the ReadsFor engine accepts evidence only when the subject's signature verifies",
+    judge: |s| match submitted(s) {
+        Some((false, Ok(()))) => Verdict::Violated("evidence was accepted although its signature does not verify".into()),
+        _ => Verdict::Fine,
+    },
+);
 
-fn clients(s: &State) -> impl Iterator<Item = &crate::actors::ClientState> {
-    s.actor_states.iter().filter_map(|a| match &**a {
-        NodeState::Client(c) => Some(c),
-        _ => None,
+/// A vault's reply to a key-management request: whether it succeeded.
+fn key_management(s: &Sent<'_>) -> Option<Result<(), DecryptionError>> {
+    let env = s.env()?;
+    if s.cfg.role(s.src) != Some(Role::Decryption) {
+        return None;
+    }
+    Some(match &env.message {
+        Message::ReplyGenerateKey(r) => r.result.as_ref().map(|_| ()).map_err(Clone::clone),
+        Message::ReplyRotateKey(r) => r.result.as_ref().map(|_| ()).map_err(Clone::clone),
+        Message::ReplyDeleteKey(r) => r.result.clone(),
+        _ => return None,
     })
 }
 
-/// No message in flight, no timer set, no choice pending.
-pub fn quiescent(s: &State) -> bool {
-    s.network.len() == 0
-        && s.timers_set.iter().all(|t| t.iter().next().is_none())
-        && s.random_choices.iter().all(|r| r.map.is_empty())
-}
+property!(
+    /// Only the vault's manager (Identity Management) generates, rotates or deletes keys.
+    KeysManagedByManager, "keys managed by the manager only", Always,
+    "a vault generates, rotates or deletes a key only at the request of its manager, Identity Management; anyone else is refused",
+    judge: |s| match key_management(s) {
+        Some(Ok(())) => {
+            let asker = s.trigger().map(|(src, _)| src);
+            let manager = asker.and_then(|a| s.cfg.role(a)) == Some(Role::IdentityManagement);
+            violated_if(!manager, || format!("the vault managed a key for n{}", asker.unwrap_or(usize::MAX)))
+        }
+        _ => Verdict::Fine,
+    },
+);
+
+property!(
+    /// Deleting an identity erases its keys and only its keys.
+    DeletionExact, "deletion erases exactly its keys", Always,
+    "a vault holds at least one key for every identity it holds and none for an identity it no longer holds: deleting an identity erases its keys, and only its keys",
+    state: |_, s| s.actor_states.iter().all(|a| match &**a {
+        NodeState::Decryption(v) => {
+            let with_keys: BTreeSet<IdentityId> = v.state.keys.values().map(|k| k.identity).collect();
+            v.state.identities.keys().copied().collect::<BTreeSet<_>>() == with_keys
+        }
+        _ => true,
+    }),
+);
+
+property!(
+    /// The Encryption engine refuses exactly the plaintexts over its limit.
+    PlaintextLimit, "plaintext limit", Always,
+    "a request whose plaintext exceeds the Encryption engine's limit is refused with PlaintextTooLarge, and one within the limit never is",
+    judge: |s| match s.encrypted() {
+        Some((data, _, result)) => {
+            let over = data.0.len() > s.cfg.max_plaintext;
+            let refused = matches!(result, Err(EncryptionError::PlaintextTooLarge));
+            violated_if(over != refused, || format!(
+                "a plaintext of {} bytes (limit {}) was {}", data.0.len(), s.cfg.max_plaintext,
+                if refused { "refused" } else { "accepted" }
+            ))
+        }
+        None => Verdict::Fine,
+    },
+);
+
+property!(
+    /// Every request gets a reply, checked in every quiescent state.
+    Responsiveness, "responsiveness", Always,
+    "in every quiescent state (no message in flight, no timer, no pending choice) every request has been answered: exactly once on a reliable network without retries, at least once with retries or duplication, or given up after its retries on a lossy network",
+    state: |m, s| !quiescent(s) || all_answered(m, s),
+);
 
 fn all_answered(m: &Model, s: &State) -> bool {
-    let exactly_once = !m.cfg.retries && m.cfg.network != NetworkKind::Duplicating;
+    let exactly_once = m.cfg.retries == 0 && m.cfg.network != NetworkKind::Duplicating;
     clients(s).all(|c| {
         c.awaiting.iter().all(|k| match c.replies.get(k) {
             Some((_, n)) => !exactly_once || *n == 1,
@@ -234,57 +577,199 @@ fn all_answered(m: &Model, s: &State) -> bool {
     })
 }
 
-/// Whether any message in flight contains a secret any vault or Encryption instance holds.
-fn secret_in_flight(s: &State) -> bool {
-    let mut secrets: HashSet<[u8; 32]> = HashSet::new();
-    for a in &s.actor_states {
-        match &**a {
-            NodeState::Decryption(v) => {
-                for held in v.state.identities.values() {
-                    secrets.insert(*held.secrets.signing_seed.expose());
-                    secrets.insert(*held.secrets.encryption_secret.expose());
-                }
-                for entry in v.state.keys.values() {
-                    secrets.insert(*entry.secret.expose());
-                }
-            }
-            NodeState::Encryption(e) => {
-                for key in e.engine.state.cookies.keys() {
-                    secrets.insert(*key.key.expose());
-                }
-            }
-            _ => {}
-        }
-    }
-    if secrets.is_empty() {
-        return false;
-    }
-    in_flight(&s.network)
-        .into_iter()
-        .any(|(_, _, msg)| match msg {
-            ModelMsg::Spec(env) => codec::encode(env)
-                .windows(32)
-                .any(|w| <[u8; 32]>::try_from(w).is_ok_and(|w| secrets.contains(&w))),
-            ModelMsg::Legacy(_) => false,
-        })
-}
+property!(
+    /// Seed 003: no removed member ever receives the group key.
+    RemovedMemberExcluded, "removed member excluded", Always,
+    "no member removed from the group receives a key wrapped after its removal was ordered",
+    state: |_, s| !s.actor_states.iter().any(|a| {
+        matches!(&**a, NodeState::Negative(NegativeState::Group { leaked_to, .. }) if !leaked_to.is_empty())
+    }),
+);
 
-/// Every message in flight, as (sender, receiver, message).
-///
-/// Walks ordered flows directly: stateright 0.31's `iter_all` never advances
-/// within an ordered flow that holds more than one message, and loops forever.
-pub fn in_flight(network: &Network<ModelMsg>) -> Vec<(usize, usize, &ModelMsg)> {
-    match network {
-        Network::Ordered(flows) => flows
-            .iter()
-            .flat_map(|((src, dst), msgs)| {
-                msgs.iter()
-                    .map(move |m| (usize::from(*src), usize::from(*dst), m))
-            })
-            .collect(),
-        _ => network
-            .iter_all()
-            .map(|e| (usize::from(e.src), usize::from(e.dst), e.msg))
-            .collect(),
-    }
-}
+property!(
+    /// Quiescence with every request answered is reachable (so responsiveness is not vacuous).
+    QuietWithAllAnswered, "reachable: quiet with all answered", Sometimes,
+    "some run reaches a quiescent state after every client issued its requests and got its replies",
+    state: |m, s| quiescent(s) && all_answered(m, s) && clients(s).any(|c| !c.replies.is_empty()),
+);
+
+property!(
+    /// An instance finished a request sealed under another cookie epoch.
+    AcrossEpochs, "reachable: continuation opens across a rotation", Sometimes,
+    "some instance finishes a request whose continuation was sealed at another cookie epoch than its own",
+    state: |_, s| s.actor_states.iter().any(|a| matches!(&**a, NodeState::Encryption(e) if e.finished_across_epochs)),
+);
+
+property!(
+    /// An evidence answer from anyone but the ReadsFor engine was rejected.
+    ForgedAnswerRejected, "reachable: forged answer rejected", Sometimes,
+    "some run has the Encryption engine reject a genuine-looking evidence answer (a replayed continuation) that did not come from the ReadsFor engine",
+    state: |_, s| s.actor_states.iter().any(|a| matches!(&**a, NodeState::Encryption(e)
+        if e.engine.rejected.keys().any(|r| r.reason == RejectReason::UnexpectedSender))),
+);
+
+property!(
+    /// A ciphertext sealed directly was opened by its owner.
+    OwnerDecrypts, "reachable: owner decrypts", Sometimes,
+    "an owner gets the plaintext of a ciphertext sealed to its identity",
+    judge: |s| reached_if(matches!(s.decrypted(), Some((_, Ok(_))))),
+);
+
+property!(
+    /// A reads-for ciphertext listed more than its target.
+    Widened, "reachable: chain widens recipients", Sometimes,
+    "some reads-for ciphertext is sealed to more than its target (the readers the evidence names)",
+    judge: |s| reached_if(s.sealed().is_some_and(|(ids, _, _)| ids.len() > 1)),
+);
+
+property!(
+    /// A reads-for ciphertext left out a reader revoked before the answer.
+    RevokedLeftOut, "reachable: revoked reader left out", Sometimes,
+    "some ciphertext is sealed after a revocation and leaves the revoked reader out",
+    judge: |s| reached_if(matches!(s.sealed(), Some((ids, Some(a), _)) if !a.excluded.is_empty() && ids.is_disjoint(&a.excluded))),
+);
+
+property!(
+    /// A failed reads-for query reached the requester as an error.
+    ErrorPropagated, "reachable: error propagated", Sometimes,
+    "a failed reads-for query reaches the requester as an error reply",
+    judge: |s| reached_if(matches!(s.encrypted(), Some((_, Ok(a), Err(EncryptionError::ReadsFor(_)))) if !a.ok)),
+);
+
+property!(
+    /// Forged or wrongly signed evidence was refused.
+    ForgeryRefused, "reachable: forgery refused", Sometimes,
+    "evidence whose signature does not verify is refused with SignatureInvalid or Malformed",
+    judge: |s| reached_if(matches!(submitted(s), Some((false, Err(ReadsForError::SignatureInvalid | ReadsForError::Malformed(_)))))),
+);
+
+property!(
+    /// A vault refused a requester it does not serve.
+    UnauthorisedRefused, "reachable: unauthorised refused", Sometimes,
+    "a vault refuses to decrypt for a requester that owns nothing in it",
+    judge: |s| reached_if(matches!(s.decrypted(), Some((_, Err(DecryptionError::NotAuthorised))))),
+);
+
+property!(
+    /// A vault refused key management from someone other than its manager.
+    NonManagerRefused, "reachable: non-manager refused", Sometimes,
+    "a vault refuses to generate, rotate or delete a key for anyone but its manager",
+    judge: |s| reached_if(matches!(key_management(s), Some(Err(DecryptionError::NotAuthorised)))),
+);
+
+property!(
+    /// A vault refused a requester that is not a recipient.
+    NonRecipientRefused, "reachable: non-recipient refused", Sometimes,
+    "a vault refuses to decrypt a ciphertext none of the requester's identities can open",
+    judge: |s| reached_if(matches!(s.decrypted(), Some((_, Err(DecryptionError::NoMatchingKey))))),
+);
+
+property!(
+    /// A ciphertext sealed before a rotation was opened after it.
+    OldCiphertextOpens, "reachable: old ciphertext opens after rotation", Sometimes,
+    "a ciphertext sealed to an identity before it was rotated still opens after the rotation",
+    judge: |s| reached_if(matches!(s.decrypted(), Some((Some(c), Ok(_)))
+        if c.recipients.iter().any(|(id, _)| s.history.rotated.contains(id)))),
+);
+
+property!(
+    /// One instance of a pool finished a request another one started.
+    CrossInstance, "reachable: another instance finishes", Sometimes,
+    "one instance of a pool finishes a request whose query another instance sent",
+    judge: |s| {
+        let Some((_, trigger)) = s.trigger() else { return Verdict::Fine };
+        let finishing = s.encrypted().is_some() && matches!(trigger.message, Message::ReplyQueryReadsForEvidence(_));
+        reached_if(finishing && s.history.query_origin.get(&trigger.correlation).is_some_and(|o| *o != s.src))
+    },
+);
+
+property!(
+    /// A user's file came back encrypted under its own context (seed 000).
+    OwnContext, "reachable: own context", Sometimes,
+    "some user's file comes back encrypted under its own context",
+    judge: |s| reached_if(matches!(s.msg, ModelMsg::Legacy(LegacyMsg::Encrypted { owner, context }) if *context == Some(*owner))),
+);
+
+property!(
+    /// A zone identity was derived.
+    ZoneDerived, "reachable: zone derived", Sometimes,
+    "Identity Management derives a zone identity for its master's owner",
+    judge: |s| reached_if(matches!(s.env().map(|e| &e.message), Some(Message::ReplyDeriveZoneIdentity(r)) if r.result.is_ok())),
+);
+
+property!(
+    /// An identity was deleted by its owner.
+    IdentityDeleted, "reachable: identity deleted", Sometimes,
+    "an owner deletes an identity through Identity Management",
+    judge: |s| reached_if(matches!(s.env().map(|e| &e.message), Some(Message::ReplyDeleteIdentity(r)) if r.result.is_ok())),
+);
+
+property!(
+    /// The ReadsFor engine confirmed that one identity reads for another.
+    ReadsForConfirmed, "reachable: a reads for t", Sometimes,
+    "the ReadsFor engine confirms a reads-for relation that holds through a chain",
+    judge: |s| reached_if(matches!(s.env().map(|e| &e.message), Some(Message::ReplyReadsFor(r)) if r.result == Ok(true))),
+);
+
+property!(
+    /// A request sent to an engine that does not handle it got a NotHandled error.
+    MisdirectedAnswered, "reachable: misdirected request answered", Sometimes,
+    "a request sent to an engine that does not handle it is answered with a NotHandled error of the matching reply type",
+    judge: |s| reached_if(s.env().and_then(|e| e.message.error()).is_some_and(|e| e.code() % 100 == 99)),
+);
+
+property!(
+    /// An oversized plaintext was refused.
+    OversizeRefused, "reachable: oversized plaintext refused", Sometimes,
+    "a request whose plaintext exceeds the limit is refused",
+    judge: |s| reached_if(matches!(s.encrypted(), Some((_, _, Err(EncryptionError::PlaintextTooLarge))))),
+);
+
+/// Every property, in the order reports list them; [`record_out`] runs every judgement.
+pub const ALL: &[Check] = &[
+    check::<Confidentiality>(),
+    check::<NoCrossTalk>(),
+    check::<ErrorsPropagate>(),
+    check::<VaultIsolation>(),
+    check::<Revocation>(),
+    check::<EvidenceVerified>(),
+    check::<KeysManagedByManager>(),
+    check::<DeletionExact>(),
+    check::<PlaintextLimit>(),
+    check::<Responsiveness>(),
+    check::<RemovedMemberExcluded>(),
+    check::<QuietWithAllAnswered>(),
+    check::<AcrossEpochs>(),
+    check::<ForgedAnswerRejected>(),
+    check::<OwnerDecrypts>(),
+    check::<Widened>(),
+    check::<RevokedLeftOut>(),
+    check::<ErrorPropagated>(),
+    check::<ForgeryRefused>(),
+    check::<UnauthorisedRefused>(),
+    check::<NonManagerRefused>(),
+    check::<NonRecipientRefused>(),
+    check::<OldCiphertextOpens>(),
+    check::<CrossInstance>(),
+    check::<OwnContext>(),
+    check::<ZoneDerived>(),
+    check::<IdentityDeleted>(),
+    check::<ReadsForConfirmed>(),
+    check::<MisdirectedAnswered>(),
+    check::<OversizeRefused>(),
+];
+
+/// The safety properties every scenario of the real engines checks.
+pub const ENGINE_SAFETY: &[Check] = &[
+    check::<Confidentiality>(),
+    check::<NoCrossTalk>(),
+    check::<ErrorsPropagate>(),
+    check::<VaultIsolation>(),
+    check::<Revocation>(),
+    check::<EvidenceVerified>(),
+    check::<KeysManagedByManager>(),
+    check::<DeletionExact>(),
+    check::<PlaintextLimit>(),
+    check::<Responsiveness>(),
+    check::<QuietWithAllAnswered>(),
+];

@@ -1,26 +1,15 @@
-//! Running a scenario: explore, judge every property, detect truncation, rebuild shortest traces.
+//! Running a scenario: explore depth-first for the verdicts, detect truncation, and rebuild
+//! each counterexample breadth-first so it is a shortest one; or walk it at random.
 
 use std::time::{Duration, Instant};
 
-use spec::{Envelope, Message};
 use stateright::actor::ActorModelAction;
 use stateright::{Checker, Expectation, Model as _};
 
-use crate::actors::{ModelChoice, ModelMsg, ModelTimer, index_of};
-use crate::negative::LegacyMsg;
-use crate::properties::in_flight;
-use crate::scenarios::{Model, Scenario};
-
-/// Bounds on one exploration.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Worker threads.
-    pub threads: usize,
-    /// Generated states after which the run counts as cut short.
-    pub max_states: usize,
-    /// Time after which the run counts as cut short.
-    pub time_limit: Duration,
-}
+use crate::arrow::Arrow;
+use crate::scenarios::Scenario;
+use crate::system::{Limits, Model, in_flight};
+use crate::vocab::{ModelChoice, ModelMsg, ModelTimer};
 
 /// What became of one property.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,56 +52,29 @@ impl PropertyOutcome {
     }
 }
 
-/// One step of a trace.
+/// One step of a trace; arrows join actor indices.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    /// A message delivered.
-    Deliver {
-        /// Sender index.
-        from: usize,
-        /// Receiver index.
-        to: usize,
-        /// The arrow's label.
-        label: String,
-        /// A reply (dashed arrow) rather than a request.
-        reply: bool,
-        /// Its correlation id, if it has one.
-        correlation: Option<u64>,
-    },
+    /// A message delivered, with its correlation id if it has one.
+    Deliver(Arrow<usize>, Option<u64>),
     /// A message sent in the last step, not yet delivered (what broke the property).
-    Sent {
-        /// Sender index.
-        from: usize,
-        /// Receiver index.
-        to: usize,
-        /// The arrow's label.
-        label: String,
-        /// A reply (dashed arrow) rather than a request.
-        reply: bool,
-    },
+    Sent(Arrow<usize>),
     /// A message lost by the network.
-    Lost {
-        /// Sender index.
-        from: usize,
-        /// Receiver index.
-        to: usize,
-        /// What was lost.
-        label: String,
-    },
-    /// A timer fired.
-    Timeout {
-        /// Whose.
-        actor: usize,
-        /// Which.
-        label: String,
-    },
-    /// An actor made a nondeterministic choice.
-    Choice {
-        /// Whose.
-        actor: usize,
-        /// What it chose.
-        label: String,
-    },
+    Lost(Arrow<usize>),
+    /// A timer fired: whose, and which.
+    Timeout(usize, String),
+    /// An actor made a nondeterministic choice: whose, and what.
+    Choice(usize, String),
+}
+
+impl Step {
+    /// The actors the step involves.
+    pub fn actors(&self) -> Vec<usize> {
+        match self {
+            Step::Deliver(a, _) | Step::Sent(a) | Step::Lost(a) => vec![a.from, a.to],
+            Step::Timeout(i, _) | Step::Choice(i, _) => vec![*i],
+        }
+    }
 }
 
 /// One property's result.
@@ -122,7 +84,7 @@ pub struct PropertyResult {
     pub name: &'static str,
     /// One sentence of meaning.
     pub meaning: &'static str,
-    /// "always", "sometimes" or "eventually".
+    /// "always" or "sometimes".
     pub expectation: &'static str,
     /// The result.
     pub outcome: PropertyOutcome,
@@ -139,8 +101,8 @@ pub struct ScenarioReport {
     pub name: &'static str,
     /// One line.
     pub summary: &'static str,
-    /// Bounds in words.
-    pub bounds: &'static str,
+    /// The bounds used, as `name=value` pairs.
+    pub bounds: Vec<(&'static str, u32)>,
     /// Network.
     pub network: &'static str,
     /// Actor names, by index.
@@ -175,6 +137,19 @@ impl ScenarioReport {
             0.0
         }
     }
+
+    /// The bounds as `name=value …`.
+    pub fn bounds_text(&self) -> String {
+        if self.bounds.is_empty() {
+            return "fixed".into();
+        }
+        let parts: Vec<String> = self
+            .bounds
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        parts.join(" ")
+    }
 }
 
 fn expectation_name(e: &Expectation) -> &'static str {
@@ -185,20 +160,33 @@ fn expectation_name(e: &Expectation) -> &'static str {
     }
 }
 
-/// Explores `scenario` and judges each property; `progress` sees (generated, unique, seconds).
+/// The outcome of a property given whether the checker discovered it.
+fn outcome(expectation: &Expectation, found: bool, expect_violation: bool) -> PropertyOutcome {
+    match (expectation, found, expect_violation) {
+        (Expectation::Sometimes, true, _) => PropertyOutcome::Reached,
+        (Expectation::Sometimes, false, _) => PropertyOutcome::NotReached,
+        (_, true, true) => PropertyOutcome::ExpectedViolationFound,
+        (_, false, true) => PropertyOutcome::ExpectedViolationMissing,
+        (_, true, false) => PropertyOutcome::Violated,
+        (_, false, false) => PropertyOutcome::Holds,
+    }
+}
+
+/// Explores `scenario` depth-first and judges each property; `progress` sees (generated, unique, seconds).
 pub fn run(
     scenario: &Scenario,
     limits: Limits,
     progress: &mut dyn FnMut(usize, usize, f64),
 ) -> ScenarioReport {
     let start = Instant::now();
-    let model = scenario.model(None);
-    let checker = model
+    let checks = scenario.properties();
+    let checker = scenario
+        .model(None)
         .checker()
         .threads(limits.threads.max(1))
         .target_state_count(limits.max_states)
         .timeout(limits.time_limit)
-        .spawn_bfs();
+        .spawn_dfs();
     while !checker.is_done() {
         std::thread::sleep(Duration::from_millis(20));
         progress(
@@ -210,10 +198,7 @@ pub fn run(
     let checker = checker.join();
     let seconds = start.elapsed().as_secs_f64();
     let discoveries = checker.discoveries();
-    let all_discovered = scenario
-        .checks
-        .iter()
-        .all(|c| discoveries.contains_key(c.name));
+    let all_discovered = checks.iter().all(|c| discoveries.contains_key(c.name));
     let truncated = if all_discovered {
         None
     } else if checker.state_count() >= limits.max_states {
@@ -229,23 +214,19 @@ pub fn run(
     } else {
         None
     };
-    let properties = scenario
-        .checks
+    let properties = checks
         .iter()
         .map(|check| {
-            let found = discoveries.contains_key(check.name);
-            let outcome = match (&check.expectation, found, check.expect_violation) {
-                (Expectation::Sometimes, true, _) => PropertyOutcome::Reached,
-                (Expectation::Sometimes, false, _) => PropertyOutcome::NotReached,
-                (_, true, true) => PropertyOutcome::ExpectedViolationFound,
-                (_, false, true) => PropertyOutcome::ExpectedViolationMissing,
-                (_, true, false) => PropertyOutcome::Violated,
-                (_, false, false) => PropertyOutcome::Holds,
-            };
-            let (trace, detail) = if matches!(
+            let outcome = outcome(
+                &check.expectation,
+                discoveries.contains_key(check.name),
+                check.expect_violation,
+            );
+            let failed = matches!(
                 outcome,
                 PropertyOutcome::Violated | PropertyOutcome::ExpectedViolationFound
-            ) {
+            );
+            let (trace, detail) = if failed {
                 shortest_trace(scenario, check.name, limits)
                     .map_or((None, None), |(t, d)| (Some(t), d))
             } else {
@@ -264,7 +245,7 @@ pub fn run(
     ScenarioReport {
         name: scenario.name,
         summary: scenario.summary,
-        bounds: scenario.bounds,
+        bounds: scenario.bounds.iter().collect(),
         network: scenario.network.name(),
         names: scenario.names(),
         generated: checker.state_count(),
@@ -273,9 +254,12 @@ pub fn run(
         seconds,
         truncated,
         properties,
-        not_applicable: scenario.not_applicable.clone(),
+        not_applicable: scenario.not_applicable.to_vec(),
     }
 }
+
+type Path =
+    stateright::Path<<Model as stateright::Model>::State, <Model as stateright::Model>::Action>;
 
 /// Re-runs breadth-first search with only `property`, so its counterexample is a shortest one.
 fn shortest_trace(
@@ -283,15 +267,21 @@ fn shortest_trace(
     property: &'static str,
     limits: Limits,
 ) -> Option<(Vec<Step>, Option<String>)> {
-    let model: Model = scenario.model(Some(property));
-    let checker = model
+    let checker = scenario
+        .model(Some(property))
         .checker()
         .threads(limits.threads.max(1))
         .target_state_count(limits.max_states)
         .timeout(limits.time_limit)
         .spawn_bfs()
         .join();
-    let path = checker.discovery(property)?.into_vec();
+    let path = checker.discovery(property)?;
+    Some(trace_of(&path))
+}
+
+/// A path as steps, with what its last step sent, and what the history said about it.
+pub fn trace_of(path: &Path) -> (Vec<Step>, Option<String>) {
+    let path = path.clone().into_vec();
     let mut steps: Vec<Step> = path
         .iter()
         .filter_map(|(_, a)| a.clone())
@@ -306,133 +296,49 @@ fn shortest_trace(
                 earlier.swap_remove(i);
                 continue;
             }
-            let (label, reply) = message_label(msg);
-            steps.push(Step::Sent {
-                from,
-                to,
-                label,
-                reply,
-            });
+            steps.push(Step::Sent(Arrow::of(from, to, msg)));
         }
     }
     let detail = path.last().and_then(|(state, _)| {
         let judged: Vec<String> = state.history.violations.values().cloned().collect();
         (!judged.is_empty()).then(|| judged.join("; "))
     });
-    Some((steps, detail))
-}
-
-fn message_label(msg: &ModelMsg) -> (String, bool) {
-    match msg {
-        ModelMsg::Spec(env) => (envelope_label(env), !env.message.is_request()),
-        ModelMsg::Legacy(m) => (legacy_label(m), matches!(m, LegacyMsg::Encrypted { .. })),
-    }
-}
-
-fn envelope_label(env: &Envelope) -> String {
-    let detail = match &env.message {
-        Message::RequestEncrypt(r) => format!(" (useReadsFor: {})", r.use_reads_for),
-        Message::ReplyEncrypt(r) => result_detail(&r.result),
-        Message::ReplyDecryption(r) => result_detail(&r.result),
-        Message::ReplyQueryReadsForEvidence(r) => result_detail(&r.result),
-        Message::ReplySubmitReadsForEvidence(r) => result_detail(&r.result),
-        Message::ReplySubmitReadsForRevocation(r) => result_detail(&r.result),
-        Message::ReplyRotateIdentity(r) => result_detail(&r.result),
-        Message::ReplyGenerateKey(r) => result_detail(&r.result),
-        _ => String::new(),
-    };
-    format!("{}{detail}", env.message.name())
-}
-
-fn result_detail<T, E: std::fmt::Debug>(r: &Result<T, E>) -> String {
-    match r {
-        Ok(_) => String::new(),
-        Err(e) => format!(" (err: {e:?})"),
-    }
-}
-
-fn legacy_label(m: &LegacyMsg) -> String {
-    match m {
-        LegacyMsg::Switch { owner } => format!("switch {}", user(*owner)),
-        LegacyMsg::EncryptFile { owner } => format!("encrypt {}", user(*owner)),
-        LegacyMsg::Encrypted { owner, context } => format!(
-            "{}'s file under {}'s context",
-            user(*owner),
-            context.map_or("no".into(), user)
-        ),
-        LegacyMsg::RemoveMember(m) => format!("remove {}", member(*m)),
-        LegacyMsg::RotateKey { recipients } => format!(
-            "rotate keys([{}])",
-            recipients
-                .iter()
-                .map(|m| member(*m))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
-fn user(owner: u8) -> String {
-    char::from(b'A' + owner).to_string()
-}
-
-fn member(m: u8) -> String {
-    char::from(b'a' + m).to_string()
+    (steps, detail)
 }
 
 fn step(action: ActorModelAction<ModelMsg, ModelTimer, ModelChoice>) -> Step {
     match action {
         ActorModelAction::Deliver { src, dst, msg } => {
-            let (label, reply, correlation) = match &msg {
-                ModelMsg::Spec(env) => (
-                    envelope_label(env),
-                    !env.message.is_request(),
-                    Some(env.correlation.0),
-                ),
-                ModelMsg::Legacy(m) => (
-                    legacy_label(m),
-                    matches!(m, LegacyMsg::Encrypted { .. }),
-                    None,
-                ),
+            let correlation = match &msg {
+                ModelMsg::Spec(env) => Some(env.correlation.0),
+                ModelMsg::Legacy(_) => None,
             };
-            Step::Deliver {
-                from: usize::from(src),
-                to: usize::from(dst),
-                label,
-                reply,
+            Step::Deliver(
+                Arrow::of(usize::from(src), usize::from(dst), &msg),
                 correlation,
-            }
+            )
         }
-        ActorModelAction::Drop(env) => Step::Lost {
-            from: usize::from(env.src),
-            to: usize::from(env.dst),
-            label: match &env.msg {
-                ModelMsg::Spec(e) => envelope_label(e),
-                ModelMsg::Legacy(m) => legacy_label(m),
-            },
-        },
-        ActorModelAction::Timeout(id, timer) => Step::Timeout {
-            actor: usize::from(id),
-            label: match timer {
+        ActorModelAction::Drop(env) => Step::Lost(Arrow::of(
+            usize::from(env.src),
+            usize::from(env.dst),
+            &env.msg,
+        )),
+        ActorModelAction::Timeout(id, timer) => Step::Timeout(
+            usize::from(id),
+            match timer {
                 ModelTimer::Retry(c) => format!("retry correlation {}", c.0),
                 ModelTimer::RotateCookie => "rotate cookie key".into(),
             },
-        },
-        ActorModelAction::SelectRandom { actor, random, .. } => Step::Choice {
-            actor: usize::from(actor),
-            label: match random {
+        ),
+        ActorModelAction::SelectRandom { actor, random, .. } => Step::Choice(
+            usize::from(actor),
+            match random {
                 ModelChoice::Pick(i) => format!("issue menu request {i}"),
                 ModelChoice::Route(key, to) => format!("route message {key} to n{to}"),
             },
-        },
-        ActorModelAction::Crash(id) | ActorModelAction::Recover(id) => Step::Timeout {
-            actor: usize::from(id),
-            label: "crash/recover".into(),
-        },
+        ),
+        ActorModelAction::Crash(id) | ActorModelAction::Recover(id) => {
+            Step::Timeout(usize::from(id), "crash/recover".into())
+        }
     }
-}
-
-/// The actor index named by a model address (re-exported for reports).
-pub fn actor_of(address: &spec::Address) -> Option<usize> {
-    index_of(address)
 }

@@ -1,138 +1,559 @@
-//! The scenarios: each a named configuration of actors, network and bounds, with its properties.
+//! Scenarios as data: a scenario is a table entry (name, network, named bounds, a setup, the
+//! properties it checks), and a setup is a declarative description of the system — clients
+//! and their menus, engines and their configuration, the evidence and ownership it starts
+//! with. Actor indices and addresses are computed here, never written in an entry.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use engines::Backend;
-use engines::backend::symbolic::SymbolicBackend;
 use engines::decryption::{Decryption, DecryptionState};
 use engines::encryption::Encryption;
 use engines::identity::InternalIdentity;
 use engines::identity_management::{IdentityManagement, IdentityManagementState, Managed};
 use engines::reads_for::{ReadsFor, ReadsForState};
-use spec::message::{
-    Ciphertext, Plaintext, ReplyQueryReadsForEvidence, RequestDecryption, RequestEncrypt,
-    RequestGenerateKey, RequestRotateIdentity, RequestSubmitReadsForEvidence,
-    RequestSubmitReadsForRevocation,
-};
-use spec::{Address, ExternalIdentity, IdentityId, ReadsForEvidence, ReadsForRevocation};
-use stateright::actor::{ActorModel, Network};
+use spec::ReadsForEvidence;
+use stateright::actor::{ActorModel, LossyNetwork, Network};
 
-use crate::actors::{Client, Intent, ModelActor, Node, ReadsForFault, address};
-use crate::flows::Collected;
-use crate::history::{History, Outcome};
-use crate::negative::{LegacyMsg, NegativeNode};
+use crate::actors::{Client, ModelActor, Node, ReadsForFault};
+use crate::config::{Collected, ModelCfg};
+use crate::history::History;
+use crate::negative::NegativeNode;
 use crate::properties::{self, Check};
+use crate::system::Model;
+use crate::vocab::{Directory, Intent, NetworkKind, Role, To, address};
 
-/// What an actor is, for properties, reports and diagrams.
+/// A named bound of a scenario, with its default and the range it accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// A client.
-    Client,
-    /// A client with a hostile menu.
-    Adversary,
-    /// An Encryption instance.
-    Encryption,
-    /// A pool's load balancer.
-    Router,
-    /// The ReadsFor engine.
-    ReadsFor,
-    /// A vault.
-    Decryption,
-    /// Identity Management.
-    IdentityManagement,
-    /// A negative design's actor.
-    Negative,
+pub struct Param {
+    /// Its name (`--set NAME=VALUE`).
+    pub name: &'static str,
+    /// The value `check` uses unless told otherwise.
+    pub default: u32,
+    /// The smallest value accepted.
+    pub min: u32,
+    /// The largest value accepted.
+    pub max: u32,
+    /// What it bounds.
+    pub meaning: &'static str,
 }
 
-/// How the network behaves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NetworkKind {
-    /// Unordered; every message delivered exactly once.
-    Reliable,
-    /// Unordered; any message may be lost; clients retry.
-    Lossy,
-    /// Unordered; every message delivered twice.
-    Duplicating,
-    /// First-in first-out per pair of actors.
-    Ordered,
-}
-
-impl NetworkKind {
-    /// A short name.
-    pub fn name(self) -> &'static str {
-        match self {
-            NetworkKind::Reliable => "reliable",
-            NetworkKind::Lossy => "lossy",
-            NetworkKind::Duplicating => "duplicating",
-            NetworkKind::Ordered => "ordered",
+impl Param {
+    /// A bound named `name` with `default`, accepting `min..=max`.
+    pub const fn new(
+        name: &'static str,
+        default: u32,
+        min: u32,
+        max: u32,
+        meaning: &'static str,
+    ) -> Param {
+        Param {
+            name,
+            default,
+            min,
+            max,
+            meaning,
         }
     }
 }
 
-/// What properties read from the model.
-#[derive(Clone, Debug)]
-pub struct ModelCfg {
-    /// Each actor's display name.
-    pub names: Vec<String>,
-    /// Each actor's role.
-    pub roles: Vec<Role>,
-    /// For each actor, the actor whose address it speaks for.
-    pub speaks_for: Vec<usize>,
-    /// The network.
-    pub network: NetworkKind,
-    /// Whether clients retry.
-    pub retries: bool,
-    /// Evidence the ReadsFor engine starts with.
-    pub initial_evidence: Vec<ReadsForEvidence>,
-    /// Identities each actor owns at the start.
-    pub initial_owned: BTreeMap<usize, BTreeSet<IdentityId>>,
-    /// Requesters a vault serves for every identity.
-    pub vault_serves_all: BTreeSet<usize>,
-    /// Where a flow-collecting run puts the flows it sees.
-    pub collector: Option<Arc<Mutex<Collected>>>,
+/// The number of clients (every scenario of the engines has it).
+pub const CLIENTS: &str = "clients";
+/// Requests each client issues (at most its menu's length).
+pub const REQUESTS: &str = "requests";
+/// Links of the reads-for chain from the submitting client's identity to the target.
+pub const CHAIN: &str = "chain";
+/// Encryption instances in the pool.
+pub const INSTANCES: &str = "instances";
+/// Cookie-key rotations of the pool's first instance.
+pub const ROTATIONS: &str = "rotations";
+/// Times a client resends an unanswered request.
+pub const RETRIES: &str = "retries";
+
+/// The bounds a scenario runs at: a value for each of its parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bounds(BTreeMap<&'static str, u32>);
+
+impl Bounds {
+    /// The value of `name`, or 0 if the scenario has no such parameter.
+    pub fn get(&self, name: &str) -> u32 {
+        self.0.get(name).copied().unwrap_or(0)
+    }
+
+    /// Each parameter and its value, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, u32)> + '_ {
+        self.0.iter().map(|(k, v)| (*k, *v))
+    }
 }
 
-/// The model type.
-pub type Model = ActorModel<ModelActor, ModelCfg, History>;
+impl fmt::Display for Bounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        f.write_str(&if parts.is_empty() {
+            "fixed".to_string()
+        } else {
+            parts.join(" ")
+        })
+    }
+}
 
-/// A scenario of the catalog.
+/// Why a bound cannot be set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BoundError {
+    /// The scenario has no parameter of that name.
+    #[error("scenario `{scenario}` has no parameter `{name}`; its parameters are: {known}")]
+    Unknown {
+        /// The scenario.
+        scenario: &'static str,
+        /// The name given.
+        name: String,
+        /// Its parameters.
+        known: String,
+    },
+    /// The value is outside the parameter's range.
+    #[error(
+        "`{name}={value}` is out of range for scenario `{scenario}`: {name} must be in {min}..={max}"
+    )]
+    OutOfRange {
+        /// The scenario.
+        scenario: &'static str,
+        /// The parameter.
+        name: &'static str,
+        /// The value given.
+        value: u32,
+        /// Smallest accepted.
+        min: u32,
+        /// Largest accepted.
+        max: u32,
+    },
+}
+
+/// An item of a client's menu: a message, or one built once the system is laid out.
+pub enum Ask {
+    /// A message whose content does not depend on the layout.
+    Now(Box<Intent>),
+    /// A message built from the layout (an adversary replaying what an engine would send).
+    Later(Box<dyn Fn(&Directory) -> Intent>),
+}
+
+/// A client of a setup.
+pub struct ClientSpec {
+    /// Its display name.
+    pub name: String,
+    /// An adversary rather than an honest client.
+    pub hostile: bool,
+    /// What it may ask.
+    pub menu: Vec<Ask>,
+    /// How many requests it issues at most (capped by the menu's length).
+    pub budget: u32,
+}
+
+impl ClientSpec {
+    /// An honest client.
+    pub fn honest(name: impl Into<String>, menu: Vec<Intent>) -> Self {
+        ClientSpec {
+            name: name.into(),
+            hostile: false,
+            menu: menu.into_iter().map(|i| Ask::Now(Box::new(i))).collect(),
+            budget: u32::MAX,
+        }
+    }
+
+    /// An adversary.
+    pub fn hostile(name: impl Into<String>, menu: Vec<Ask>) -> Self {
+        ClientSpec {
+            name: name.into(),
+            hostile: true,
+            menu,
+            budget: u32::MAX,
+        }
+    }
+}
+
+/// An engine (or a negative design's actor) of a setup.
+pub enum EngineSpec {
+    /// The Encryption engine: one instance, or a pool behind a router.
+    Encryption {
+        /// Instances (more than one puts a router in front).
+        instances: u32,
+        /// Cookie-key rotations of the first instance.
+        rotations: u32,
+    },
+    /// The ReadsFor engine, with an injected fault.
+    ReadsFor(ReadsForFault),
+    /// The vault: holds the setup's owners' identities; managed by Identity Management if present.
+    Vault,
+    /// Identity Management: manages the setup's owners' identities.
+    Identity,
+    /// The Anoma v0.2 Encryption engine (a negative design), in the Encryption engine's place.
+    V02,
+    /// A negative design's actor, by name, built once the layout is known.
+    Negative(&'static str, Box<dyn Fn(&Directory) -> NegativeNode>),
+}
+
+/// A system to check: a declarative description, laid out by [`Setup::build`].
+pub struct Setup {
+    /// The clients, in order (they come first in the layout).
+    pub clients: Vec<ClientSpec>,
+    /// The engines, in order.
+    pub engines: Vec<EngineSpec>,
+    /// The evidence the ReadsFor engine starts with.
+    pub evidence: Vec<ReadsForEvidence>,
+    /// Identities owned by clients (by position): the vault holds them, Identity Management manages them.
+    pub owners: Vec<(usize, InternalIdentity)>,
+    /// The Encryption engine's plaintext limit.
+    pub max_plaintext: usize,
+}
+
+impl Setup {
+    /// A setup with these clients and engines and nothing else.
+    pub fn new(clients: Vec<ClientSpec>, engines: Vec<EngineSpec>) -> Self {
+        Setup {
+            clients,
+            engines,
+            evidence: Vec::new(),
+            owners: Vec::new(),
+            max_plaintext: Encryption::DEFAULT_MAX_PLAINTEXT,
+        }
+    }
+}
+
+/// A laid-out system: its actors and the configuration properties read.
+pub struct Built {
+    /// The actors, by index.
+    pub actors: Vec<ModelActor>,
+    /// The configuration.
+    pub cfg: ModelCfg,
+}
+
+/// An address no actor has (an engine with nobody to ask).
+fn nobody() -> spec::Address {
+    address(usize::MAX >> 1)
+}
+
+/// Where each engine goes: its index, and its role(s) and name(s).
+fn layout(setup: &Setup) -> (Directory, Vec<(String, Role)>) {
+    let mut dir = Vec::new();
+    let mut actors: Vec<(String, Role)> = setup
+        .clients
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                if c.hostile {
+                    Role::Adversary
+                } else {
+                    Role::Client
+                },
+            )
+        })
+        .collect();
+    for engine in &setup.engines {
+        let at = actors.len();
+        match engine {
+            EngineSpec::Encryption { instances, .. } if *instances > 1 => {
+                dir.push((To::Encryption, at));
+                actors.push(("pool".into(), Role::Router));
+                for i in 1..=*instances {
+                    actors.push((format!("encryption-{i}"), Role::Encryption));
+                }
+            }
+            EngineSpec::Encryption { .. } => {
+                dir.push((To::Encryption, at));
+                actors.push(("encryption".into(), Role::Encryption));
+            }
+            EngineSpec::ReadsFor(_) => {
+                dir.push((To::ReadsFor, at));
+                actors.push(("reads-for".into(), Role::ReadsFor));
+            }
+            EngineSpec::Vault => {
+                dir.push((To::Vault, at));
+                actors.push(("vault".into(), Role::Decryption));
+            }
+            EngineSpec::Identity => {
+                dir.push((To::Identity, at));
+                actors.push(("identity".into(), Role::IdentityManagement));
+            }
+            EngineSpec::V02 => {
+                dir.push((To::Encryption, at));
+                actors.push(("encryption-v0.2".into(), Role::Negative));
+            }
+            EngineSpec::Negative(name, _) => {
+                dir.push((To::Named(name), at));
+                actors.push(((*name).into(), Role::Negative));
+            }
+        }
+    }
+    (Directory(dir), actors)
+}
+
+impl Setup {
+    /// Lays the system out: indices, addresses, engine configurations, the model's configuration.
+    pub fn build(self, network: NetworkKind, retries: u8) -> Built {
+        let (dir, names_roles) = layout(&self);
+        let mut nodes: Vec<Node> = Vec::new();
+        let mut speaks_for: Vec<usize> = Vec::new();
+        for c in &self.clients {
+            let menu: Vec<Intent> = c
+                .menu
+                .iter()
+                .map(|ask| match ask {
+                    Ask::Now(i) => (**i).clone(),
+                    Ask::Later(f) => f(&dir),
+                })
+                .collect();
+            let budget = u8::try_from(c.budget.min(menu.len() as u32)).unwrap_or(u8::MAX);
+            speaks_for.push(nodes.len());
+            nodes.push(Node::Client(Client {
+                menu: Arc::new(menu),
+                budget,
+                retries,
+            }));
+        }
+        for engine in &self.engines {
+            let here = nodes.len();
+            for (node, speaks) in self.engine_nodes(engine, here, &dir) {
+                nodes.push(node);
+                speaks_for.push(speaks);
+            }
+        }
+        let mut initial_owned: BTreeMap<usize, BTreeSet<spec::IdentityId>> = BTreeMap::new();
+        for (owner, identity) in &self.owners {
+            initial_owned
+                .entry(*owner)
+                .or_default()
+                .insert(identity.id());
+        }
+        let (names, roles): (Vec<String>, Vec<Role>) = names_roles.into_iter().unzip();
+        let cfg = ModelCfg {
+            names,
+            roles,
+            speaks_for: speaks_for.clone(),
+            network,
+            retries,
+            initial_evidence: self.evidence,
+            initial_owned,
+            max_plaintext: self.max_plaintext,
+            collector: None,
+        };
+        let speaks_for = Arc::new(speaks_for);
+        let directory = Arc::new(dir);
+        // On the duplicating network, what clients send and what the ReadsFor engine
+        // answers is delivered twice: duplicated requests reach every engine, and a
+        // duplicated evidence reply reaches the stateless Encryption engine. Duplicating
+        // every hop would multiply the states without exercising anything new.
+        let actors = nodes
+            .into_iter()
+            .zip(&cfg.roles)
+            .map(|(node, role)| ModelActor {
+                node,
+                speaks_for: speaks_for.clone(),
+                directory: directory.clone(),
+                duplicate: network == NetworkKind::Duplicating
+                    && matches!(role, Role::Client | Role::Adversary | Role::ReadsFor),
+            })
+            .collect();
+        Built { actors, cfg }
+    }
+}
+
+impl Setup {
+    /// The actors one engine entry becomes at index `here`, each with whom it speaks for.
+    fn engine_nodes(
+        &self,
+        engine: &EngineSpec,
+        here: usize,
+        dir: &Directory,
+    ) -> Vec<(Node, usize)> {
+        let at = |to: To| dir.resolve(to).map_or_else(nobody, address);
+        let node = match engine {
+            EngineSpec::Encryption {
+                instances,
+                rotations,
+            } => {
+                let mut e = Encryption::new(at(To::Encryption), at(To::ReadsFor));
+                e.max_plaintext = self.max_plaintext;
+                let rotations = u8::try_from(*rotations).unwrap_or(u8::MAX);
+                if *instances <= 1 {
+                    return vec![(Node::Encryption(e, None, rotations), here)];
+                }
+                let ids: Vec<usize> = (1..=*instances as usize).map(|i| here + i).collect();
+                let mut out = vec![(Node::Router(ids.clone()), here)];
+                // The first instance rotates its cookie key; the others never do.
+                for k in 0..ids.len() {
+                    let r = if k == 0 { rotations } else { 0 };
+                    out.push((Node::Encryption(e.clone(), Some(here), r), here));
+                }
+                return out;
+            }
+            EngineSpec::ReadsFor(fault) => {
+                let mut state = ReadsForState::default();
+                for ev in &self.evidence {
+                    state.evidence.insert(ev.edge(), ev.clone());
+                }
+                Node::ReadsFor(
+                    ReadsFor {
+                        address: address(here),
+                    },
+                    Box::new(state),
+                    *fault,
+                )
+            }
+            EngineSpec::Vault => {
+                let mut state = DecryptionState::default();
+                for (owner, identity) in &self.owners {
+                    state.insert(address(*owner), identity.clone());
+                }
+                let manager = dir.resolve(To::Identity).map(address);
+                Node::Decryption(
+                    Decryption::new(address(here), manager, BTreeSet::new()),
+                    Box::new(state),
+                )
+            }
+            EngineSpec::Identity => {
+                let mut state = IdentityManagementState::default();
+                for (owner, identity) in &self.owners {
+                    let managed = Managed {
+                        owner: address(*owner),
+                        identity: identity.external.clone(),
+                        zones: BTreeSet::new(),
+                    };
+                    state.identities.insert(identity.id(), managed);
+                }
+                let im = IdentityManagement::new(address(here), at(To::Vault), at(To::ReadsFor));
+                Node::IdentityManagement(im, Box::new(state))
+            }
+            EngineSpec::V02 => Node::Negative(NegativeNode::V02Encryption {
+                address: address(here),
+                reads_for: at(To::ReadsFor),
+            }),
+            EngineSpec::Negative(_, make) => Node::Negative(make(dir)),
+        };
+        vec![(node, here)]
+    }
+}
+
+/// How a scenario's flows are compared with the documented diagrams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowCheck {
+    /// Exactly: every flow is a documented alternative, and every request is answered.
+    Exact,
+    /// Retries and duplicates repeat arrows: a flow is compared with each repeated arrow
+    /// removed, and (on a lossy network) may stop short of a reply.
+    Repeats {
+        /// Messages may be lost, so a flow may end before its reply.
+        lossy: bool,
+    },
+}
+
+/// A scenario: one entry of the catalog.
 #[derive(Clone)]
 pub struct Scenario {
     /// Its name (`--scenario NAME`).
     pub name: &'static str,
     /// One line: what it exercises.
     pub summary: &'static str,
-    /// Its bounds, in words.
-    pub bounds: &'static str,
     /// Its network.
     pub network: NetworkKind,
-    /// Properties checked, with their expectations.
-    pub checks: Vec<Check>,
+    /// Its named bounds.
+    pub params: &'static [Param],
+    /// The system, at given bounds.
+    pub setup: fn(&Bounds) -> Setup,
+    /// Properties beyond the engines' safety properties (or, for a negative design, all of them).
+    pub checks: &'static [Check],
+    /// A design the seeds warn against: only `checks` are checked, not the engines' safety properties.
+    pub negative: bool,
     /// Properties that do not hold on this network by design, and why.
-    pub not_applicable: Vec<(&'static str, &'static str)>,
-    build: fn(NetworkKind) -> (Vec<Node>, ModelCfg),
+    pub not_applicable: &'static [(&'static str, &'static str)],
+    /// The unique states at the default bounds, pinned by the catalog's tests (0 for a
+    /// design that fails: its run stops at the first violation, wherever that is found).
+    pub states: usize,
+    /// The bounds this instance runs at (the defaults unless set).
+    pub bounds: Bounds,
 }
 
 impl Scenario {
+    /// The bounds at their defaults.
+    pub fn default_bounds(params: &[Param]) -> Bounds {
+        Bounds(params.iter().map(|p| (p.name, p.default)).collect())
+    }
+
+    /// Sets one bound, checking its name and range.
+    pub fn set(&mut self, name: &str, value: u32) -> Result<(), BoundError> {
+        let Some(p) = self.params.iter().find(|p| p.name == name) else {
+            let known: Vec<&str> = self.params.iter().map(|p| p.name).collect();
+            return Err(BoundError::Unknown {
+                scenario: self.name,
+                name: name.to_string(),
+                known: if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                },
+            });
+        };
+        if !(p.min..=p.max).contains(&value) {
+            return Err(BoundError::OutOfRange {
+                scenario: self.name,
+                name: p.name,
+                value,
+                min: p.min,
+                max: p.max,
+            });
+        }
+        self.bounds.0.insert(p.name, value);
+        Ok(())
+    }
+
+    /// Whether the bounds are the defaults.
+    pub fn at_defaults(&self) -> bool {
+        self.bounds == Self::default_bounds(self.params)
+    }
+
+    /// Every property this scenario checks, with its expectation.
+    pub fn properties(&self) -> Vec<Check> {
+        let mut all: Vec<Check> = if self.negative {
+            Vec::new()
+        } else {
+            properties::ENGINE_SAFETY.to_vec()
+        };
+        all.extend(self.checks.iter().cloned());
+        all
+    }
+
+    /// Whether this scenario models a flawed design whose failure must be found.
+    pub fn expects_violation(&self) -> bool {
+        self.properties().iter().any(|c| c.expect_violation)
+    }
+
+    fn built(&self) -> Built {
+        let retries = u8::try_from(self.bounds.get(RETRIES)).unwrap_or(u8::MAX);
+        (self.setup)(&self.bounds).build(self.network, retries)
+    }
+
     /// The stateright model, with every property or only the one named.
     pub fn model(&self, only: Option<&str>) -> Model {
         let mut model = self.bare_model(None);
-        for check in &self.checks {
+        for check in self.properties() {
             if only.is_none_or(|name| name == check.name) {
-                model = model.property(check.expectation.clone(), check.name, check.condition);
+                model = model.property(check.expectation, check.name, check.condition);
             }
         }
         model
     }
 
-    /// Whether the documented diagrams are checked against this scenario: the engines'
-    /// own flows on a reliable network, without retries or injected duplication.
-    pub fn documents_flows(&self) -> bool {
-        let (_, cfg) = (self.build)(self.network);
-        self.network == NetworkKind::Reliable
-            && !cfg.retries
-            && !self.checks.iter().any(|c| c.expect_violation)
+    /// How this scenario's flows are compared with the documented diagrams; `None` for
+    /// the designs that fail (their flows are not the engines').
+    pub fn flow_check(&self) -> Option<FlowCheck> {
+        if self.negative || self.expects_violation() {
+            return None;
+        }
+        let retries = self.bounds.get(RETRIES) > 0;
+        Some(match self.network {
+            NetworkKind::Reliable | NetworkKind::Ordered if !retries => FlowCheck::Exact,
+            NetworkKind::Lossy => FlowCheck::Repeats { lossy: true },
+            _ => FlowCheck::Repeats { lossy: false },
+        })
     }
 
     /// The model with no property but one that hands every quiescent state's flows to `collector`.
@@ -140,1087 +561,33 @@ impl Scenario {
         self.bare_model(Some(collector)).property(
             stateright::Expectation::Always,
             "flows",
-            crate::flows::collect_condition,
+            properties::collect_flows,
         )
     }
 
     fn bare_model(&self, collector: Option<Arc<Mutex<Collected>>>) -> Model {
-        let (nodes, mut cfg) = (self.build)(self.network);
+        let Built { actors, mut cfg } = self.built();
         cfg.collector = collector;
-        let speaks_for = Arc::new(cfg.speaks_for.clone());
-        // On the duplicating network, what clients send and what the ReadsFor
-        // engine answers is delivered twice: duplicated requests reach every
-        // engine, and a duplicated evidence reply reaches the stateless
-        // Encryption engine. Duplicating every hop would multiply the states
-        // by two per hop without exercising anything new.
-        let duplicating = self.network == NetworkKind::Duplicating;
-        let roles = cfg.roles.clone();
         let history = History::new(&cfg);
         let network = match self.network {
             NetworkKind::Ordered => Network::new_ordered([]),
             _ => Network::new_unordered_nonduplicating([]),
         };
         let lossy = if self.network == NetworkKind::Lossy {
-            stateright::actor::LossyNetwork::Yes
+            LossyNetwork::Yes
         } else {
-            stateright::actor::LossyNetwork::No
+            LossyNetwork::No
         };
         ActorModel::new(cfg, history)
-            .actors(nodes.into_iter().zip(roles).map(|(node, role)| ModelActor {
-                node,
-                speaks_for: speaks_for.clone(),
-                duplicate: duplicating
-                    && matches!(role, Role::Client | Role::Adversary | Role::ReadsFor),
-            }))
+            .actors(actors)
             .init_network(network)
             .lossy_network(lossy)
-            .record_msg_in(History::record_in)
-            .record_msg_out(History::record_out)
+            .record_msg_in(properties::record_in)
+            .record_msg_out(properties::record_out)
     }
 
     /// The display names of the actors.
     pub fn names(&self) -> Vec<String> {
-        (self.build)(self.network).1.names
+        self.built().cfg.names
     }
-}
-
-/// The fixed cast: identities, evidence and ciphertexts every scenario draws from.
-struct Cast {
-    t: InternalIdentity,
-    a: InternalIdentity,
-    b: InternalIdentity,
-    x: InternalIdentity,
-    /// "b reads for t", signed by t.
-    b_for_t: ReadsForEvidence,
-    /// "a reads for b", signed by b.
-    a_for_b: ReadsForEvidence,
-    /// Revokes "a reads for b".
-    revoke_a_for_b: ReadsForRevocation,
-    /// "x reads for t" with a corrupted signature.
-    forged: ReadsForEvidence,
-    /// "x reads for t" signed by x instead of t.
-    wrong_signer: ReadsForEvidence,
-    /// A ciphertext sealed to t alone.
-    ct_t: Ciphertext,
-}
-
-fn evidence(
-    backend: &SymbolicBackend,
-    reader: &InternalIdentity,
-    subject: &InternalIdentity,
-    signer: &InternalIdentity,
-) -> ReadsForEvidence {
-    let bytes = ReadsForEvidence::statement_bytes(&reader.external, &subject.external, 1);
-    ReadsForEvidence {
-        from_identity: reader.external.clone(),
-        to_identity: subject.external.clone(),
-        serial: 1,
-        signature: backend.sign(signer, &bytes),
-    }
-}
-
-fn cast() -> Cast {
-    let mut backend = SymbolicBackend::new(1 << 40);
-    let t = backend.generate_identity();
-    let a = backend.generate_identity();
-    let b = backend.generate_identity();
-    let x = backend.generate_identity();
-    let b_for_t = evidence(&backend, &b, &t, &t);
-    let a_for_b = evidence(&backend, &a, &b, &b);
-    let bytes = ReadsForRevocation::statement_bytes(&a.id(), &b.external, 1);
-    let revoke_a_for_b = ReadsForRevocation {
-        from_identity: a.id(),
-        to_identity: b.external.clone(),
-        serial: 1,
-        signature: backend.sign(&b, &bytes),
-    };
-    let mut forged = evidence(&backend, &x, &t, &t);
-    forged.signature[0] ^= 1;
-    let wrong_signer = evidence(&backend, &x, &t, &x);
-    let ct_t = backend
-        .seal(std::slice::from_ref(&t.external), b"for t")
-        .unwrap_or_default();
-    Cast {
-        t,
-        a,
-        b,
-        x,
-        b_for_t,
-        a_for_b,
-        revoke_a_for_b,
-        forged,
-        wrong_signer,
-        ct_t,
-    }
-}
-
-fn addr(i: usize) -> Address {
-    address(i)
-}
-
-fn encrypt(to: usize, target: &ExternalIdentity, reads_for: bool, data: &[u8]) -> Intent {
-    Intent {
-        to,
-        message: RequestEncrypt {
-            data: Plaintext(data.to_vec()),
-            external_identity: target.clone(),
-            use_reads_for: reads_for,
-        }
-        .into(),
-    }
-}
-
-fn decrypt(to: usize, ct: &Ciphertext) -> Intent {
-    Intent {
-        to,
-        message: RequestDecryption { data: ct.clone() }.into(),
-    }
-}
-
-fn submit(to: usize, ev: &ReadsForEvidence) -> Intent {
-    Intent {
-        to,
-        message: RequestSubmitReadsForEvidence {
-            evidence: ev.clone(),
-        }
-        .into(),
-    }
-}
-
-fn revoke(to: usize, rv: &ReadsForRevocation) -> Intent {
-    Intent {
-        to,
-        message: RequestSubmitReadsForRevocation {
-            revocation: rv.clone(),
-        }
-        .into(),
-    }
-}
-
-fn client(menu: Vec<Intent>, budget: u8, network: NetworkKind) -> Node {
-    Node::Client(Client {
-        menu: Arc::new(menu),
-        budget,
-        retries: u8::from(network == NetworkKind::Lossy),
-    })
-}
-
-/// Builds a family of engines after `clients` client slots.
-struct Family {
-    nodes: Vec<Node>,
-    names: Vec<String>,
-    roles: Vec<Role>,
-    speaks_for: Vec<usize>,
-}
-
-impl Family {
-    fn new() -> Self {
-        Family {
-            nodes: Vec::new(),
-            names: Vec::new(),
-            roles: Vec::new(),
-            speaks_for: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, name: &str, role: Role, node: Node) -> usize {
-        let i = self.nodes.len();
-        self.nodes.push(node);
-        self.names.push(name.to_owned());
-        self.roles.push(role);
-        self.speaks_for.push(i);
-        i
-    }
-
-    fn cfg(
-        self,
-        network: NetworkKind,
-        evidence: Vec<ReadsForEvidence>,
-        owned: BTreeMap<usize, BTreeSet<IdentityId>>,
-    ) -> (Vec<Node>, ModelCfg) {
-        (
-            self.nodes,
-            ModelCfg {
-                names: self.names,
-                roles: self.roles,
-                speaks_for: self.speaks_for,
-                network,
-                retries: network == NetworkKind::Lossy,
-                initial_evidence: evidence,
-                initial_owned: owned,
-                vault_serves_all: BTreeSet::new(),
-                collector: None,
-            },
-        )
-    }
-}
-
-fn vault_with(owners: &[(usize, &InternalIdentity)]) -> DecryptionState {
-    let mut state = DecryptionState::default();
-    for (owner, identity) in owners {
-        state.insert(addr(*owner), (*identity).clone());
-    }
-    state
-}
-
-fn owned(pairs: &[(usize, &InternalIdentity)]) -> BTreeMap<usize, BTreeSet<IdentityId>> {
-    let mut map: BTreeMap<usize, BTreeSet<IdentityId>> = BTreeMap::new();
-    for (owner, identity) in pairs {
-        map.entry(*owner).or_default().insert(identity.id());
-    }
-    map
-}
-
-fn reads_for_state(evidence: &[ReadsForEvidence]) -> ReadsForState {
-    let mut state = ReadsForState::default();
-    for ev in evidence {
-        state.evidence.insert(ev.edge(), ev.clone());
-    }
-    state
-}
-
-/// Direct encryption and decryption: three clients, one Encryption engine, one vault.
-fn build_direct(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    let c = cast();
-    // Layout: clients 0..3, encryption 3, vault 4.
-    let (enc, vault) = (3, 4);
-    let mut f = Family::new();
-    f.push(
-        "alice",
-        Role::Client,
-        client(
-            vec![
-                encrypt(enc, &c.t.external, false, b"a1"),
-                decrypt(vault, &c.ct_t),
-            ],
-            2,
-            network,
-        ),
-    );
-    f.push(
-        "bob",
-        Role::Client,
-        client(
-            vec![
-                encrypt(enc, &c.a.external, false, b"b1"),
-                decrypt(vault, &c.ct_t),
-            ],
-            1,
-            network,
-        ),
-    );
-    f.push(
-        "carol",
-        Role::Client,
-        client(vec![encrypt(enc, &c.t.external, false, b"c1")], 1, network),
-    );
-    f.push(
-        "encryption",
-        Role::Encryption,
-        Node::Encryption(Encryption::new(addr(enc), addr(usize::MAX >> 1)), None, 0),
-    );
-    let pairs = [(0, &c.t), (1, &c.a)];
-    f.push(
-        "vault",
-        Role::Decryption,
-        Node::Decryption(
-            Decryption::new(addr(vault), None, BTreeSet::new()),
-            Box::new(vault_with(&pairs)),
-        ),
-    );
-    f.cfg(network, Vec::new(), owned(&pairs))
-}
-
-/// Reads-for encryption while evidence is submitted, revoked and queried concurrently.
-fn build_reads_for(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    build_reads_for_with(network, ReadsForFault::None)
-}
-
-fn build_reads_for_with(network: NetworkKind, fault: ReadsForFault) -> (Vec<Node>, ModelCfg) {
-    let c = cast();
-    // Layout: clients 0..3, encryption 3, reads-for 4.
-    let (enc, rf) = (3, 4);
-    let mut f = Family::new();
-    let initial = vec![c.b_for_t.clone()];
-    f.push(
-        "alice",
-        Role::Client,
-        client(vec![encrypt(enc, &c.t.external, true, b"a1")], 1, network),
-    );
-    f.push(
-        "bob",
-        Role::Client,
-        client(vec![submit(rf, &c.a_for_b)], 1, network),
-    );
-    f.push(
-        "carol",
-        Role::Client,
-        client(
-            vec![
-                revoke(rf, &c.revoke_a_for_b),
-                encrypt(enc, &c.t.external, true, b"c1"),
-            ],
-            2,
-            network,
-        ),
-    );
-    f.push(
-        "encryption",
-        Role::Encryption,
-        Node::Encryption(Encryption::new(addr(enc), addr(rf)), None, 0),
-    );
-    f.push(
-        "reads-for",
-        Role::ReadsFor,
-        Node::ReadsFor(
-            ReadsFor { address: addr(rf) },
-            Box::new(reads_for_state(&initial)),
-            fault,
-        ),
-    );
-    f.cfg(network, initial, owned(&[(0, &c.t), (1, &c.a), (2, &c.b)]))
-}
-
-/// The reads-for flow cut to two requests, for the lossy and duplicating networks: the
-/// chain a -> b -> t is in force; one client encrypts to t while another revokes a -> b.
-fn build_reads_for_small(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    let c = cast();
-    let (enc, rf) = (2, 3);
-    let mut f = Family::new();
-    let initial = vec![c.b_for_t.clone(), c.a_for_b.clone()];
-    f.push(
-        "alice",
-        Role::Client,
-        client(vec![encrypt(enc, &c.t.external, true, b"a1")], 1, network),
-    );
-    f.push(
-        "bob",
-        Role::Client,
-        client(vec![revoke(rf, &c.revoke_a_for_b)], 1, network),
-    );
-    f.push(
-        "encryption",
-        Role::Encryption,
-        Node::Encryption(Encryption::new(addr(enc), addr(rf)), None, 0),
-    );
-    f.push(
-        "reads-for",
-        Role::ReadsFor,
-        Node::ReadsFor(
-            ReadsFor { address: addr(rf) },
-            Box::new(reads_for_state(&initial)),
-            ReadsForFault::None,
-        ),
-    );
-    f.cfg(network, initial, owned(&[(0, &c.t), (1, &c.b)]))
-}
-
-fn build_reads_for_error(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    let c = cast();
-    let (enc, rf) = (2, 3);
-    let mut f = Family::new();
-    let initial = vec![c.b_for_t.clone()];
-    f.push(
-        "alice",
-        Role::Client,
-        client(vec![encrypt(enc, &c.t.external, true, b"a1")], 1, network),
-    );
-    f.push(
-        "bob",
-        Role::Client,
-        client(vec![encrypt(enc, &c.t.external, true, b"b1")], 1, network),
-    );
-    f.push(
-        "encryption",
-        Role::Encryption,
-        Node::Encryption(Encryption::new(addr(enc), addr(rf)), None, 0),
-    );
-    f.push(
-        "reads-for",
-        Role::ReadsFor,
-        Node::ReadsFor(
-            ReadsFor { address: addr(rf) },
-            Box::new(reads_for_state(&initial)),
-            ReadsForFault::FailFirstQuery,
-        ),
-    );
-    f.cfg(network, initial, owned(&[(0, &c.t), (1, &c.b)]))
-}
-
-/// A pool of two Encryption instances behind one address, each rotating its cookie key once.
-fn build_pool(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    let c = cast();
-    let clients = [("alice", b"a1"), ("bob", b"b1")];
-    // Layout: the clients, then the router, its two instances, and the ReadsFor engine.
-    let pool = clients.len();
-    let instances = [pool + 1, pool + 2];
-    let rf = pool + 3;
-    let mut f = Family::new();
-    let initial = vec![c.b_for_t.clone()];
-    for (name, data) in clients {
-        f.push(
-            name,
-            Role::Client,
-            client(vec![encrypt(pool, &c.t.external, true, data)], 1, network),
-        );
-    }
-    f.push("pool", Role::Router, Node::Router(instances.to_vec()));
-    // The first instance rotates its cookie key once, at any moment; the second never does.
-    for (name, rotations) in [("encryption-1", 1), ("encryption-2", 0)] {
-        let i = f.push(
-            name,
-            Role::Encryption,
-            Node::Encryption(Encryption::new(addr(pool), addr(rf)), Some(pool), rotations),
-        );
-        f.speaks_for[i] = pool;
-    }
-    f.push(
-        "reads-for",
-        Role::ReadsFor,
-        Node::ReadsFor(
-            ReadsFor { address: addr(rf) },
-            Box::new(reads_for_state(&initial)),
-            ReadsForFault::None,
-        ),
-    );
-    f.cfg(network, initial, owned(&[(0, &c.t), (1, &c.b)]))
-}
-
-/// An unauthorised requester and an adversary ask the vault.
-fn build_vault(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    let c = cast();
-    // Layout: alice 0, bob 1, mallory 2, vault 3.
-    let vault = 3;
-    let mut f = Family::new();
-    f.push(
-        "alice",
-        Role::Client,
-        client(vec![decrypt(vault, &c.ct_t)], 1, network),
-    );
-    f.push(
-        "bob",
-        Role::Client,
-        client(vec![decrypt(vault, &c.ct_t)], 1, network),
-    );
-    let grab = Intent {
-        to: vault,
-        message: RequestGenerateKey {
-            owner: addr(2),
-            read_by: None,
-        }
-        .into(),
-    };
-    f.push(
-        "mallory",
-        Role::Adversary,
-        client(vec![decrypt(vault, &c.ct_t), grab], 2, network),
-    );
-    let pairs = [(0, &c.t), (1, &c.a)];
-    f.push(
-        "vault",
-        Role::Decryption,
-        Node::Decryption(
-            Decryption::new(addr(vault), Some(addr(usize::MAX >> 1)), BTreeSet::new()),
-            Box::new(vault_with(&pairs)),
-        ),
-    );
-    f.cfg(network, Vec::new(), owned(&pairs))
-}
-
-/// The adversary submits forged evidence and replays a continuation while a client encrypts.
-fn build_forged(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    let c = cast();
-    // Layout: alice 0, mallory 1, encryption 2, reads-for 3.
-    let (enc, rf) = (2, 3);
-    let mut f = Family::new();
-    f.push(
-        "alice",
-        Role::Client,
-        client(vec![encrypt(enc, &c.t.external, true, b"a1")], 1, network),
-    );
-    // A reply that names mallory as a reader, sent straight to the Encryption engine.
-    let spoofed = Intent {
-        to: enc,
-        message: ReplyQueryReadsForEvidence {
-            external_identity: c.t.id(),
-            continuation: None,
-            result: Ok(vec![c.wrong_signer.clone()]),
-        }
-        .into(),
-    };
-    f.push(
-        "mallory",
-        Role::Adversary,
-        client(
-            vec![submit(rf, &c.forged), submit(rf, &c.wrong_signer), spoofed],
-            2,
-            network,
-        ),
-    );
-    f.push(
-        "encryption",
-        Role::Encryption,
-        Node::Encryption(Encryption::new(addr(enc), addr(rf)), None, 0),
-    );
-    f.push(
-        "reads-for",
-        Role::ReadsFor,
-        Node::ReadsFor(
-            ReadsFor { address: addr(rf) },
-            Box::default(),
-            ReadsForFault::None,
-        ),
-    );
-    f.cfg(network, Vec::new(), owned(&[(0, &c.t), (1, &c.x)]))
-}
-
-/// Identity rotation through Identity Management while old ciphertexts are opened.
-fn build_rotation(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    let c = cast();
-    // Layout: alice 0, bob 1, encryption 2, reads-for 3, vault 4, identity 5.
-    let (enc, rf, vault, im) = (2, 3, 4, 5);
-    let mut f = Family::new();
-    let rotate = Intent {
-        to: im,
-        message: RequestRotateIdentity {
-            external_identity: c.t.id(),
-        }
-        .into(),
-    };
-    f.push(
-        "alice",
-        Role::Client,
-        client(vec![rotate, decrypt(vault, &c.ct_t)], 2, network),
-    );
-    f.push(
-        "bob",
-        Role::Client,
-        client(vec![encrypt(enc, &c.t.external, true, b"b1")], 1, network),
-    );
-    f.push(
-        "encryption",
-        Role::Encryption,
-        Node::Encryption(Encryption::new(addr(enc), addr(rf)), None, 0),
-    );
-    identity_engines(&mut f, &c, [rf, vault, im]);
-    f.cfg(network, Vec::new(), owned(&[(0, &c.t)]))
-}
-
-/// Pushes the ReadsFor engine, a vault holding `t` for actor 0, and Identity Management
-/// managing `t` for actor 0, at the indices `[rf, vault, im]`.
-fn identity_engines(f: &mut Family, c: &Cast, [rf, vault, im]: [usize; 3]) {
-    f.push(
-        "reads-for",
-        Role::ReadsFor,
-        Node::ReadsFor(
-            ReadsFor { address: addr(rf) },
-            Box::default(),
-            ReadsForFault::None,
-        ),
-    );
-    f.push(
-        "vault",
-        Role::Decryption,
-        Node::Decryption(
-            Decryption::new(addr(vault), Some(addr(im)), BTreeSet::new()),
-            Box::new(vault_with(&[(0, &c.t)])),
-        ),
-    );
-    let mut im_state = IdentityManagementState::default();
-    im_state.identities.insert(
-        c.t.id(),
-        Managed {
-            owner: addr(0),
-            identity: c.t.external.clone(),
-            zones: BTreeSet::new(),
-        },
-    );
-    f.push(
-        "identity",
-        Role::IdentityManagement,
-        Node::IdentityManagement(
-            IdentityManagement::new(addr(im), addr(vault), addr(rf)),
-            Box::new(im_state),
-        ),
-    );
-}
-
-/// The Identity Management lifecycle: generate, derive a zone, connect, delete.
-fn build_lifecycle(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    use spec::message::{
-        RequestConnectIdentity, RequestDeleteIdentity, RequestDeriveZoneIdentity,
-        RequestGenerateIdentity,
-    };
-    let c = cast();
-    // Layout: alice 0, bob 1, reads-for 2, vault 3, identity 4.
-    let (rf, vault, im) = (2, 3, 4);
-    let mut f = Family::new();
-    let ask = |message: spec::Message| Intent { to: im, message };
-    let alice_menu = vec![
-        ask(RequestGenerateIdentity {}.into()),
-        ask(RequestDeriveZoneIdentity {
-            master: c.t.id(),
-            zone: "photos".into(),
-        }
-        .into()),
-        ask(RequestConnectIdentity {
-            external_identity: c.t.id(),
-        }
-        .into()),
-        ask(RequestDeleteIdentity {
-            external_identity: c.t.id(),
-        }
-        .into()),
-    ];
-    f.push("alice", Role::Client, client(alice_menu, 2, network));
-    let bob_menu = vec![ask(RequestDeleteIdentity {
-        external_identity: c.t.id(),
-    }
-    .into())];
-    f.push("bob", Role::Client, client(bob_menu, 1, network));
-    identity_engines(&mut f, &c, [rf, vault, im]);
-    f.cfg(network, Vec::new(), owned(&[(0, &c.t)]))
-}
-
-/// Clients ask the ReadsFor engine directly while evidence arrives.
-fn build_queries(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    use spec::message::{RequestQueryReadsForEvidence, RequestReadsFor};
-    let c = cast();
-    let rf = 2;
-    let mut f = Family::new();
-    let initial = vec![c.b_for_t.clone()];
-    let menu = vec![
-        Intent {
-            to: rf,
-            message: RequestReadsFor {
-                external_identity_a: c.a.id(),
-                external_identity_b: c.t.id(),
-            }
-            .into(),
-        },
-        Intent {
-            to: rf,
-            message: RequestQueryReadsForEvidence {
-                external_identity: c.t.id(),
-                continuation: None,
-            }
-            .into(),
-        },
-    ];
-    f.push("alice", Role::Client, client(menu, 2, network));
-    f.push(
-        "bob",
-        Role::Client,
-        client(vec![submit(rf, &c.a_for_b)], 1, network),
-    );
-    f.push(
-        "reads-for",
-        Role::ReadsFor,
-        Node::ReadsFor(
-            ReadsFor { address: addr(rf) },
-            Box::new(reads_for_state(&initial)),
-            ReadsForFault::None,
-        ),
-    );
-    f.cfg(network, initial, owned(&[(0, &c.t), (1, &c.a)]))
-}
-
-/// Seed 000: two users share a context-switching crypto engine through one task queue.
-fn build_seed_000(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    let mut f = Family::new();
-    f.push(
-        "user-a",
-        Role::Negative,
-        Node::Negative(NegativeNode::SharedContextUser {
-            owner: 0,
-            engine: 2,
-        }),
-    );
-    f.push(
-        "user-b",
-        Role::Negative,
-        Node::Negative(NegativeNode::SharedContextUser {
-            owner: 1,
-            engine: 2,
-        }),
-    );
-    f.push(
-        "crypto-engine",
-        Role::Negative,
-        Node::Negative(NegativeNode::SharedContextEngine),
-    );
-    f.cfg(network, Vec::new(), BTreeMap::new())
-}
-
-fn build_seed_003_with(network: NetworkKind, at_apply: bool) -> (Vec<Node>, ModelCfg) {
-    let mut f = Family::new();
-    // Members a..e are 0..4; writer 1 removes e (4), writer 2 removes d (3).
-    f.push(
-        "writer-1",
-        Role::Negative,
-        Node::Negative(NegativeNode::GroupWriter {
-            log: 2,
-            ops: vec![
-                LegacyMsg::RemoveMember(4),
-                LegacyMsg::RotateKey {
-                    recipients: vec![0, 1, 2, 3],
-                },
-            ],
-        }),
-    );
-    f.push(
-        "writer-2",
-        Role::Negative,
-        Node::Negative(NegativeNode::GroupWriter {
-            log: 2,
-            ops: vec![
-                LegacyMsg::RemoveMember(3),
-                LegacyMsg::RotateKey {
-                    recipients: vec![0, 1, 2, 4],
-                },
-            ],
-        }),
-    );
-    f.push(
-        "group-log",
-        Role::Negative,
-        Node::Negative(NegativeNode::GroupLog {
-            members: vec![0, 1, 2, 3, 4],
-            recipients_at_apply: at_apply,
-        }),
-    );
-    f.cfg(network, Vec::new(), BTreeMap::new())
-}
-
-fn build_seed_003(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    build_seed_003_with(network, false)
-}
-
-fn build_seed_003_fixed(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    build_seed_003_with(network, true)
-}
-
-fn build_v02(network: NetworkKind, fault: ReadsForFault) -> (Vec<Node>, ModelCfg) {
-    let c = cast();
-    // Layout: alice 0, bob 1, v0.2 encryption 2, reads-for 3.
-    let (enc, rf) = (2, 3);
-    let mut f = Family::new();
-    let initial = vec![c.b_for_t.clone()];
-    f.push(
-        "alice",
-        Role::Client,
-        client(vec![encrypt(enc, &c.t.external, true, b"a1")], 1, network),
-    );
-    f.push(
-        "bob",
-        Role::Client,
-        client(vec![encrypt(enc, &c.t.external, true, b"b1")], 1, network),
-    );
-    f.push(
-        "encryption-v0.2",
-        Role::Negative,
-        Node::Negative(NegativeNode::V02Encryption {
-            address: addr(enc),
-            reads_for: addr(rf),
-        }),
-    );
-    f.push(
-        "reads-for",
-        Role::ReadsFor,
-        Node::ReadsFor(
-            ReadsFor { address: addr(rf) },
-            Box::new(reads_for_state(&initial)),
-            fault,
-        ),
-    );
-    f.cfg(network, initial, owned(&[(0, &c.t), (1, &c.b)]))
-}
-
-fn build_v02_error(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    build_v02(network, ReadsForFault::FailFirstQuery)
-}
-
-fn build_v02_starvation(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    build_v02(network, ReadsForFault::LoseFirstReply)
-}
-
-fn build_lost_reply(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    let c = cast();
-    let (enc, rf) = (2, 3);
-    let mut f = Family::new();
-    let initial = vec![c.b_for_t.clone()];
-    let retrying = |menu| {
-        Node::Client(Client {
-            menu: Arc::new(menu),
-            budget: 1,
-            retries: 1,
-        })
-    };
-    f.push(
-        "alice",
-        Role::Client,
-        retrying(vec![encrypt(enc, &c.t.external, true, b"a1")]),
-    );
-    f.push(
-        "bob",
-        Role::Client,
-        retrying(vec![encrypt(enc, &c.t.external, true, b"b1")]),
-    );
-    f.push(
-        "encryption",
-        Role::Encryption,
-        Node::Encryption(Encryption::new(addr(enc), addr(rf)), None, 0),
-    );
-    f.push(
-        "reads-for",
-        Role::ReadsFor,
-        Node::ReadsFor(
-            ReadsFor { address: addr(rf) },
-            Box::new(reads_for_state(&initial)),
-            ReadsForFault::LoseFirstReply,
-        ),
-    );
-    let (nodes, mut cfg) = f.cfg(network, initial, owned(&[(0, &c.t), (1, &c.b)]));
-    cfg.retries = true;
-    (nodes, cfg)
-}
-
-/// Every scenario, in the order `check` runs them.
-pub fn catalog() -> Vec<Scenario> {
-    use properties as p;
-    let engine_checks = |outcomes: &[(&'static str, Outcome)]| -> Vec<Check> {
-        let mut checks = p::engine_checks();
-        checks.extend(outcomes.iter().map(|(name, o)| p::reachable(name, *o)));
-        checks
-    };
-    vec![
-        Scenario {
-            name: "direct",
-            summary: "direct encryption and decryption by three clients, one of them asking for a ciphertext it cannot open",
-            bounds: "3 clients (4 requests), 1 Encryption engine, 1 vault",
-            network: NetworkKind::Reliable,
-            checks: engine_checks(&[
-                ("reachable: owner decrypts", Outcome::DirectOpened),
-                (
-                    "reachable: non-recipient refused",
-                    Outcome::NonRecipientRefused,
-                ),
-            ]),
-            not_applicable: vec![],
-            build: build_direct,
-        },
-        Scenario {
-            name: "reads-for",
-            summary: "reads-for encryption while evidence is submitted, revoked and queried concurrently (a chain of length 2)",
-            bounds: "3 clients (4 requests), 1 Encryption engine, ReadsFor with b->t, a->b submitted and revoked",
-            network: NetworkKind::Reliable,
-            checks: engine_checks(&[
-                ("reachable: chain widens recipients", Outcome::Widened),
-                (
-                    "reachable: revoked reader left out",
-                    Outcome::RevocationExcluded,
-                ),
-            ]),
-            not_applicable: vec![],
-            build: build_reads_for,
-        },
-        Scenario {
-            name: "reads-for-error",
-            summary: "the ReadsFor engine fails a query; the error must reach the requester, never a ciphertext",
-            bounds: "2 clients, 1 Encryption engine, ReadsFor failing its first query",
-            network: NetworkKind::Reliable,
-            checks: engine_checks(&[("reachable: error propagated", Outcome::ErrorPropagated)]),
-            not_applicable: vec![],
-            build: build_reads_for_error,
-        },
-        Scenario {
-            name: "pool-rotation",
-            summary: "a pool of two stateless Encryption instances behind one address, with a cookie-key rotation in flight",
-            bounds: "2 clients, a router, 2 Encryption instances (one rotates once), ReadsFor",
-            network: NetworkKind::Reliable,
-            checks: {
-                let mut c = engine_checks(&[
-                    (
-                        "reachable: another instance finishes",
-                        Outcome::CrossInstance,
-                    ),
-                    ("reachable: chain widens recipients", Outcome::Widened),
-                ]);
-                c.push(p::finished_across_epochs());
-                c
-            },
-            not_applicable: vec![],
-            build: build_pool,
-        },
-        Scenario {
-            name: "vault-authorisation",
-            summary: "the vault serves owners only: a non-owner and an adversary ask it to decrypt and to mint a key",
-            bounds: "3 clients (one adversary), 1 vault",
-            network: NetworkKind::Reliable,
-            checks: engine_checks(&[
-                ("reachable: owner decrypts", Outcome::DirectOpened),
-                (
-                    "reachable: unauthorised refused",
-                    Outcome::UnauthorisedRefused,
-                ),
-            ]),
-            not_applicable: vec![],
-            build: build_vault,
-        },
-        Scenario {
-            name: "forged-evidence",
-            summary: "an adversary submits forged and wrongly signed evidence and spoofs a ReadsFor reply while a client encrypts",
-            bounds: "1 client, 1 adversary (2 of 3 attacks), 1 Encryption engine, ReadsFor",
-            network: NetworkKind::Reliable,
-            checks: engine_checks(&[("reachable: forgery refused", Outcome::ForgeryRefused)]),
-            not_applicable: vec![],
-            build: build_forged,
-        },
-        Scenario {
-            name: "identity-rotation",
-            summary: "an owner rotates its identity while another client encrypts to it with reads-for; old ciphertexts still open",
-            bounds: "2 clients, Encryption, ReadsFor, vault, Identity Management",
-            network: NetworkKind::Reliable,
-            checks: engine_checks(&[
-                (
-                    "reachable: old ciphertext opens after rotation",
-                    Outcome::OldCiphertextOpened,
-                ),
-                (
-                    "reachable: rotated identity reads for the old one",
-                    Outcome::Widened,
-                ),
-            ]),
-            not_applicable: vec![],
-            build: build_rotation,
-        },
-        Scenario {
-            name: "identity-lifecycle",
-            summary: "an owner generates an identity, derives a zone, connects and deletes, while a non-owner tries to delete",
-            bounds: "2 clients (3 requests), ReadsFor, vault, Identity Management",
-            network: NetworkKind::Reliable,
-            checks: engine_checks(&[
-                ("reachable: zone derived", Outcome::ZoneDerived),
-                ("reachable: identity deleted", Outcome::IdentityDeleted),
-            ]),
-            not_applicable: vec![],
-            build: build_lifecycle,
-        },
-        Scenario {
-            name: "reads-for-queries",
-            summary: "clients ask the ReadsFor engine \"does a read for t?\" and \"who reads for t?\" while evidence arrives",
-            bounds: "2 clients (3 requests), ReadsFor with b->t, a->b submitted",
-            network: NetworkKind::Reliable,
-            checks: engine_checks(&[("reachable: a reads for t", Outcome::ReadsForConfirmed)]),
-            not_applicable: vec![],
-            build: build_queries,
-        },
-        Scenario {
-            name: "reads-for-lost-reply",
-            summary: "the first ReadsFor reply is lost; a client's retry starts a fresh query and nothing starves",
-            bounds: "2 clients (1 retry each), Encryption, ReadsFor losing its first reply",
-            network: NetworkKind::Reliable,
-            checks: engine_checks(&[("reachable: chain widens recipients", Outcome::Widened)]),
-            not_applicable: vec![(
-                "exactly-once replies",
-                "a retry that crosses a slow reply is answered too; the client keeps the first reply for its correlation id",
-            )],
-            build: build_lost_reply,
-        },
-        Scenario {
-            name: "reads-for-lossy",
-            summary: "reads-for encryption racing a revocation on a network that may lose any message; clients retry once",
-            bounds: "2 clients (1 retry each), Encryption, ReadsFor with the chain a->b->t; any message may be dropped",
-            network: NetworkKind::Lossy,
-            checks: engine_checks(&[
-                ("reachable: chain widens recipients", Outcome::Widened),
-                (
-                    "reachable: revoked reader left out",
-                    Outcome::RevocationExcluded,
-                ),
-            ]),
-            not_applicable: vec![(
-                "exactly-once replies",
-                "every copy of a request or reply may be lost, so a client can end with no reply (it gives up after its retry); a retry can also be answered twice",
-            )],
-            build: build_reads_for_small,
-        },
-        Scenario {
-            name: "reads-for-duplicating",
-            summary: "reads-for encryption racing a revocation on a network that delivers requests and evidence replies twice",
-            bounds: "2 clients, Encryption, ReadsFor with the chain a->b->t; client requests and ReadsFor replies delivered twice",
-            network: NetworkKind::Duplicating,
-            checks: engine_checks(&[
-                ("reachable: chain widens recipients", Outcome::Widened),
-                (
-                    "reachable: revoked reader left out",
-                    Outcome::RevocationExcluded,
-                ),
-            ]),
-            not_applicable: vec![(
-                "exactly-once replies",
-                "a duplicated request is answered twice; clients deduplicate by correlation id, and submissions are idempotent",
-            )],
-            build: build_reads_for_small,
-        },
-        Scenario {
-            name: "seed-003-rotation-at-apply",
-            summary: "seed 003 fixed: key recipients are computed when the rotation is applied, so no removed member gets the key",
-            bounds: "2 writers, a group log of 5 members",
-            network: NetworkKind::Ordered,
-            checks: vec![p::removed_member_excluded(false)],
-            not_applicable: vec![],
-            build: build_seed_003_fixed,
-        },
-        Scenario {
-            name: "seed-000-shared-context",
-            summary: "NEGATIVE: seed 000's crypto engine with one shared context and a shared task queue",
-            bounds: "2 users, 1 engine, FIFO links",
-            network: NetworkKind::Ordered,
-            checks: vec![
-                p::expect_violation(p::no_cross_talk()),
-                p::reachable("reachable: own context", Outcome::OwnContext),
-            ],
-            not_applicable: vec![],
-            build: build_seed_000,
-        },
-        Scenario {
-            name: "seed-003-precomputed-rotation",
-            summary: "NEGATIVE: seed 003's key rotation with recipients computed before a concurrent removal is ordered",
-            bounds: "2 writers, a group log of 5 members",
-            network: NetworkKind::Ordered,
-            checks: vec![p::removed_member_excluded(true)],
-            not_applicable: vec![],
-            build: build_seed_003,
-        },
-        Scenario {
-            name: "nspec-v02-ignored-error",
-            summary: "NEGATIVE: the Anoma v0.2 pending-request Encryption engine ignores a ReadsFor error (gap 1)",
-            bounds: "2 clients, the v0.2 engine, ReadsFor failing its first query",
-            network: NetworkKind::Reliable,
-            checks: vec![p::expect_violation(p::errors_propagate())],
-            not_applicable: vec![],
-            build: build_v02_error,
-        },
-        Scenario {
-            name: "nspec-v02-starvation",
-            summary: "NEGATIVE: the Anoma v0.2 engine starves every later request for an identity after one lost reply (gap 2)",
-            bounds: "2 clients (1 retry each), the v0.2 engine, ReadsFor losing its first reply",
-            network: NetworkKind::Reliable,
-            checks: vec![p::expect_violation(p::responsiveness())],
-            not_applicable: vec![],
-            build: build_v02_starvation_retrying,
-        },
-    ]
-}
-
-fn build_v02_starvation_retrying(network: NetworkKind) -> (Vec<Node>, ModelCfg) {
-    let (mut nodes, mut cfg) = build_v02_starvation(network);
-    for node in nodes.iter_mut().take(2) {
-        if let Node::Client(c) = node {
-            c.retries = 1;
-        }
-    }
-    cfg.retries = true;
-    (nodes, cfg)
 }

@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::time::Duration;
 
+use sealwright_model::Limits;
 use sealwright_model::catalog;
 use sealwright_model::diagrams::{DiagramsReport, check, parse_markdown};
 use sealwright_model::flows::{Collected, collect};
-use sealwright_model::run::Limits;
 
 fn direct_flows() -> Vec<(String, Collected)> {
     let s = catalog().into_iter().find(|s| s.name == "direct").unwrap();
@@ -164,7 +164,7 @@ fn the_site_s_diagrams_are_verified() {
     };
     let collected: Vec<(String, Collected)> = catalog()
         .iter()
-        .filter(|s| s.documents_flows())
+        .filter(|s| s.flow_check().is_some())
         .map(|s| (s.name.to_string(), collect(s, limits).unwrap()))
         .collect();
     let report = check(&diagrams, errors, &collected);
@@ -174,4 +174,37 @@ fn the_site_s_diagrams_are_verified() {
         report.checked.len()
     );
     assert!(report.passes(), "{report:#?}");
+    // Every network's flows are compared, the lossy and duplicating ones included.
+    for name in [
+        "reads-for-lossy",
+        "reads-for-duplicating",
+        "reads-for-lost-reply",
+        "misdirected",
+    ] {
+        assert!(
+            collected.iter().any(|(n, _)| n == name),
+            "{name} is not compared"
+        );
+    }
+}
+
+#[test]
+fn a_partial_run_checks_only_what_its_scenarios_exercise() {
+    let flows = direct_flows();
+    let docs = format!("{ENCRYPT}{DECRYPT}");
+    let (diagrams, errors) = parse_markdown(Path::new("docs/test.md"), &docs);
+    let mut report = check(&diagrams, errors, &flows);
+    report.partial();
+    assert!(report.passes(), "{report:#?}");
+    // A diagram no selected scenario exercises is skipped, not failed.
+    let only_encrypt = verdict(ENCRYPT, &flows[..0]);
+    assert!(!only_encrypt.passes());
+    let (diagrams, errors) = parse_markdown(Path::new("docs/test.md"), ENCRYPT);
+    let mut skipped = check(&diagrams, errors, &[]);
+    skipped.partial();
+    assert!(skipped.passes());
+    assert_eq!(
+        skipped.partial.as_deref(),
+        Some(&["Encrypt".to_string()][..])
+    );
 }
