@@ -31,7 +31,7 @@ pub struct CheckOptions<'a> {
 }
 
 /// Writes a report file, creating its directory if needed.
-fn write_report(path: &Path, text: String) -> Result<()> {
+pub fn write_report(path: &Path, text: String) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
@@ -110,14 +110,15 @@ pub fn run(opts: &CheckOptions<'_>) -> Result<()> {
             format!("FAILED: {}", failed.join(", "))
         }
     );
+    let doc = report::json(&reports, diagrams.as_ref(), total);
     if let Some(path) = opts.markdown {
-        write_report(path, report::markdown(&reports, diagrams.as_ref(), total))?;
+        write_report(path, report::markdown(&doc))?;
     }
     if let Some(path) = opts.json {
-        write_report(path, report::json(&reports, diagrams.as_ref(), total))?;
+        write_report(path, report::json_text(&doc))?;
     }
     if let Some(path) = opts.junit {
-        write_report(path, report::junit(&reports, diagrams.as_ref()))?;
+        write_report(path, report::junit(&doc))?;
     }
     if failed.is_empty() {
         Ok(())

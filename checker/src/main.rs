@@ -7,6 +7,7 @@ mod evidence;
 mod files;
 mod keys;
 mod load;
+mod merge;
 mod progress;
 mod report;
 mod vectors;
@@ -63,6 +64,12 @@ enum Command {
         /// Write the verification page (markdown) here.
         #[arg(long, value_name = "FILE")]
         markdown: Option<PathBuf>,
+    },
+    /// Work with the JSON reports that `check --json` writes.
+    #[command(arg_required_else_help = true)]
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
     },
     /// List every sequence diagram of the docs and how it is checked.
     Diagrams {
@@ -164,6 +171,31 @@ enum Command {
     },
 }
 
+/// The subcommands of `report`.
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Merge the JSON reports of several `check` runs (say, shards) into one report.
+    ///
+    /// Prints a line per scenario and a total; exits non-zero if any scenario or the
+    /// diagrams fail, if two reports hold the same scenario, if more than one holds the
+    /// diagrams, or if the shards do not belong together.
+    #[command(arg_required_else_help = true)]
+    Merge {
+        /// The JSON reports (from `check --json`), merged in this order.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Write the merged JSON report here.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Write a JUnit XML report here.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Write the verification page (markdown) here.
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<PathBuf>,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 enum IdentityCommand {
     /// Print each identity's id, key id and public text form.
@@ -213,6 +245,23 @@ enum EvidenceCommand {
     },
 }
 
+/// Runs a `report` subcommand.
+fn report_command(command: ReportCommand) -> anyhow::Result<()> {
+    match command {
+        ReportCommand::Merge {
+            files,
+            json,
+            junit,
+            markdown,
+        } => merge::run(&merge::MergeOptions {
+            files: &files,
+            json: json.as_deref(),
+            junit: junit.as_deref(),
+            markdown: markdown.as_deref(),
+        }),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -236,6 +285,7 @@ fn main() -> ExitCode {
             docs: &docs,
             markdown: markdown.as_deref(),
         }),
+        Command::Report { command } => report_command(command),
         Command::Diagrams { docs } => check::list_diagrams(&docs),
         Command::Explore { scenario, addr } => check::explore(&scenario, &addr),
         Command::Keygen {
