@@ -67,7 +67,7 @@ pub struct CheckOptions<'a> {
 }
 
 /// Writes a report file, creating its directory if needed.
-fn write_report(path: &Path, text: String) -> Result<()> {
+pub fn write_report(path: &Path, text: String) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
@@ -259,14 +259,15 @@ fn finish(
         }
     );
     let shard = opts.shard.map(|s| (s.index, s.count));
+    let doc = report::json(reports, diagrams, total, shard);
     if let Some(path) = opts.markdown {
-        write_report(path, report::markdown(reports, diagrams, total))?;
+        write_report(path, report::markdown(&doc))?;
     }
     if let Some(path) = opts.json {
-        write_report(path, report::json(reports, diagrams, total, shard))?;
+        write_report(path, report::json_text(&doc))?;
     }
     if let Some(path) = opts.junit {
-        write_report(path, report::junit(reports, diagrams))?;
+        write_report(path, report::junit(&doc))?;
     }
     if failed.is_empty() {
         Ok(())

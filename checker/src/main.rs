@@ -7,6 +7,7 @@ mod evidence;
 mod files;
 mod keys;
 mod load;
+mod merge;
 mod progress;
 mod report;
 mod vectors;
@@ -62,7 +63,7 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = 1)]
         threads: usize,
     },
-    /// Merge or inspect reports.
+    /// Work with the JSON reports that `check --json` writes.
     #[command(arg_required_else_help = true)]
     Report {
         #[command(subcommand)]
@@ -212,21 +213,26 @@ struct CheckArgs {
     markdown: Option<PathBuf>,
 }
 
+/// The subcommands of `report`.
 #[derive(Debug, Subcommand)]
 enum ReportCommand {
-    /// Merge the JSON reports of `check --shard` runs into one.
+    /// Merge the JSON reports of several `check` runs (say, shards) into one report.
+    ///
+    /// Prints a line per scenario and a total; exits non-zero if any scenario or the
+    /// diagrams fail, if two reports hold the same scenario, if more than one holds the
+    /// diagrams, or if the shards do not belong together.
     #[command(arg_required_else_help = true)]
     Merge {
-        /// The shard reports (`check --json`).
+        /// The JSON reports (from `check --json`), merged in this order.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// Write the merged JSON report here.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
-        /// Write the merged JUnit XML report here.
+        /// Write a JUnit XML report here.
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
-        /// Write the merged verification page here.
+        /// Write the verification page (markdown) here.
         #[arg(long, value_name = "FILE")]
         markdown: Option<PathBuf>,
     },
@@ -299,6 +305,23 @@ fn run_check(a: &CheckArgs) -> anyhow::Result<()> {
     })
 }
 
+/// Runs a `report` subcommand.
+fn report_command(command: ReportCommand) -> anyhow::Result<()> {
+    match command {
+        ReportCommand::Merge {
+            files,
+            json,
+            junit,
+            markdown,
+        } => merge::run(&merge::MergeOptions {
+            files: &files,
+            json: json.as_deref(),
+            junit: junit.as_deref(),
+            markdown: markdown.as_deref(),
+        }),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -311,18 +334,7 @@ fn main() -> ExitCode {
             seed,
             threads,
         } => check::simulate(&scenario, &set, seconds, seed, threads),
-        Command::Report {
-            command:
-                ReportCommand::Merge {
-                    files,
-                    json,
-                    junit,
-                    markdown,
-                },
-        } => {
-            let _ = (&files, &json, &junit, &markdown);
-            Err(anyhow::anyhow!("report merge: not yet wired"))
-        }
+        Command::Report { command } => report_command(command),
         Command::Diagrams { docs } => check::list_diagrams(&docs),
         Command::Explore {
             scenario,

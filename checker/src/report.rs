@@ -1,9 +1,11 @@
-//! Reports: the text table, mermaid counterexamples, JSON and JUnit.
+//! Reports: the text table, mermaid counterexamples, and the JSON document that the JUnit,
+//! markdown and summary renderers read (for a fresh check and a merged report alike).
 
 use std::fmt::Write as _;
 
 use model::diagrams::{Diagram, DiagramError, DiagramsReport};
 use model::{ScenarioReport, Step};
+use serde_json::{Value, json};
 
 fn name_of(report: &ScenarioReport, i: usize) -> String {
     report
@@ -150,17 +152,18 @@ pub fn text(r: &ScenarioReport) -> String {
     out
 }
 
-/// All reports as JSON.
+/// All reports as the JSON document: the report's data model, which `junit`, `markdown`
+/// and `summary` render, whether it comes from a fresh check or from `report merge`.
 pub fn json(
     reports: &[ScenarioReport],
     diagrams: Option<&DiagramsReport>,
     total_seconds: f64,
     shard: Option<(usize, usize)>,
-) -> String {
-    let scenarios: Vec<serde_json::Value> = reports
+) -> Value {
+    let scenarios: Vec<Value> = reports
         .iter()
         .map(|r| {
-            serde_json::json!({
+            json!({
                 "name": r.name,
                 "summary": r.summary,
                 "network": r.network,
@@ -173,7 +176,7 @@ pub fn json(
                 "statesPerSecond": r.rate(),
                 "truncated": r.truncated,
                 "passes": r.passes(),
-                "properties": r.properties.iter().map(|p| serde_json::json!({
+                "properties": r.properties.iter().map(|p| json!({
                     "name": p.name,
                     "meaning": p.meaning,
                     "expectation": p.expectation,
@@ -182,14 +185,14 @@ pub fn json(
                     "counterexample": p.trace.as_ref().map(|t| mermaid(r, t)),
                     "detail": p.detail,
                 })).collect::<Vec<_>>(),
-                "notApplicable": r.not_applicable.iter().map(|(n, why)| serde_json::json!({"name": n, "why": why})).collect::<Vec<_>>(),
+                "notApplicable": r.not_applicable.iter().map(|(n, why)| json!({"name": n, "why": why})).collect::<Vec<_>>(),
             })
         })
         .collect();
     let diagrams = diagrams.map(|d| {
-        serde_json::json!({
+        json!({
             "passes": d.passes(),
-            "checked": d.checked.iter().map(|v| serde_json::json!({
+            "checked": d.checked.iter().map(|v| json!({
                 "title": v.title,
                 "file": v.file.display().to_string(),
                 "line": v.line,
@@ -197,22 +200,71 @@ pub fn json(
                 "scenarios": v.scenarios,
                 "problems": v.problems,
             })).collect::<Vec<_>>(),
-            "excluded": d.excluded.iter().map(|(f, l, t, why)| serde_json::json!({
+            "excluded": d.excluded.iter().map(|(f, l, t, why)| json!({
                 "file": f.display().to_string(), "line": l, "title": t, "reason": why,
             })).collect::<Vec<_>>(),
             "errors": d.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            // `errors` again, in parts: JUnit names the test case by file and line.
+            "unreadable": d.errors.iter().map(|e| json!({
+                "file": e.file.display().to_string(), "line": e.line, "message": e.message,
+            })).collect::<Vec<_>>(),
             "skipped": d.partial,
-            "undocumented": d.undocumented.iter().map(|(s, m)| serde_json::json!({"scenario": s, "diagram": m})).collect::<Vec<_>>(),
+            "undocumented": d.undocumented.iter().map(|(s, m)| json!({"scenario": s, "diagram": m})).collect::<Vec<_>>(),
         })
     });
-    let doc = serde_json::json!({
-        "shard": shard.map(|(index, count)| serde_json::json!({"index": index, "count": count})),
+    json!({
+        "shard": shard.map(|(index, count)| json!({"index": index, "count": count})),
         "totalSeconds": total_seconds,
         "passes": reports.iter().all(ScenarioReport::passes) && diagrams.as_ref().is_none_or(|d| d["passes"] == true),
         "scenarios": scenarios,
         "diagrams": diagrams,
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
+    })
+}
+
+/// The JSON document as the text of a report file.
+pub fn json_text(doc: &Value) -> String {
+    serde_json::to_string_pretty(doc).unwrap_or_default()
+}
+
+/// `v[key]` as text; empty if absent or not text.
+fn text_of<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// `v[key]` as a count; 0 if absent or not a count.
+fn count_of(v: &Value, key: &str) -> u64 {
+    v.get(key).and_then(Value::as_u64).unwrap_or_default()
+}
+
+/// `v[key]` as seconds; 0 if absent or not a number.
+fn seconds_of(v: &Value, key: &str) -> f64 {
+    v.get(key).and_then(Value::as_f64).unwrap_or_default()
+}
+
+/// `v["passes"]` as a verdict; false if absent or not a boolean.
+fn passes_of(v: &Value) -> bool {
+    v.get("passes").and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// `v[key]` as a list; empty if absent or not a list.
+fn list_of<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// `v[key]` as a list of text, joined by `sep`.
+fn joined(v: &Value, key: &str, sep: &str) -> String {
+    list_of(v, key)
+        .iter()
+        .filter_map(Value::as_str)
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// The document's diagrams section, if it has one.
+fn diagrams_of(doc: &Value) -> Option<&Value> {
+    doc.get("diagrams").filter(|d| !d.is_null())
 }
 
 fn xml(text: &str) -> String {
@@ -222,95 +274,195 @@ fn xml(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// All reports as JUnit XML: a test suite per scenario, a test case per property.
-pub fn junit(reports: &[ScenarioReport], diagrams: Option<&DiagramsReport>) -> String {
+/// A report document as JUnit XML: a test suite per scenario, a test case per property.
+pub fn junit(doc: &Value) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sealwright check\">\n",
     );
-    for r in reports {
-        let failures = r.properties.iter().filter(|p| !p.outcome.passes()).count()
-            + usize::from(r.truncated.is_some());
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" time=\"{:.3}\">",
-            xml(r.name),
-            r.properties.len() + 1,
-            r.seconds
-        );
-        let _ = writeln!(
-            out,
-            "    <testcase classname=\"{}\" name=\"complete exploration\">",
-            xml(r.name)
-        );
-        if let Some(why) = &r.truncated {
-            let _ = writeln!(out, "      <failure message=\"{}\"/>", xml(why));
-        }
-        let _ = writeln!(out, "    </testcase>");
-        for p in &r.properties {
-            let _ = writeln!(
-                out,
-                "    <testcase classname=\"{}\" name=\"{}\">",
-                xml(r.name),
-                xml(p.name)
-            );
-            if !p.outcome.passes() {
-                let body = p.trace.as_ref().map(|t| mermaid(r, t)).unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "      <failure message=\"{}\">{}</failure>",
-                    xml(p.outcome.label()),
-                    xml(&body)
-                );
-            }
-            let _ = writeln!(out, "    </testcase>");
-        }
-        let _ = writeln!(out, "  </testsuite>");
+    for r in list_of(doc, "scenarios") {
+        junit_scenario(&mut out, r);
     }
-    if let Some(d) = diagrams {
-        let failures = d.checked.iter().filter(|v| !v.problems.is_empty()).count()
-            + d.errors.len()
-            + d.undocumented.len();
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"diagrams\" tests=\"{}\" failures=\"{failures}\">",
-            d.checked.len() + d.errors.len() + d.undocumented.len()
-        );
-        for v in &d.checked {
-            let _ = writeln!(
-                out,
-                "    <testcase classname=\"diagrams\" name=\"{}:{} {}\">",
-                xml(&v.file.display().to_string()),
-                v.line,
-                xml(&v.title)
-            );
-            if !v.problems.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "      <failure message=\"diagram does not match the model\">{}</failure>",
-                    xml(&v.problems.join("\n"))
-                );
-            }
-            let _ = writeln!(out, "    </testcase>");
-        }
-        for e in &d.errors {
-            let _ = writeln!(
-                out,
-                "    <testcase classname=\"diagrams\" name=\"{}\"><failure message=\"unreadable diagram\">{}</failure></testcase>",
-                xml(&format!("{}:{}", e.file.display(), e.line)),
-                xml(&e.message)
-            );
-        }
-        for (scenario, m) in &d.undocumented {
-            let _ = writeln!(
-                out,
-                "    <testcase classname=\"diagrams\" name=\"undocumented flow in {}\"><failure message=\"undocumented flow\">{}</failure></testcase>",
-                xml(scenario),
-                xml(m)
-            );
-        }
-        let _ = writeln!(out, "  </testsuite>");
+    if let Some(d) = diagrams_of(doc) {
+        junit_diagrams(&mut out, d);
     }
     out.push_str("</testsuites>\n");
+    out
+}
+
+/// One scenario of the JSON document as a JUnit test suite.
+fn junit_scenario(out: &mut String, r: &Value) {
+    let name = xml(text_of(r, "name"));
+    let properties = list_of(r, "properties");
+    let truncated = r.get("truncated").and_then(Value::as_str);
+    let failures =
+        properties.iter().filter(|p| !passes_of(p)).count() + usize::from(truncated.is_some());
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{name}\" tests=\"{}\" failures=\"{failures}\" time=\"{:.3}\">",
+        properties.len() + 1,
+        seconds_of(r, "seconds")
+    );
+    let _ = writeln!(
+        out,
+        "    <testcase classname=\"{name}\" name=\"complete exploration\">"
+    );
+    if let Some(why) = truncated {
+        let _ = writeln!(out, "      <failure message=\"{}\"/>", xml(why));
+    }
+    let _ = writeln!(out, "    </testcase>");
+    for p in properties {
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"{name}\" name=\"{}\">",
+            xml(text_of(p, "name"))
+        );
+        if !passes_of(p) {
+            let _ = writeln!(
+                out,
+                "      <failure message=\"{}\">{}</failure>",
+                xml(text_of(p, "outcome")),
+                xml(text_of(p, "counterexample"))
+            );
+        }
+        let _ = writeln!(out, "    </testcase>");
+    }
+    let _ = writeln!(out, "  </testsuite>");
+}
+
+/// An unreadable diagram's place (`file:line`) and what is wrong with it: from `unreadable`,
+/// or else from the `file:line: message` text of `errors`.
+fn unreadable_of(d: &Value) -> Vec<(String, String)> {
+    if let Some(parts) = d.get("unreadable").and_then(Value::as_array) {
+        return parts
+            .iter()
+            .map(|e| {
+                let place = format!("{}:{}", text_of(e, "file"), count_of(e, "line"));
+                (place, text_of(e, "message").to_string())
+            })
+            .collect();
+    }
+    list_of(d, "errors")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|e| {
+            // The line number is the first all-digit part followed by ": ".
+            let split = e.match_indices(": ").find(|(at, _)| {
+                e[..*at]
+                    .rsplit_once(':')
+                    .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            });
+            match split {
+                Some((at, _)) => (e[..at].to_string(), e[at + 2..].to_string()),
+                None => (e.to_string(), e.to_string()),
+            }
+        })
+        .collect()
+}
+
+/// The diagrams section of the JSON document as a JUnit test suite.
+fn junit_diagrams(out: &mut String, d: &Value) {
+    let checked = list_of(d, "checked");
+    let unreadable = unreadable_of(d);
+    let undocumented = list_of(d, "undocumented");
+    let failures = checked
+        .iter()
+        .filter(|v| !list_of(v, "problems").is_empty())
+        .count()
+        + unreadable.len()
+        + undocumented.len();
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"diagrams\" tests=\"{}\" failures=\"{failures}\">",
+        checked.len() + unreadable.len() + undocumented.len()
+    );
+    for v in checked {
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"diagrams\" name=\"{}:{} {}\">",
+            xml(text_of(v, "file")),
+            count_of(v, "line"),
+            xml(text_of(v, "title"))
+        );
+        if !list_of(v, "problems").is_empty() {
+            let _ = writeln!(
+                out,
+                "      <failure message=\"diagram does not match the model\">{}</failure>",
+                xml(&joined(v, "problems", "\n"))
+            );
+        }
+        let _ = writeln!(out, "    </testcase>");
+    }
+    for (place, message) in &unreadable {
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"diagrams\" name=\"{}\"><failure message=\"unreadable diagram\">{}</failure></testcase>",
+            xml(place),
+            xml(message)
+        );
+    }
+    for u in undocumented {
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"diagrams\" name=\"undocumented flow in {}\"><failure message=\"undocumented flow\">{}</failure></testcase>",
+            xml(text_of(u, "scenario")),
+            xml(text_of(u, "diagram"))
+        );
+    }
+    let _ = writeln!(out, "  </testsuite>");
+}
+
+/// A report document as text: a line per scenario (and the diagrams), then a total.
+pub fn summary(doc: &Value) -> String {
+    let scenarios = list_of(doc, "scenarios");
+    let diagrams = diagrams_of(doc);
+    let width = scenarios
+        .iter()
+        .map(|r| text_of(r, "name").len())
+        .chain(diagrams.map(|_| "diagrams".len()))
+        .max()
+        .unwrap_or(8);
+    let verdict = |v: &Value| if passes_of(v) { "passes" } else { "FAILED" };
+    let mut out = String::new();
+    let mut failed: Vec<&str> = Vec::new();
+    for r in scenarios {
+        let name = text_of(r, "name");
+        let _ = writeln!(
+            out,
+            "{name:<width$}  {:<6}  {} states",
+            verdict(r),
+            count_of(r, "statesGenerated")
+        );
+        if !passes_of(r) {
+            failed.push(name);
+        }
+    }
+    if let Some(d) = diagrams {
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<6}  {} checked",
+            "diagrams",
+            verdict(d),
+            list_of(d, "checked").len()
+        );
+        if !passes_of(d) {
+            failed.push("diagrams");
+        }
+    }
+    let generated: u64 = scenarios
+        .iter()
+        .map(|r| count_of(r, "statesGenerated"))
+        .sum();
+    let _ = writeln!(
+        out,
+        "{} scenarios, {generated} states in {:.1} s: {}",
+        scenarios.len(),
+        seconds_of(doc, "totalSeconds"),
+        if failed.is_empty() {
+            "all as expected".to_string()
+        } else {
+            format!("FAILED: {}", failed.join(", "))
+        }
+    );
     out
 }
 
@@ -412,91 +564,115 @@ pub fn diagram_list(diagrams: &[Diagram], errors: &[DiagramError]) -> String {
     out
 }
 
-/// The verification page of the spec site (generated; never edited by hand).
-pub fn markdown(
-    reports: &[ScenarioReport],
-    diagrams: Option<&DiagramsReport>,
-    total_seconds: f64,
-) -> String {
+/// The verification page of the spec site (generated; never edited by hand), from a report document.
+pub fn markdown(doc: &Value) -> String {
+    let scenarios = list_of(doc, "scenarios");
     let mut out = String::from("# Verification\n\n");
     out.push_str("<!-- Generated by `sealwright check --markdown`; do not edit. -->\n\n");
-    let generated: usize = reports.iter().map(|r| r.generated).sum();
+    let generated: u64 = scenarios
+        .iter()
+        .map(|r| count_of(r, "statesGenerated"))
+        .sum();
     let _ = writeln!(
         out,
-        "`sealwright check` explored {} scenarios ({generated} states in {total_seconds:.1} s). Every property below was checked exhaustively within the scenario's bounds; a run cut short by a bound fails the check.\n",
-        reports.len()
+        "`sealwright check` explored {} scenarios ({generated} states in {:.1} s). Every property below was checked exhaustively within the scenario's bounds; a run cut short by a bound fails the check.\n",
+        scenarios.len(),
+        seconds_of(doc, "totalSeconds")
     );
     out.push_str("| scenario | network | bounds | states | unique | depth | result |\n| --- | --- | --- | ---: | ---: | ---: | --- |\n");
-    for r in reports {
+    for r in scenarios {
         let _ = writeln!(
             out,
             "| `{}` | {} | {} | {} | {} | {} | {} |",
-            r.name,
-            r.network,
-            r.bounds_text(),
-            r.generated,
-            r.unique,
-            r.depth,
-            if r.passes() {
+            text_of(r, "name"),
+            text_of(r, "network"),
+            text_of(r, "bounds"),
+            count_of(r, "statesGenerated"),
+            count_of(r, "uniqueStates"),
+            count_of(r, "depth"),
+            if passes_of(r) {
                 "as expected"
             } else {
                 "**failed**"
             }
         );
     }
-    for r in reports {
-        let _ = writeln!(out, "\n## `{}`\n\n{}.\n", r.name, r.summary);
-        out.push_str("| property | kind | result | meaning |\n| --- | --- | --- | --- |\n");
-        for p in &r.properties {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                p.name,
-                p.expectation,
-                p.outcome.label(),
-                p.meaning
-            );
-        }
-        for (name, why) in &r.not_applicable {
-            let _ = writeln!(out, "| {name} | — | does not hold here | {why} |");
-        }
-        for p in &r.properties {
-            if let Some(trace) = &p.trace {
-                let _ = writeln!(
-                    out,
-                    "\nCounterexample for *{}*:\n\n```mermaid\n%% unchecked: counterexample generated by sealwright check\n{}```",
-                    p.name,
-                    mermaid(r, trace)
-                );
-            }
-        }
+    for r in scenarios {
+        markdown_scenario(&mut out, r);
     }
-    if let Some(d) = diagrams {
-        out.push_str("\n## Diagrams\n\n| diagram | file | checked against | result |\n| --- | --- | --- | --- |\n");
-        for v in &d.checked {
-            let _ = writeln!(
-                out,
-                "| {} | `{}:{}` | {} | {} |",
-                v.title,
-                v.file.display(),
-                v.line,
-                v.scenarios.join(", "),
-                if v.problems.is_empty() {
-                    "verified"
-                } else {
-                    "**mismatch**"
-                }
-            );
-        }
-        for (file, line, title, why) in &d.excluded {
-            let _ = writeln!(
-                out,
-                "| {title} | `{}:{line}` | excluded | {why} |",
-                file.display()
-            );
-        }
+    if let Some(d) = diagrams_of(doc) {
+        markdown_diagrams(&mut out, d);
     }
     out
+}
+
+/// One scenario's section of the verification page.
+fn markdown_scenario(out: &mut String, r: &Value) {
+    let _ = writeln!(
+        out,
+        "\n## `{}`\n\n{}.\n",
+        text_of(r, "name"),
+        text_of(r, "summary")
+    );
+    out.push_str("| property | kind | result | meaning |\n| --- | --- | --- | --- |\n");
+    let properties = list_of(r, "properties");
+    for p in properties {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            text_of(p, "name"),
+            text_of(p, "expectation"),
+            text_of(p, "outcome"),
+            text_of(p, "meaning")
+        );
+    }
+    for n in list_of(r, "notApplicable") {
+        let _ = writeln!(
+            out,
+            "| {} | — | does not hold here | {} |",
+            text_of(n, "name"),
+            text_of(n, "why")
+        );
+    }
+    for p in properties {
+        if let Some(diagram) = p.get("counterexample").and_then(Value::as_str) {
+            let _ = writeln!(
+                out,
+                "\nCounterexample for *{}*:\n\n```mermaid\n%% unchecked: counterexample generated by sealwright check\n{diagram}```",
+                text_of(p, "name")
+            );
+        }
+    }
+}
+
+/// The diagrams section of the verification page.
+fn markdown_diagrams(out: &mut String, d: &Value) {
+    out.push_str("\n## Diagrams\n\n| diagram | file | checked against | result |\n| --- | --- | --- | --- |\n");
+    for v in list_of(d, "checked") {
+        let _ = writeln!(
+            out,
+            "| {} | `{}:{}` | {} | {} |",
+            text_of(v, "title"),
+            text_of(v, "file"),
+            count_of(v, "line"),
+            joined(v, "scenarios", ", "),
+            if list_of(v, "problems").is_empty() {
+                "verified"
+            } else {
+                "**mismatch**"
+            }
+        );
+    }
+    for e in list_of(d, "excluded") {
+        let _ = writeln!(
+            out,
+            "| {} | `{}:{}` | excluded | {} |",
+            text_of(e, "title"),
+            text_of(e, "file"),
+            count_of(e, "line"),
+            text_of(e, "reason")
+        );
+    }
 }
 
 /// `sealwright scenarios`: each scenario, its network, summary and parameters.
@@ -599,5 +775,233 @@ fn trace_report(s: &model::Scenario, names: Vec<String>) -> ScenarioReport {
         truncated: None,
         properties: Vec::new(),
         not_applicable: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::path::PathBuf;
+
+    use model::arrow::Arrow;
+    use model::diagrams::{DiagramError, DiagramVerdict, DiagramsReport};
+    use model::{PropertyOutcome, PropertyResult, ScenarioReport, Step};
+
+    /// A counterexample with a step of every kind, and text to escape.
+    fn trace() -> Vec<Step> {
+        let arrow = |from: usize, to: usize, name: &str, reply: bool| Arrow {
+            from,
+            to,
+            name: name.into(),
+            reply,
+            fields: Vec::new(),
+        };
+        vec![
+            Step::Deliver(arrow(0, 1, "Seal(x) & <y>", false), Some(7)),
+            Step::Deliver(arrow(1, 0, "Ok; #1", true), None),
+            Step::Lost(arrow(0, 2, "ReadsFor", false)),
+            Step::Timeout(0, "retry".into()),
+            Step::Choice(2, "crash".into()),
+            Step::Sent(arrow(2, 1, "Open \"q\"", false)),
+        ]
+    }
+
+    /// A failing scenario: cut short, with a counterexample, and a property that does not apply.
+    fn failing() -> ScenarioReport {
+        ScenarioReport {
+            name: "flawed-<one>",
+            summary: "a design that must fail",
+            bounds: vec![("clients", 2), ("crashes", 1)],
+            network: "lossy",
+            names: vec!["client".into(), "engine".into()],
+            generated: 12_345,
+            unique: 6_789,
+            depth: 17,
+            seconds: 1.23456,
+            truncated: Some("more than 6789 states & \"more\"".into()),
+            properties: vec![
+                PropertyResult {
+                    name: "no <leak>",
+                    meaning: "nothing leaks",
+                    expectation: "always",
+                    outcome: PropertyOutcome::Violated,
+                    trace: Some(trace()),
+                    detail: Some("client saw the key".into()),
+                },
+                PropertyResult {
+                    name: "progress",
+                    meaning: "a reply comes",
+                    expectation: "sometimes",
+                    outcome: PropertyOutcome::Reached,
+                    trace: None,
+                    detail: None,
+                },
+                PropertyResult {
+                    name: "flaw found",
+                    meaning: "the flaw shows",
+                    expectation: "always",
+                    outcome: PropertyOutcome::ExpectedViolationFound,
+                    trace: Some(vec![Step::Timeout(1, "tick".into())]),
+                    detail: None,
+                },
+            ],
+            not_applicable: vec![("liveness", "the network loses everything")],
+        }
+    }
+
+    /// Two scenarios (one failing, cut short, with a counterexample) and diagrams of every kind.
+    fn fixture() -> (Vec<ScenarioReport>, DiagramsReport) {
+        let passing = ScenarioReport {
+            name: "direct",
+            summary: "one client, one engine",
+            bounds: vec![],
+            network: "ordered",
+            names: vec!["c".into(), "e".into()],
+            generated: 100,
+            unique: 50,
+            depth: 4,
+            seconds: 0.0005,
+            truncated: None,
+            properties: vec![PropertyResult {
+                name: "safety",
+                meaning: "safe",
+                expectation: "always",
+                outcome: PropertyOutcome::Holds,
+                trace: None,
+                detail: None,
+            }],
+            not_applicable: vec![],
+        };
+        let diagrams = DiagramsReport {
+            checked: vec![
+                DiagramVerdict {
+                    title: "Seal & open".into(),
+                    file: PathBuf::from("docs/a.md"),
+                    line: 10,
+                    trigger: "client->>engine: Seal".into(),
+                    scenarios: vec!["direct".into(), "flawed-<one>".into()],
+                    problems: vec![],
+                },
+                DiagramVerdict {
+                    title: "Broken".into(),
+                    file: PathBuf::from("docs/b.md"),
+                    line: 20,
+                    trigger: "client->>engine: Open".into(),
+                    scenarios: vec!["direct".into()],
+                    problems: vec!["arrow 2 <missing>".into(), "arrow 3 extra".into()],
+                },
+            ],
+            excluded: vec![(
+                PathBuf::from("docs/c.md"),
+                30,
+                "Negative".into(),
+                "needs a lost reply".into(),
+            )],
+            errors: vec![DiagramError {
+                file: PathBuf::from("docs/d.md"),
+                line: 40,
+                message: "unknown participant `x`: did you mean `y`?".into(),
+            }],
+            undocumented: vec![("direct".into(), "sequenceDiagram\n    c->>e: Ping\n".into())],
+            partial: None,
+        };
+        (vec![failing(), passing], diagrams)
+    }
+
+    /// What the renderers wrote before they read the JSON document (captured from that code).
+    const OLD_JUNIT: &str = include_str!("../tests/snapshots/report.junit.xml");
+    const OLD_MARKDOWN: &str = include_str!("../tests/snapshots/report.md");
+    const OLD_JSON: &str = include_str!("../tests/snapshots/report.json");
+
+    #[test]
+    fn junit_and_markdown_from_the_json_document_are_as_before() {
+        let (reports, diagrams) = fixture();
+        let doc = super::json(&reports, Some(&diagrams), 3.25, None);
+        assert_eq!(super::junit(&doc), OLD_JUNIT);
+        assert_eq!(super::markdown(&doc), OLD_MARKDOWN);
+        // Without diagrams: no diagrams suite or section, the rest unchanged.
+        let doc = super::json(&reports, None, 3.25, None);
+        let junit = super::junit(&doc);
+        let (head, _) = OLD_JUNIT
+            .split_once("  <testsuite name=\"diagrams\"")
+            .unwrap();
+        assert_eq!(junit, format!("{head}</testsuites>\n"));
+        let (head, _) = OLD_MARKDOWN.split_once("\n## Diagrams").unwrap();
+        assert_eq!(super::markdown(&doc), head);
+    }
+
+    #[test]
+    fn the_json_document_keeps_every_field_it_had() {
+        let (reports, diagrams) = fixture();
+        let mut doc = super::json(&reports, Some(&diagrams), 3.25, None);
+        let unreadable = doc["diagrams"]
+            .as_object_mut()
+            .unwrap()
+            .remove("unreadable")
+            .unwrap();
+        assert_eq!(
+            unreadable,
+            serde_json::json!([{"file": "docs/d.md", "line": 40, "message": "unknown participant `x`: did you mean `y`?"}])
+        );
+        // Fields added since: the shard, a partial run's skipped diagrams, the bounds by name.
+        assert_eq!(
+            doc.as_object_mut().unwrap().remove("shard"),
+            Some(serde_json::Value::Null)
+        );
+        assert!(
+            doc["diagrams"]
+                .as_object_mut()
+                .unwrap()
+                .remove("skipped")
+                .is_some()
+        );
+        assert_eq!(
+            doc["scenarios"][0]["parameters"],
+            serde_json::json!({"clients": 2, "crashes": 1})
+        );
+        for s in doc["scenarios"].as_array_mut().unwrap() {
+            s.as_object_mut().unwrap().remove("parameters");
+        }
+        let old: serde_json::Value = serde_json::from_str(OLD_JSON).unwrap();
+        assert_eq!(doc, old);
+    }
+
+    #[test]
+    fn junit_reads_unreadable_diagrams_from_errors_alone() {
+        let (reports, diagrams) = fixture();
+        let mut doc = super::json(&reports, Some(&diagrams), 3.25, None);
+        doc["diagrams"]
+            .as_object_mut()
+            .unwrap()
+            .remove("unreadable");
+        assert_eq!(super::junit(&doc), OLD_JUNIT);
+    }
+
+    #[test]
+    fn renderers_tolerate_extra_and_missing_fields() {
+        let (reports, diagrams) = fixture();
+        let mut doc = super::json(&reports, Some(&diagrams), 3.25, None);
+        doc["shard"] = serde_json::json!({"index": 1, "count": 2});
+        doc["scenarios"][0]["parameters"] = serde_json::json!({"clients": 2});
+        assert_eq!(super::junit(&doc), OLD_JUNIT);
+        assert_eq!(super::markdown(&doc), OLD_MARKDOWN);
+        let bare = serde_json::json!({"scenarios": [{"name": "x"}], "diagrams": null});
+        assert!(super::junit(&bare).contains("<testsuite name=\"x\" tests=\"1\" failures=\"0\""));
+        assert!(super::markdown(&bare).contains("| `x` |"));
+        assert!(super::summary(&bare).contains("FAILED: x"));
+    }
+
+    #[test]
+    fn summary_has_a_line_per_scenario_and_a_total() {
+        let (reports, diagrams) = fixture();
+        let doc = super::json(&reports, Some(&diagrams), 3.25, None);
+        assert_eq!(
+            super::summary(&doc),
+            "flawed-<one>  FAILED  12345 states\n\
+             direct        passes  100 states\n\
+             diagrams      FAILED  2 checked\n\
+             2 scenarios, 12445 states in 3.2 s: FAILED: flawed-<one>, diagrams\n"
+        );
     }
 }
