@@ -17,6 +17,10 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
+// The model checker allocates for every state it explores: mimalloc is markedly faster at it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Sealwright: an executable, model-checked specification of an identity engine family.
 #[derive(Debug, Parser)]
 #[command(name = "sealwright", version, about, long_about = None, arg_required_else_help = true)]

@@ -267,7 +267,9 @@ fn vault_authorisation(b: &Bounds) -> Setup {
         ("mallory", true, now(mallory)),
     ];
     let mut s = Setup::new(fixed(b, list), vec![EngineSpec::Vault]);
-    s.owners = vec![(0, c.t.clone()), (1, c.a.clone())];
+    // Alice owns t; bob owns nothing but is an auditor the vault serves for every identity.
+    s.owners = vec![(0, c.t.clone())];
+    s.authorised = vec![1];
     s
 }
 
@@ -564,11 +566,11 @@ fn not_applicable(mut s: Scenario, why: &'static [(&'static str, &'static str)])
 
 use NetworkKind::{Duplicating, Lossy, Ordered, Reliable};
 use p::{
-    AcrossEpochs, CrossInstance, ErrorPropagated, ErrorsPropagate, ForgedAnswerRejected,
-    ForgeryRefused, IdentityDeleted, MisdirectedAnswered, NoCrossTalk, NonManagerRefused,
-    NonRecipientRefused, OldCiphertextOpens, OversizeRefused, OwnContext, OwnerDecrypts,
-    ReadsForConfirmed, RemovedMemberExcluded, Responsiveness, RevokedLeftOut, UnauthorisedRefused,
-    Widened, ZoneDerived,
+    AcrossEpochs, AuthorisedDecrypts, CrossInstance, ErrorPropagated, ErrorsPropagate,
+    ForgedAnswerRejected, ForgeryRefused, IdentityDeleted, MisdirectedAnswered, NoCrossTalk,
+    NonManagerRefused, NonRecipientRefused, OldCiphertextOpens, OversizeRefused, OwnContext,
+    OwnerDecrypts, ReadsForConfirmed, RemovedMemberExcluded, Responsiveness, RevokedLeftOut,
+    UnauthorisedRefused, Widened, ZoneDerived,
 };
 
 /// A slice built by constant functions, as a `'static` constant.
@@ -672,13 +674,14 @@ fn engines() -> Vec<Scenario> {
         pinned(
             entry(
                 "vault-authorisation",
-                "the vault serves owners only: a non-owner and an adversary ask it to decrypt and to generate, rotate and delete keys",
+                "the vault serves owners and the auditors it is configured with: an auditor and an adversary ask it to decrypt, and the adversary to generate, rotate and delete keys",
                 Reliable,
                 s![requests_param(2, 4)],
                 vault_authorisation,
                 s![
                     check::<OwnerDecrypts>(),
                     check::<UnauthorisedRefused>(),
+                    check::<AuthorisedDecrypts>(),
                     check::<NonManagerRefused>()
                 ],
             ),

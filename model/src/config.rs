@@ -42,6 +42,8 @@ pub struct ModelCfg {
     pub initial_owned: BTreeMap<usize, BTreeSet<IdentityId>>,
     /// The Encryption engine's plaintext limit.
     pub max_plaintext: usize,
+    /// Requesters the vault serves for every identity (besides each identity's owner).
+    pub authorised: BTreeSet<usize>,
     /// Where a flow-collecting run puts the flows it sees (and whether flows are tracked).
     pub collector: Option<Arc<Mutex<Collected>>>,
 }

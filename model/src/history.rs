@@ -8,7 +8,8 @@
 //! two states that differ only in what was delivered last are the same state.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{Hash, Hasher};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
 use spec::relation::ReadsForGraph;
 use spec::{CorrelationId, Envelope, IdentityId, Message, ReadsForEvidence};
@@ -79,17 +80,27 @@ impl Hash for Delivery {
     fn hash<H: Hasher>(&self, _: &mut H) {}
 }
 
+/// A digest of a message, to key what the history remembers about it without a copy.
+pub fn digest(message: &Message) -> u64 {
+    // SipHash with fixed keys: the same on every run, as path replay requires.
+    let mut h = DefaultHasher::new();
+    message.hash(&mut h);
+    h.finish()
+}
+
 /// The model's history.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct History {
-    /// Requests delivered to engines, by requester and correlation id.
-    pub requests: BTreeMap<(usize, CorrelationId), Message>,
+    /// Requests delivered to engines, by requester and correlation id (shared, not copied,
+    /// when the history is cloned for the next state).
+    pub requests: BTreeMap<(usize, CorrelationId), Arc<Message>>,
     /// The evidence in force, per the ReadsFor engine's acknowledgements.
     pub evidence: BTreeMap<(IdentityId, IdentityId), ReadsForEvidence>,
     /// Revocations acknowledged: the serial each covers up to.
     pub revoked: BTreeMap<(IdentityId, IdentityId), u64>,
-    /// Every evidence answer the ReadsFor engine sent, keyed by receiver, correlation and reply.
-    pub answers: BTreeMap<(usize, CorrelationId, Message), Answer>,
+    /// Every evidence answer the ReadsFor engine sent, keyed by receiver, correlation and a
+    /// digest of the reply (a duplicated query can be answered twice, differently).
+    pub answers: BTreeMap<(usize, CorrelationId, u64), Answer>,
     /// Which Encryption instance sent each evidence query.
     pub query_origin: BTreeMap<CorrelationId, usize>,
     /// Identities each actor owns.
@@ -139,13 +150,13 @@ impl History {
         if to_engine && env.message.is_request() {
             let requester = Self::requester(cfg, src, env);
             self.requests
-                .insert((requester, env.correlation), env.message.clone());
+                .insert((requester, env.correlation), Arc::new(env.message.clone()));
         }
     }
 
     /// The request a reply to `to` with this correlation answers, if `to` made one.
     pub fn request_of(&self, to: Option<usize>, correlation: CorrelationId) -> Option<&Message> {
-        self.requests.get(&(to?, correlation))
+        self.requests.get(&(to?, correlation)).map(|m| &**m)
     }
 
     /// What the evidence in force implies for a query about `target` answered now.
@@ -175,7 +186,7 @@ impl History {
             Message::ReplyQueryReadsForEvidence(r) if cfg.role(src) == Some(Role::ReadsFor) => {
                 let answer = self.answer_now(r.result.is_ok(), &r.external_identity);
                 if let Some(to) = to {
-                    let key = (to, env.correlation, env.message.clone());
+                    let key = (to, env.correlation, digest(&env.message));
                     self.answers.entry(key).or_insert(answer);
                 }
             }

@@ -106,7 +106,7 @@ impl<'a> Sent<'a> {
                 let key = (
                     index_of(&trigger.target)?,
                     trigger.correlation,
-                    trigger.message.clone(),
+                    crate::history::digest(&trigger.message),
                 );
                 self.history.answers.get(&key).cloned().ok_or_else(|| {
                     format!(
@@ -426,7 +426,8 @@ property!(
         Some((sealed, Ok(_))) => {
             let recipients: BTreeSet<IdentityId> = sealed.iter().flat_map(|c| c.recipients.iter().map(|(id, _)| *id)).collect();
             let owned = s.to().and_then(|t| s.history.owned.get(&t)).cloned().unwrap_or_default();
-            violated_if(recipients.is_disjoint(&owned), || format!(
+            let served = s.to().is_some_and(|t| s.cfg.authorised.contains(&t));
+            violated_if(!served && recipients.is_disjoint(&owned), || format!(
                 "n{} got a plaintext sealed to {recipients:?}, none of which it owns", s.to().unwrap_or(usize::MAX)
             ))
         }
@@ -651,6 +652,18 @@ property!(
 );
 
 property!(
+    /// A requester the vault is configured to serve decrypted what it does not own.
+    AuthorisedDecrypts, "reachable: authorised requester decrypts", Sometimes,
+    "a requester the vault is configured to serve for every identity opens a ciphertext sealed to an identity it does not own",
+    judge: |s| {
+        let authorised = s.to().is_some_and(|t| s.cfg.authorised.contains(&t));
+        let owned = s.to().and_then(|t| s.history.owned.get(&t));
+        reached_if(authorised && matches!(s.decrypted(), Some((Some(c), Ok(_)))
+            if c.recipients.iter().all(|(id, _)| owned.is_none_or(|o| !o.contains(id)))))
+    },
+);
+
+property!(
     /// A vault refused key management from someone other than its manager.
     NonManagerRefused, "reachable: non-manager refused", Sometimes,
     "a vault refuses to generate, rotate or delete a key for anyone but its manager",
@@ -747,6 +760,7 @@ pub const ALL: &[Check] = &[
     check::<ErrorPropagated>(),
     check::<ForgeryRefused>(),
     check::<UnauthorisedRefused>(),
+    check::<AuthorisedDecrypts>(),
     check::<NonManagerRefused>(),
     check::<NonRecipientRefused>(),
     check::<OldCiphertextOpens>(),

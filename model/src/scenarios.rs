@@ -203,6 +203,8 @@ pub struct Setup {
     pub owners: Vec<(usize, InternalIdentity)>,
     /// The Encryption engine's plaintext limit.
     pub max_plaintext: usize,
+    /// Clients (by position) the vault serves for every identity it holds.
+    pub authorised: Vec<usize>,
 }
 
 impl Setup {
@@ -214,6 +216,7 @@ impl Setup {
             evidence: Vec::new(),
             owners: Vec::new(),
             max_plaintext: Encryption::DEFAULT_MAX_PLAINTEXT,
+            authorised: Vec::new(),
         }
     }
 }
@@ -334,6 +337,7 @@ impl Setup {
             initial_evidence: self.evidence,
             initial_owned,
             max_plaintext: self.max_plaintext,
+            authorised: self.authorised.iter().copied().collect(),
             collector: None,
         };
         let speaks_for = Arc::new(speaks_for);
@@ -405,8 +409,9 @@ impl Setup {
                     state.insert(address(*owner), identity.clone());
                 }
                 let manager = dir.resolve(To::Identity).map(address);
+                let authorised = self.authorised.iter().map(|i| address(*i)).collect();
                 Node::Decryption(
-                    Decryption::new(address(here), manager, BTreeSet::new()),
+                    Decryption::new(address(here), manager, authorised),
                     Box::new(state),
                 )
             }
