@@ -5,6 +5,7 @@
 //! The history's hooks ([`record_in`], [`record_out`]) run every judgement on every message
 //! sent, so a violation is recorded in the state that follows the message that caused it.
 
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 use std::sync::PoisonError;
 
@@ -48,6 +49,10 @@ pub struct Sent<'a> {
     /// For a `ReplyEncrypt`: the request it answers, and what it must be sealed to (an
     /// `Err` when it was finished on an evidence answer the ReadsFor engine never sent).
     encrypt: Option<(Plaintext, Result<Answer, String>)>,
+    /// The ciphertext of a `ReplyEncrypt`, read once for every property that asks.
+    sealed: OnceCell<Option<SymbolicSealed>>,
+    /// The ciphertext a `ReplyDecryption` answers about, read once.
+    opened: OnceCell<Option<SymbolicSealed>>,
 }
 
 impl<'a> Sent<'a> {
@@ -58,6 +63,8 @@ impl<'a> Sent<'a> {
             src,
             msg,
             encrypt: None,
+            sealed: OnceCell::new(),
+            opened: OnceCell::new(),
         };
         sent.encrypt = sent.encrypt_context();
         sent
@@ -132,7 +139,10 @@ impl<'a> Sent<'a> {
     fn sealed(&self) -> Option<(BTreeSet<IdentityId>, Option<&Answer>, bool)> {
         let (data, answer, result) = self.encrypted()?;
         let ct = result.as_ref().ok()?;
-        let sealed = SymbolicSealed::inspect(&ct.0)?;
+        let sealed = self
+            .sealed
+            .get_or_init(|| SymbolicSealed::inspect(&ct.0))
+            .as_ref()?;
         let ids = sealed.recipients.iter().map(|(id, _)| *id).collect();
         Some((ids, answer.as_ref().ok(), sealed.plaintext == *data))
     }
@@ -141,7 +151,7 @@ impl<'a> Sent<'a> {
     fn decrypted(
         &self,
     ) -> Option<(
-        Option<SymbolicSealed>,
+        Option<&SymbolicSealed>,
         &'a Result<Plaintext, DecryptionError>,
     )> {
         let Message::ReplyDecryption(r) = &self.env()?.message else {
@@ -151,7 +161,10 @@ impl<'a> Sent<'a> {
         let Message::RequestDecryption(req) = &trigger.message else {
             return None;
         };
-        Some((SymbolicSealed::inspect(&req.data.0), &r.result))
+        let opened = self
+            .opened
+            .get_or_init(|| SymbolicSealed::inspect(&req.data.0));
+        Some((opened.as_ref(), &r.result))
     }
 }
 
