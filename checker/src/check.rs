@@ -261,7 +261,7 @@ fn finish(
     let shard = opts.shard.map(|s| (s.index, s.count));
     let doc = report::json(reports, diagrams, total, shard);
     if let Some(path) = opts.markdown {
-        write_report(path, report::markdown(&doc))?;
+        write_report(path, report::verification_page(&doc))?;
     }
     if let Some(path) = opts.json {
         write_report(path, report::json_text(&doc))?;

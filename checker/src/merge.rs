@@ -69,7 +69,7 @@ pub fn run(opts: &MergeOptions<'_>) -> Result<()> {
         write_report(path, report::junit(&doc))?;
     }
     if let Some(path) = opts.markdown {
-        write_report(path, report::markdown(&doc))?;
+        write_report(path, report::verification_page(&doc))?;
     }
     let failed = failures(&doc);
     if failed.is_empty() {

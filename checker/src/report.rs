@@ -606,6 +606,14 @@ pub fn markdown(doc: &Value) -> String {
     out
 }
 
+/// What was measured by hand (scale, deep bounds, mutation score), kept beside the code.
+const MEASURED: &str = include_str!("verification-measured.md");
+
+/// The verification page: the report, then the measured figures and how to reproduce them.
+pub fn verification_page(doc: &Value) -> String {
+    format!("{}\n{MEASURED}", markdown(doc))
+}
+
 /// One scenario's section of the verification page.
 fn markdown_scenario(out: &mut String, r: &Value) {
     let _ = writeln!(
