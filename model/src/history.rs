@@ -107,6 +107,8 @@ pub struct History {
     pub owned: BTreeMap<usize, BTreeSet<IdentityId>>,
     /// Identities rotated away from.
     pub rotated: BTreeSet<IdentityId>,
+    /// The highest evidence serial each vault has signed.
+    pub signed: BTreeMap<usize, u64>,
     /// The first violation of each property, by property name, with what happened.
     pub violations: BTreeMap<&'static str, String>,
     /// Outcomes reached, by property name.
@@ -219,6 +221,13 @@ impl History {
                     {
                         self.evidence.remove(&rv.edge());
                     }
+                }
+            }
+            Message::ReplyGenerateKey(spec::message::ReplyGenerateKey { result: Ok(k) })
+            | Message::ReplyRotateKey(spec::message::ReplyRotateKey { result: Ok(k) }) => {
+                if let Some(ev) = &k.evidence {
+                    let max = self.signed.entry(src).or_insert(0);
+                    *max = (*max).max(ev.serial);
                 }
             }
             Message::ReplyGenerateIdentity(r) => self.own(to, r.result.as_ref().ok()),

@@ -546,6 +546,24 @@ property!(
 );
 
 property!(
+    /// The evidence a vault signs carries serials that strictly increase.
+    SerialsIncrease, "signed serials increase", Always,
+    "every piece of evidence a vault signs (for a new or rotated key) carries a serial above every serial it signed before, so a later revocation can cover exactly what came before it",
+    judge: |s| {
+        let evidence = match s.env().map(|e| &e.message) {
+            Some(Message::ReplyGenerateKey(spec::message::ReplyGenerateKey { result: Ok(k) }))
+            | Some(Message::ReplyRotateKey(spec::message::ReplyRotateKey { result: Ok(k) })) => k.evidence.as_ref(),
+            _ => None,
+        };
+        let before = s.history.signed.get(&s.src).copied().unwrap_or(0);
+        match evidence {
+            Some(ev) => violated_if(ev.serial <= before, || format!("the vault signed serial {} after {before}", ev.serial)),
+            None => Verdict::Fine,
+        }
+    },
+);
+
+property!(
     /// Deleting an identity erases its keys and only its keys.
     DeletionExact, "deletion erases exactly its keys", Always,
     "a vault holds at least one key for every identity it holds and none for an identity it no longer holds: deleting an identity erases its keys, and only its keys",
@@ -761,6 +779,7 @@ pub const ALL: &[Check] = &[
     check::<Revocation>(),
     check::<EvidenceVerified>(),
     check::<KeysManagedByManager>(),
+    check::<SerialsIncrease>(),
     check::<DeletionExact>(),
     check::<PlaintextLimit>(),
     check::<Responsiveness>(),
@@ -796,6 +815,7 @@ pub const ENGINE_SAFETY: &[Check] = &[
     check::<Revocation>(),
     check::<EvidenceVerified>(),
     check::<KeysManagedByManager>(),
+    check::<SerialsIncrease>(),
     check::<DeletionExact>(),
     check::<PlaintextLimit>(),
     check::<Responsiveness>(),
