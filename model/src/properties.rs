@@ -183,6 +183,8 @@ pub trait Property {
     const MEANING: &'static str;
     /// `Always` (a safety property) or `Sometimes` (an outcome some run must reach).
     const KIND: Expectation;
+    /// Every scenario of the engines checks it (the others are chosen per scenario).
+    const EVERYWHERE: bool = false;
     /// Judges one message sent.
     fn judge(_sent: &Sent<'_>) -> Verdict {
         Verdict::Fine
@@ -218,6 +220,8 @@ pub struct Check {
     pub condition: fn(&Model, &State) -> bool,
     /// The scenario models a flawed design: the checker must find this property's violation.
     pub expect_violation: bool,
+    /// Every scenario of the engines checks it.
+    pub everywhere: bool,
 }
 
 impl Check {
@@ -237,6 +241,7 @@ pub const fn check<P: Property>() -> Check {
         judge: P::judge,
         condition: condition::<P>,
         expect_violation: false,
+        everywhere: P::EVERYWHERE,
     }
 }
 
@@ -321,13 +326,15 @@ pub fn collect_flows(model: &Model, state: &State) -> bool {
 }
 
 macro_rules! property {
-    ($(#[$doc:meta])* $ty:ident, $name:literal, $kind:ident, $meaning:literal $(, judge: $judge:expr)? $(, state: $state:expr)? $(,)?) => {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $kind:ident $(+ $everywhere:ident)?, $meaning:literal $(, judge: $judge:expr)? $(, state: $state:expr)? $(,)?) => {
         $(#[$doc])*
         pub struct $ty;
         impl Property for $ty {
             const NAME: &'static str = $name;
             const MEANING: &'static str = $meaning;
             const KIND: Expectation = Expectation::$kind;
+            // `+ everywhere` after the kind: every scenario of the engines checks it.
+            $(const EVERYWHERE: bool = !stringify!($everywhere).is_empty();)?
             $(fn judge(sent: &Sent<'_>) -> Verdict {
                 let judge: fn(&Sent<'_>) -> Verdict = $judge;
                 judge(sent)
@@ -354,7 +361,7 @@ fn reached_if(yes: bool) -> Verdict {
 
 property!(
     /// Ciphertexts are sealed to exactly the target and its readers per the ReadsFor answer.
-    Confidentiality, "confidentiality", Always,
+    Confidentiality, "confidentiality", Always + everywhere,
     "every ciphertext is sealed to exactly its target plus, with reads-for, the identities that read for the target per the evidence in force when the ReadsFor engine answered — and only on an answer the ReadsFor engine really sent",
     judge: |s| {
         if let Some((_, Err(why), Ok(_))) = s.encrypted() {
@@ -376,7 +383,7 @@ property!(
 
 property!(
     /// Replies reach their requester and carry that request's data.
-    NoCrossTalk, "no cross-talk", Always,
+    NoCrossTalk, "no cross-talk", Always + everywhere,
     "every reply reaches the requester of its correlation id, is the reply to that request, and carries that request's data and target",
     judge: no_cross_talk,
 );
@@ -423,7 +430,7 @@ fn no_cross_talk(s: &Sent<'_>) -> Verdict {
 
 property!(
     /// A failed reads-for query yields an error reply.
-    ErrorsPropagate, "errors propagate", Always,
+    ErrorsPropagate, "errors propagate", Always + everywhere,
     "a failed reads-for query yields a reply with an error, never a ciphertext built as if it had succeeded",
     judge: |s| match s.encrypted() {
         Some((_, Ok(answer), Ok(_))) => violated_if(!answer.ok, || "the reads-for query failed, yet a ciphertext was returned".into()),
@@ -433,7 +440,7 @@ property!(
 
 property!(
     /// No secret in any message; no plaintext for a requester that owns no recipient.
-    VaultIsolation, "vault isolation", Always,
+    VaultIsolation, "vault isolation", Always + everywhere,
     "no message ever carries secret key material (checked on every message an engine holding secrets sends, against the secrets it holds — and every Encryption instance holds a cookie key, so the search is never empty), and a requester that owns none of a ciphertext's recipients never gets its plaintext",
     judge: |s| match s.decrypted() {
         Some((sealed, Ok(_))) => {
@@ -456,7 +463,7 @@ property!(
 
 property!(
     /// Nothing sealed after a revocation lists the revoked reader.
-    Revocation, "revocation", Always,
+    Revocation, "revocation", Always + everywhere,
     "nothing sealed after a revocation was applied lists the revoked reader, and revoked evidence is never accepted again",
     judge: revocation,
 );
@@ -509,7 +516,7 @@ fn submitted<'a>(s: &Sent<'a>) -> Option<(bool, &'a Result<(), ReadsForError>)> 
 
 property!(
     /// Evidence is accepted only with a valid signature by its subject.
-    EvidenceVerified, "evidence verified", Always,
+    EvidenceVerified, "evidence verified", Always + everywhere,
     "the ReadsFor engine accepts evidence only when the subject's signature verifies",
     judge: |s| match submitted(s) {
         Some((false, Ok(()))) => Verdict::Violated("evidence was accepted although its signature does not verify".into()),
@@ -533,7 +540,7 @@ fn key_management(s: &Sent<'_>) -> Option<Result<(), DecryptionError>> {
 
 property!(
     /// Only the vault's manager (Identity Management) generates, rotates or deletes keys.
-    KeysManagedByManager, "keys managed by the manager only", Always,
+    KeysManagedByManager, "keys managed by the manager only", Always + everywhere,
     "a vault generates, rotates or deletes a key only at the request of its manager, Identity Management; anyone else is refused",
     judge: |s| match key_management(s) {
         Some(Ok(())) => {
@@ -547,7 +554,7 @@ property!(
 
 property!(
     /// The evidence a vault signs carries serials that strictly increase.
-    SerialsIncrease, "signed serials increase", Always,
+    SerialsIncrease, "signed serials increase", Always + everywhere,
     "every piece of evidence a vault signs (for a new or rotated key) carries a serial above every serial it signed before, so a later revocation can cover exactly what came before it",
     judge: |s| {
         let evidence = match s.env().map(|e| &e.message) {
@@ -565,7 +572,7 @@ property!(
 
 property!(
     /// Deleting an identity erases its keys and only its keys.
-    DeletionExact, "deletion erases exactly its keys", Always,
+    DeletionExact, "deletion erases exactly its keys", Always + everywhere,
     "a vault holds at least one key for every identity it holds and none for an identity it no longer holds: deleting an identity erases its keys, and only its keys",
     state: |_, s| s.actor_states.iter().all(|a| match &**a {
         NodeState::Decryption(v) => {
@@ -578,7 +585,7 @@ property!(
 
 property!(
     /// The Encryption engine refuses exactly the plaintexts over its limit.
-    PlaintextLimit, "plaintext limit", Always,
+    PlaintextLimit, "plaintext limit", Always + everywhere,
     "a request whose plaintext exceeds the Encryption engine's limit is refused with PlaintextTooLarge, and one within the limit never is",
     judge: |s| match s.encrypted() {
         Some((data, _, result)) => {
@@ -595,7 +602,7 @@ property!(
 
 property!(
     /// Every request gets a reply, checked in every quiescent state.
-    Responsiveness, "responsiveness", Always,
+    Responsiveness, "responsiveness", Always + everywhere,
     "in every quiescent state (no message in flight, no timer, no pending choice) every request has been answered: exactly once on a reliable network without retries, at least once with retries or duplication, or given up after its retries on a lossy network",
     state: |m, s| !quiescent(s) || all_answered(m, s),
 );
@@ -621,7 +628,7 @@ property!(
 
 property!(
     /// Quiescence with every request answered is reachable (so responsiveness is not vacuous).
-    QuietWithAllAnswered, "reachable: quiet with all answered", Sometimes,
+    QuietWithAllAnswered, "reachable: quiet with all answered", Sometimes + everywhere,
     "some run reaches a quiescent state after every client issued its requests and got its replies",
     state: |m, s| quiescent(s) && all_answered(m, s) && clients(s).any(|c| !c.replies.is_empty()),
 );
@@ -806,18 +813,7 @@ pub const ALL: &[Check] = &[
     check::<OversizeRefused>(),
 ];
 
-/// The safety properties every scenario of the real engines checks.
-pub const ENGINE_SAFETY: &[Check] = &[
-    check::<Confidentiality>(),
-    check::<NoCrossTalk>(),
-    check::<ErrorsPropagate>(),
-    check::<VaultIsolation>(),
-    check::<Revocation>(),
-    check::<EvidenceVerified>(),
-    check::<KeysManagedByManager>(),
-    check::<SerialsIncrease>(),
-    check::<DeletionExact>(),
-    check::<PlaintextLimit>(),
-    check::<Responsiveness>(),
-    check::<QuietWithAllAnswered>(),
-];
+/// The properties every scenario of the real engines checks.
+pub fn engine_safety() -> Vec<Check> {
+    ALL.iter().filter(|c| c.everywhere).cloned().collect()
+}

@@ -520,7 +520,7 @@ impl Scenario {
         let mut all: Vec<Check> = if self.negative {
             Vec::new()
         } else {
-            properties::ENGINE_SAFETY.to_vec()
+            properties::engine_safety()
         };
         all.extend(self.checks.iter().cloned());
         all
