@@ -414,6 +414,43 @@ fn identity_lifecycle(b: &Bounds) -> Setup {
     )
 }
 
+/// The identity Identity Management's vault generates first (deterministic randomness).
+fn first_generated(dir: &Directory) -> spec::IdentityId {
+    let vault = dir.resolve(To::Vault).unwrap_or(0);
+    engines::Backend::generate_identity(&mut SymbolicBackend::new(vault as u64)).id()
+}
+
+fn identity_names(b: &Bounds) -> Setup {
+    let c = Cast::new(0);
+    let photos = || {
+        Intent::new(
+            To::Identity,
+            RequestDeriveZoneIdentity {
+                master: c.t.id(),
+                zone: "photos".into(),
+            },
+        )
+    };
+    let connect = Ask::Later(Box::new(|dir: &Directory| {
+        Intent::new(
+            To::Identity,
+            RequestConnectIdentity {
+                external_identity: first_generated(dir),
+            },
+        )
+    }));
+    let alice = vec![
+        Ask::Now(Box::new(Intent::new(
+            To::Identity,
+            RequestGenerateIdentity {},
+        ))),
+        connect,
+        Ask::Now(Box::new(photos())),
+        Ask::Now(Box::new(photos())),
+    ];
+    identity_setup(fixed(b, vec![("alice", false, alice)]), Vec::new(), &c)
+}
+
 fn reads_for_queries(b: &Bounds) -> Setup {
     let c = Cast::new(0);
     let alice = vec![
@@ -566,11 +603,11 @@ fn not_applicable(mut s: Scenario, why: &'static [(&'static str, &'static str)])
 
 use NetworkKind::{Duplicating, Lossy, Ordered, Reliable};
 use p::{
-    AcrossEpochs, AuthorisedDecrypts, CrossInstance, ErrorPropagated, ErrorsPropagate,
-    ForgedAnswerRejected, ForgeryRefused, IdentityDeleted, MisdirectedAnswered, NoCrossTalk,
-    NonManagerRefused, NonRecipientRefused, OldCiphertextOpens, OversizeRefused, OwnContext,
-    OwnerDecrypts, ReadsForConfirmed, RemovedMemberExcluded, Responsiveness, RevokedLeftOut,
-    UnauthorisedRefused, Widened, ZoneDerived,
+    AcrossEpochs, AuthorisedDecrypts, CrossInstance, DuplicateZoneRefused, ErrorPropagated,
+    ErrorsPropagate, ForgedAnswerRejected, ForgeryRefused, GeneratedConnected, IdentityDeleted,
+    MisdirectedAnswered, NoCrossTalk, NonManagerRefused, NonRecipientRefused, OldCiphertextOpens,
+    OversizeRefused, OwnContext, OwnerDecrypts, ReadsForConfirmed, RemovedMemberExcluded,
+    Responsiveness, RevokedLeftOut, UnauthorisedRefused, Widened, ZoneDerived,
 };
 
 /// A slice built by constant functions, as a `'static` constant.
@@ -729,6 +766,21 @@ fn engines_more() -> Vec<Scenario> {
                 s![check::<ZoneDerived>(), check::<IdentityDeleted>()],
             ),
             2592,
+        ),
+        pinned(
+            entry(
+                "identity-names",
+                "an owner generates an identity and connects to it, and derives the same zone name twice",
+                Reliable,
+                s![requests_param(2, 4)],
+                identity_names,
+                s![
+                    check::<GeneratedConnected>(),
+                    check::<DuplicateZoneRefused>(),
+                    check::<ZoneDerived>()
+                ],
+            ),
+            655,
         ),
         pinned(
             entry(

@@ -109,6 +109,8 @@ pub struct History {
     pub rotated: BTreeSet<IdentityId>,
     /// The highest evidence serial each vault has signed.
     pub signed: BTreeMap<usize, u64>,
+    /// Zones derived, by master identity and name.
+    pub zones: BTreeSet<(IdentityId, String)>,
     /// The first violation of each property, by property name, with what happened.
     pub violations: BTreeMap<&'static str, String>,
     /// Outcomes reached, by property name.
@@ -231,7 +233,15 @@ impl History {
                 }
             }
             Message::ReplyGenerateIdentity(r) => self.own(to, r.result.as_ref().ok()),
-            Message::ReplyDeriveZoneIdentity(r) => self.own(to, r.result.as_ref().ok()),
+            Message::ReplyDeriveZoneIdentity(r) => {
+                if let (Ok(_), Some(Message::RequestDeriveZoneIdentity(req))) =
+                    (&r.result, self.request_of(to, env.correlation))
+                {
+                    let zone = (req.master, req.zone.clone());
+                    self.zones.insert(zone);
+                }
+                self.own(to, r.result.as_ref().ok());
+            }
             Message::ReplyRotateIdentity(r) => {
                 if let Ok(new) = &r.result {
                     if let Some(Message::RequestRotateIdentity(req)) =

@@ -571,6 +571,19 @@ property!(
 );
 
 property!(
+    /// A zone name is taken once under its master.
+    ZonesUnique, "zone names unique", Always + everywhere,
+    "Identity Management derives a zone of a given name under a master at most once; a second derivation of the same name is refused",
+    judge: |s| match (s.env().map(|e| &e.message), s.request()) {
+        (Some(Message::ReplyDeriveZoneIdentity(r)), Some(Message::RequestDeriveZoneIdentity(req))) if r.result.is_ok() => {
+            let taken = s.history.zones.contains(&(req.master, req.zone.clone()));
+            violated_if(taken, || format!("zone `{}` was derived twice under the same master", req.zone))
+        }
+        _ => Verdict::Fine,
+    },
+);
+
+property!(
     /// Deleting an identity erases its keys and only its keys.
     DeletionExact, "deletion erases exactly its keys", Always + everywhere,
     "a vault holds at least one key for every identity it holds and none for an identity it no longer holds: deleting an identity erases its keys, and only its keys",
@@ -750,6 +763,26 @@ property!(
 );
 
 property!(
+    /// A second zone of the same name was refused.
+    DuplicateZoneRefused, "reachable: duplicate zone refused", Sometimes,
+    "a second derivation of a zone name already taken under the master is refused with InvalidZone",
+    judge: |s| reached_if(matches!(s.env().map(|e| &e.message),
+        Some(Message::ReplyDeriveZoneIdentity(r)) if r.result == Err(spec::IdentityError::InvalidZone))),
+);
+
+property!(
+    /// An owner connected to an identity it generated during the run.
+    GeneratedConnected, "reachable: generated identity connected", Sometimes,
+    "an owner connects to an identity Identity Management generated for it during the run (so what it generates, it manages)",
+    judge: |s| match (s.env().map(|e| &e.message), s.request(), s.to()) {
+        (Some(Message::ReplyConnectIdentity(r)), Some(Message::RequestConnectIdentity(req)), Some(to)) if r.result.is_ok() => {
+            reached_if(s.cfg.initial_owned.get(&to).is_none_or(|ids| !ids.contains(&req.external_identity)))
+        }
+        _ => Verdict::Fine,
+    },
+);
+
+property!(
     /// An identity was deleted by its owner.
     IdentityDeleted, "reachable: identity deleted", Sometimes,
     "an owner deletes an identity through Identity Management",
@@ -787,6 +820,7 @@ pub const ALL: &[Check] = &[
     check::<EvidenceVerified>(),
     check::<KeysManagedByManager>(),
     check::<SerialsIncrease>(),
+    check::<ZonesUnique>(),
     check::<DeletionExact>(),
     check::<PlaintextLimit>(),
     check::<Responsiveness>(),
@@ -808,6 +842,8 @@ pub const ALL: &[Check] = &[
     check::<OwnContext>(),
     check::<ZoneDerived>(),
     check::<IdentityDeleted>(),
+    check::<DuplicateZoneRefused>(),
+    check::<GeneratedConnected>(),
     check::<ReadsForConfirmed>(),
     check::<MisdirectedAnswered>(),
     check::<OversizeRefused>(),
