@@ -22,6 +22,8 @@ pub struct Cast {
     pub b_for_t: ReadsForEvidence,
     /// "a reads for b", signed by b.
     pub a_for_b: ReadsForEvidence,
+    /// "a reads for b" again, signed by b with serial 2 (it supersedes serial 1).
+    pub a_for_b_2: ReadsForEvidence,
     /// The chain's evidence beyond `a`: "chain[0] reads for a", signed by a, and so on.
     pub chain_evidence: Vec<ReadsForEvidence>,
     /// Revokes "a reads for b".
@@ -82,6 +84,15 @@ impl Cast {
         Cast {
             b_for_t: evidence(&backend, &b, &t, &t),
             a_for_b: evidence(&backend, &a, &b, &b),
+            a_for_b_2: {
+                let bytes = ReadsForEvidence::statement_bytes(&a.external, &b.external, 2);
+                ReadsForEvidence {
+                    from_identity: a.external.clone(),
+                    to_identity: b.external.clone(),
+                    serial: 2,
+                    signature: backend.sign(&b, &bytes),
+                }
+            },
             wrong_signer: evidence(&backend, &x, &t, &x),
             chain_evidence,
             revoke_a_for_b,

@@ -482,6 +482,23 @@ fn reads_for_queries(b: &Bounds) -> Setup {
     s
 }
 
+/// Serial 2, then (or before) serial 1, then serial 2 again: the older one must be refused
+/// once the newer is in force, and the same one accepted again.
+fn reads_for_serials(b: &Bounds) -> Setup {
+    let c = Cast::new(0);
+    let bob = vec![
+        submit(&c.a_for_b_2),
+        submit(&c.a_for_b),
+        submit(&c.a_for_b_2),
+    ];
+    let mut s = Setup::new(
+        fixed(b, vec![("bob", false, now(bob))]),
+        vec![EngineSpec::ReadsFor(ReadsForFault::None)],
+    );
+    s.owners = vec![(0, c.a.clone())];
+    s
+}
+
 /// The limit the `misdirected` scenario gives the Encryption engine.
 const SMALL_LIMIT: usize = 8;
 
@@ -606,8 +623,9 @@ use p::{
     AcrossEpochs, AuthorisedDecrypts, CrossInstance, DuplicateZoneRefused, ErrorPropagated,
     ErrorsPropagate, ForgedAnswerRejected, ForgeryRefused, GeneratedConnected, IdentityDeleted,
     MisdirectedAnswered, NoCrossTalk, NonManagerRefused, NonRecipientRefused, OldCiphertextOpens,
-    OversizeRefused, OwnContext, OwnerDecrypts, ReadsForConfirmed, RemovedMemberExcluded,
-    Responsiveness, RevokedLeftOut, UnauthorisedRefused, Widened, ZoneDerived,
+    OlderRefused, OversizeRefused, OwnContext, OwnerDecrypts, ReadsForConfirmed,
+    RemovedMemberExcluded, Responsiveness, RevokedLeftOut, UnauthorisedRefused, Widened,
+    ZoneDerived,
 };
 
 /// A slice built by constant functions, as a `'static` constant.
@@ -792,6 +810,17 @@ fn engines_more() -> Vec<Scenario> {
                 s![check::<ReadsForConfirmed>()],
             ),
             172,
+        ),
+        pinned(
+            entry(
+                "reads-for-serials",
+                "a client submits evidence with serial 2, serial 1 and serial 2 again, in any order",
+                Reliable,
+                s![requests_param(3, 3)],
+                reads_for_serials,
+                s![check::<OlderRefused>()],
+            ),
+            338,
         ),
         pinned(
             entry(

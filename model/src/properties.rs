@@ -571,6 +571,34 @@ property!(
 );
 
 property!(
+    /// Evidence is refused as superseded exactly when newer evidence for its edge is in force.
+    SupersededExactly, "older evidence superseded", Always + everywhere,
+    "evidence is refused as Superseded exactly when evidence with a higher serial for the same reader and subject is in force: an older one never replaces a newer one, and a newer or the same one is never refused as older",
+    judge: |s| match (s.env().map(|e| &e.message), s.request()) {
+        (Some(Message::ReplySubmitReadsForEvidence(r)), Some(Message::RequestSubmitReadsForEvidence(req))) => {
+            let ev = &req.evidence;
+            let newer = s.history.evidence.get(&ev.edge()).is_some_and(|cur| cur.serial > ev.serial);
+            match &r.result {
+                Ok(()) => violated_if(newer, || format!("serial {} replaced a newer serial", ev.serial)),
+                Err(ReadsForError::Superseded { .. }) => {
+                    violated_if(!newer, || format!("serial {} was refused as older, with nothing newer in force", ev.serial))
+                }
+                Err(_) => Verdict::Fine,
+            }
+        }
+        _ => Verdict::Fine,
+    },
+);
+
+property!(
+    /// An older piece of evidence was refused.
+    OlderRefused, "reachable: older evidence refused", Sometimes,
+    "evidence older than the evidence in force for its edge is refused as Superseded",
+    judge: |s| reached_if(matches!(s.env().map(|e| &e.message),
+        Some(Message::ReplySubmitReadsForEvidence(r)) if matches!(r.result, Err(ReadsForError::Superseded { .. })))),
+);
+
+property!(
     /// A zone name is taken once under its master.
     ZonesUnique, "zone names unique", Always + everywhere,
     "Identity Management derives a zone of a given name under a master at most once; a second derivation of the same name is refused",
@@ -820,6 +848,7 @@ pub const ALL: &[Check] = &[
     check::<EvidenceVerified>(),
     check::<KeysManagedByManager>(),
     check::<SerialsIncrease>(),
+    check::<SupersededExactly>(),
     check::<ZonesUnique>(),
     check::<DeletionExact>(),
     check::<PlaintextLimit>(),
@@ -844,6 +873,7 @@ pub const ALL: &[Check] = &[
     check::<IdentityDeleted>(),
     check::<DuplicateZoneRefused>(),
     check::<GeneratedConnected>(),
+    check::<OlderRefused>(),
     check::<ReadsForConfirmed>(),
     check::<MisdirectedAnswered>(),
     check::<OversizeRefused>(),
