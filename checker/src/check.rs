@@ -74,6 +74,25 @@ pub fn write_report(path: &Path, text: String) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Writes the report document as JSON, JUnit and the verification page, where asked.
+pub fn write_reports(
+    doc: &serde_json::Value,
+    json: Option<&Path>,
+    junit: Option<&Path>,
+    markdown: Option<&Path>,
+) -> Result<()> {
+    if let Some(path) = json {
+        write_report(path, report::json_text(doc))?;
+    }
+    if let Some(path) = junit {
+        write_report(path, report::junit(doc))?;
+    }
+    if let Some(path) = markdown {
+        write_report(path, report::verification_page(doc))?;
+    }
+    Ok(())
+}
+
 fn names() -> String {
     catalog()
         .iter()
@@ -260,15 +279,7 @@ fn finish(
     );
     let shard = opts.shard.map(|s| (s.index, s.count));
     let doc = report::json(reports, diagrams, total, shard);
-    if let Some(path) = opts.markdown {
-        write_report(path, report::verification_page(&doc))?;
-    }
-    if let Some(path) = opts.json {
-        write_report(path, report::json_text(&doc))?;
-    }
-    if let Some(path) = opts.junit {
-        write_report(path, report::junit(&doc))?;
-    }
+    write_reports(&doc, opts.json, opts.junit, opts.markdown)?;
     if failed.is_empty() {
         Ok(())
     } else {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 
-use crate::check::write_report;
+use crate::check::write_reports;
 use crate::{files, report};
 
 /// The largest report file `merge` reads.
@@ -62,15 +62,7 @@ pub fn run(opts: &MergeOptions<'_>) -> Result<()> {
     }
     let doc = merge(&inputs)?;
     files::print(&report::summary(&doc))?;
-    if let Some(path) = opts.json {
-        write_report(path, report::json_text(&doc))?;
-    }
-    if let Some(path) = opts.junit {
-        write_report(path, report::junit(&doc))?;
-    }
-    if let Some(path) = opts.markdown {
-        write_report(path, report::verification_page(&doc))?;
-    }
+    write_reports(&doc, opts.json, opts.junit, opts.markdown)?;
     let failed = failures(&doc);
     if failed.is_empty() {
         Ok(())

@@ -275,7 +275,7 @@ fn vault_authorisation(b: &Bounds) -> Setup {
 
 /// What the ReadsFor engine would answer to client 0's first reads-for request to t —
 /// with a genuine continuation, made by the Encryption engine's own code — but naming `x`.
-fn replayed_answer(dir: &Directory, c: &Cast) -> Intent {
+fn replayed_answer(dir: &Directory, target: &ExternalIdentity, claim: &ReadsForEvidence) -> Intent {
     let at = |to| {
         dir.resolve(to)
             .map_or_else(|| address(usize::MAX >> 1), address)
@@ -287,7 +287,7 @@ fn replayed_answer(dir: &Directory, c: &Cast) -> Intent {
         sender: address(0),
         target: at(To::Encryption),
         correlation: CorrelationId(1),
-        message: encrypt(&c.t.external, true, "a1").message,
+        message: encrypt(target, true, "a1").message,
     };
     let effects = engine.step(&mut state, &mut backend, &request);
     let continuation = effects.send.iter().find_map(|e| match &e.message {
@@ -295,9 +295,9 @@ fn replayed_answer(dir: &Directory, c: &Cast) -> Intent {
         _ => None,
     });
     let reply = ReplyQueryReadsForEvidence {
-        external_identity: c.t.id(),
+        external_identity: target.id(),
         continuation,
-        result: Ok(vec![c.wrong_signer.clone()]),
+        result: Ok(vec![claim.clone()]),
     };
     Intent::new(To::Encryption, reply)
 }
@@ -309,10 +309,8 @@ fn forged_evidence(b: &Bounds) -> Setup {
         continuation: None,
         result: Ok(vec![c.wrong_signer.clone()]),
     };
-    let replay = {
-        let c = Cast::new(0);
-        Ask::Later(Box::new(move |dir| replayed_answer(dir, &c)))
-    };
+    let (target, claim) = (c.t.external.clone(), c.wrong_signer.clone());
+    let replay = Ask::Later(Box::new(move |dir| replayed_answer(dir, &target, &claim)));
     let mallory = vec![
         Ask::Now(Box::new(submit(&c.forged))),
         Ask::Now(Box::new(submit(&c.wrong_signer))),
