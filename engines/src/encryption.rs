@@ -144,6 +144,22 @@ impl Encryption {
         Continuation(bytes)
     }
 
+    /// The query's correlation id: bytes 8..16 of the continuation, big-endian.
+    ///
+    /// Those are the first bytes of the sealed part, which a real backend
+    /// starts with a random nonce, so the id is unpredictable without drawing
+    /// more randomness; a deterministic backend gives one id per distinct
+    /// query, so the model does not tell states apart by the order queries
+    /// were made in.
+    fn query_correlation(continuation: &Continuation) -> CorrelationId {
+        let id = continuation
+            .0
+            .get(8..16)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map_or(0, u64::from_be_bytes);
+        CorrelationId(id)
+    }
+
     fn open_continuation<B: Backend>(
         state: &EncryptionState,
         backend: &B,
@@ -253,7 +269,7 @@ impl Engine for Encryption {
                 Effects::send(Envelope {
                     sender: self.address.clone(),
                     target: self.reads_for.clone(),
-                    correlation: CorrelationId(backend.fresh_u64()),
+                    correlation: Self::query_correlation(&continuation),
                     message: RequestQueryReadsForEvidence {
                         external_identity: req.external_identity.id(),
                         continuation: Some(continuation),

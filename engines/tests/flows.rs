@@ -586,3 +586,21 @@ fn vault_debug_output_holds_no_secret() {
     }
     assert!(debug.contains("redacted"));
 }
+
+for_both_backends!(a_query_is_correlated_by_its_continuation_bytes, |mut w| {
+    let a = w.generate("alice");
+    let first = captured_query(&mut w, ENC, &a);
+    let again = captured_query(&mut w, ENC, &a);
+    for query in [&first, &again] {
+        let Message::RequestQueryReadsForEvidence(q) = &query.message else {
+            panic!("{query:?}")
+        };
+        let bytes = &q.continuation.as_ref().unwrap().0;
+        let id = u64::from_be_bytes(bytes[8..16].try_into().unwrap());
+        assert_eq!(query.correlation, CorrelationId(id));
+    }
+    // The same request sealed twice: a fresh nonce gives a fresh id; a
+    // deterministic backend gives the same continuation and so the same id.
+    let same_continuation = first.message == again.message;
+    assert_eq!(first.correlation == again.correlation, same_continuation);
+});

@@ -12,7 +12,7 @@ use engines::encryption::{Encryption, EncryptionState};
 use engines::identity_management::{IdentityManagement, IdentityManagementState};
 use engines::reads_for::{ReadsFor, ReadsForState};
 use spec::effects::{Effects, Rejection};
-use spec::message::ReplyQueryReadsForEvidence;
+use spec::message::{ReplyQueryReadsForEvidence, ReplySubmitReadsForEvidence};
 use spec::{CorrelationId, Envelope, Message, ReadsForError, codec};
 use stateright::actor::{Actor, Command, Id, Out, model_timeout};
 
@@ -52,6 +52,23 @@ pub enum ReadsForFault {
     FailFirstQuery,
     /// The reply to the first evidence query is lost.
     LoseFirstReply,
+    /// The first evidence submission is answered with `Unavailable` and not stored.
+    FailFirstSubmit,
+}
+
+impl ReadsForFault {
+    /// Whether this fault fires on `message` (before it has fired once).
+    fn applies_to(self, message: &Message) -> bool {
+        match self {
+            ReadsForFault::None => false,
+            ReadsForFault::FailFirstQuery | ReadsForFault::LoseFirstReply => {
+                matches!(message, Message::RequestQueryReadsForEvidence(_))
+            }
+            ReadsForFault::FailFirstSubmit => {
+                matches!(message, Message::RequestSubmitReadsForEvidence(_))
+            }
+        }
+    }
 }
 
 /// Every actor of the model.
@@ -532,7 +549,7 @@ fn encryption_step(
     (sent || next != *s).then_some(NodeState::Encryption(next))
 }
 
-/// One ReadsFor step, with the scenario's injected fault on the first evidence query.
+/// One ReadsFor step, with the scenario's injected fault on the first message it applies to.
 fn reads_for_step(
     e: &ReadsFor,
     fault: ReadsForFault,
@@ -541,20 +558,29 @@ fn reads_for_step(
     env: &Envelope,
     o: &mut O,
 ) -> Option<NodeState> {
-    let first_query = !fired && matches!(env.message, Message::RequestQueryReadsForEvidence(_));
-    match (fault, first_query, &env.message) {
+    let first = !fired && fault.applies_to(&env.message);
+    let unavailable = match (fault, first, &env.message) {
         (ReadsForFault::FailFirstQuery, true, Message::RequestQueryReadsForEvidence(q)) => {
-            let reply = env.reply(ReplyQueryReadsForEvidence {
+            Some(env.reply(ReplyQueryReadsForEvidence {
                 external_identity: q.external_identity,
                 continuation: q.continuation.clone(),
                 result: Err(ReadsForError::Unavailable),
-            });
-            if let Some(to) = index_of(&reply.target) {
-                o.send(Id::from(to), ModelMsg::Spec(reply));
-            }
-            Some(NodeState::ReadsFor(s.clone(), true))
+            }))
         }
-        (ReadsForFault::LoseFirstReply, true, _) => {
+        (ReadsForFault::FailFirstSubmit, true, _) => Some(env.reply(ReplySubmitReadsForEvidence {
+            result: Err(ReadsForError::Unavailable),
+        })),
+        _ => None,
+    };
+    if let Some(reply) = unavailable {
+        // As an overloaded engine would: refused without looking, nothing stored.
+        if let Some(to) = index_of(&reply.target) {
+            o.send(Id::from(to), ModelMsg::Spec(reply));
+        }
+        return Some(NodeState::ReadsFor(s.clone(), true));
+    }
+    match (fault, first) {
+        (ReadsForFault::LoseFirstReply, true) => {
             // The engine answers, but the answer never arrives.
             let mut next = s.clone();
             let _lost = e.step(&mut next.state, &mut next.backend, env);

@@ -449,6 +449,24 @@ fn identity_names(b: &Bounds) -> Setup {
     identity_setup(fixed(b, vec![("alice", false, alice)]), Vec::new(), &c)
 }
 
+/// Alice derives the zone `photos` under t, up to `requests` times; the ReadsFor engine refuses
+/// the first evidence submission, so the first derivation fails after reserving the name.
+fn identity_zone_fault(b: &Bounds) -> Setup {
+    let c = Cast::new(0);
+    let photos = Intent::new(
+        To::Identity,
+        RequestDeriveZoneIdentity {
+            master: c.t.id(),
+            zone: "photos".into(),
+        },
+    );
+    // A menu entry is issued at most once: three copies of the same request.
+    let menu = now(vec![photos.clone(), photos.clone(), photos]);
+    let mut s = identity_setup(fixed(b, vec![("alice", false, menu)]), Vec::new(), &c);
+    s.engines[0] = EngineSpec::ReadsFor(ReadsForFault::FailFirstSubmit);
+    s
+}
+
 fn reads_for_queries(b: &Bounds) -> Setup {
     let c = Cast::new(0);
     let alice = vec![
@@ -686,7 +704,7 @@ fn engines() -> Vec<Scenario> {
                 reads_for,
                 s![check::<Widened>(), check::<RevokedLeftOut>()],
             ),
-            4974,
+            3000,
         ),
         pinned(
             entry(
@@ -697,7 +715,7 @@ fn engines() -> Vec<Scenario> {
                 reads_for_error,
                 s![check::<ErrorPropagated>()],
             ),
-            70,
+            45,
         ),
         pinned(
             entry(
@@ -722,7 +740,7 @@ fn engines() -> Vec<Scenario> {
                     check::<AcrossEpochs>()
                 ],
             ),
-            2880,
+            2363,
         ),
         pinned(
             entry(
@@ -782,6 +800,17 @@ fn engines_more() -> Vec<Scenario> {
                 s![check::<ZoneDerived>(), check::<IdentityDeleted>()],
             ),
             2592,
+        ),
+        pinned(
+            entry(
+                "identity-zone-fault",
+                "the ReadsFor engine refuses the first zone evidence; the failed derivation frees its name, which a later derivation takes once",
+                Reliable,
+                s![requests_param(3, 4)],
+                identity_zone_fault,
+                s![check::<ZoneDerived>(), check::<DuplicateZoneRefused>()],
+            ),
+            2662,
         ),
         pinned(
             entry(
@@ -852,7 +881,7 @@ fn networks() -> Vec<Scenario> {
                     "a retry that crosses a slow reply is answered too; the client keeps the first reply for its correlation id",
                 )],
             ),
-            7882,
+            873,
         ),
         pinned(
             not_applicable(
@@ -869,7 +898,7 @@ fn networks() -> Vec<Scenario> {
                     "every copy of a request or reply may be lost, so a client can end with no reply (it gives up after its retries); a retry can also be answered twice",
                 )],
             ),
-            7689,
+            4095,
         ),
         pinned(
             not_applicable(
@@ -886,7 +915,7 @@ fn networks() -> Vec<Scenario> {
                     "a duplicated request is answered twice; clients deduplicate by correlation id, and submissions are idempotent",
                 )],
             ),
-            1570,
+            886,
         ),
     ]
 }
@@ -960,6 +989,8 @@ pub const DEEP: &[(&str, &[(&str, u32)])] = &[
         &[(CLIENTS, 3), (INSTANCES, 3), (ROTATIONS, 1)],
     ),
     ("reads-for-lost-reply", &[(CLIENTS, 3)]),
+    ("reads-for-lossy", &[(CLIENTS, 3)]),
+    ("reads-for-duplicating", &[(CLIENTS, 3)]),
 ];
 
 /// The scenario named `name` at its default bounds.

@@ -206,7 +206,7 @@ fn more_clients_and_a_longer_chain_still_hold_and_widen_further() {
 #[test]
 fn deep_preset_is_well_formed() {
     let d = deep();
-    assert_eq!(d.len(), 3);
+    assert_eq!(d.len(), 5);
     assert!(d.iter().all(|s| !s.at_defaults()));
 }
 
