@@ -9,6 +9,7 @@ use model::diagrams::DiagramsReport;
 use model::{Limits, Scenario, ScenarioReport, catalog};
 
 use crate::report;
+use crate::tables::TablesReport;
 
 /// Which part of the catalog one machine runs: `K/N`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,7 +229,7 @@ pub fn run(opts: &CheckOptions<'_>) -> Result<()> {
         print!("{}", report::text(&report));
         reports.push(report);
     }
-    let diagrams = match (with_diagrams, opts.docs) {
+    let docs = match (with_diagrams, opts.docs) {
         (true, Some(docs)) => {
             // A shard's diagram unit checks the whole catalog's flows; a partial run, its own.
             let flows_of = if opts.shard.is_some() {
@@ -238,14 +239,16 @@ pub fn run(opts: &CheckOptions<'_>) -> Result<()> {
             };
             let d = check_diagrams(docs, &flows_of, limits, partial && opts.shard.is_none())?;
             print!("{}", report::diagrams_text(&d));
-            Some(d)
+            let t = crate::tables::check(docs)?;
+            print!("{}", t.text());
+            Some((d, t))
         }
         _ => None,
     };
     finish(
         opts,
         &reports,
-        diagrams.as_ref(),
+        docs.as_ref(),
         started.elapsed().as_secs_f64(),
     )
 }
@@ -254,7 +257,7 @@ pub fn run(opts: &CheckOptions<'_>) -> Result<()> {
 fn finish(
     opts: &CheckOptions<'_>,
     reports: &[ScenarioReport],
-    diagrams: Option<&DiagramsReport>,
+    docs: Option<&(DiagramsReport, TablesReport)>,
     total: f64,
 ) -> Result<()> {
     let mut failed: Vec<&str> = reports
@@ -262,8 +265,11 @@ fn finish(
         .filter(|r| !r.passes())
         .map(|r| r.name)
         .collect();
-    if diagrams.is_some_and(|d| !d.passes()) {
+    if docs.is_some_and(|(d, _)| !d.passes()) {
         failed.push("diagrams");
+    }
+    if docs.is_some_and(|(_, t)| !t.passes()) {
+        failed.push("tables");
     }
     let generated: usize = reports.iter().map(|r| r.generated).sum();
     println!(
@@ -278,7 +284,15 @@ fn finish(
         }
     );
     let shard = opts.shard.map(|s| (s.index, s.count));
-    let doc = report::json(reports, diagrams, total, shard);
+    let mut doc = report::json(reports, docs.map(|(d, _)| d), total, shard);
+    if let (Some((_, t)), Some(top)) = (docs, doc.as_object_mut()) {
+        top.insert("tables".into(), t.json());
+        let passes = top.get("passes").and_then(serde_json::Value::as_bool);
+        top.insert(
+            "passes".into(),
+            (passes.unwrap_or(true) && t.passes()).into(),
+        );
+    }
     write_reports(&doc, opts.json, opts.junit, opts.markdown)?;
     if failed.is_empty() {
         Ok(())

@@ -10,6 +10,7 @@ mod load;
 mod merge;
 mod progress;
 mod report;
+mod tables;
 mod vectors;
 
 use std::path::PathBuf;

@@ -13,11 +13,12 @@ use crate::{files, report};
 const MAX_REPORT_BYTES: u64 = 256 << 20;
 
 /// Top-level fields that `merge` computes; any other is passed through.
-const COMPUTED: [&str; 6] = [
+const COMPUTED: [&str; 7] = [
     "totalSeconds",
     "passes",
     "scenarios",
     "diagrams",
+    "tables",
     "merged",
     "shard",
 ];
@@ -75,7 +76,7 @@ pub fn run(opts: &MergeOptions<'_>) -> Result<()> {
     }
 }
 
-/// The names of the failing scenarios, and `diagrams` if the diagrams fail.
+/// The names of the failing scenarios, and `diagrams` or `tables` if those fail.
 fn failures(doc: &Value) -> Vec<String> {
     let mut failed: Vec<String> = doc["scenarios"]
         .as_array()
@@ -85,11 +86,16 @@ fn failures(doc: &Value) -> Vec<String> {
         .filter(|s| s["passes"] != true)
         .map(|s| s["name"].as_str().unwrap_or_default().to_string())
         .collect();
-    if !doc["diagrams"].is_null() && doc["diagrams"]["passes"] != true {
-        failed.push("diagrams".to_string());
+    for section in DOC_SECTIONS {
+        if !doc[section].is_null() && doc[section]["passes"] != true {
+            failed.push(section.to_string());
+        }
     }
     failed
 }
+
+/// The sections the run that checks the docs adds: the diagrams and the tables.
+const DOC_SECTIONS: [&str; 2] = ["diagrams", "tables"];
 
 /// Reads one report file and checks that it is a `sealwright check` report.
 fn read(path: &Path) -> Result<Input> {
@@ -109,7 +115,7 @@ fn read(path: &Path) -> Result<Input> {
 }
 
 /// What `merge` relies on: `totalSeconds`, and `scenarios` each with a `name` and `passes`;
-/// `diagrams`, if not null, with `passes`. Other fields are not looked at.
+/// `diagrams` and `tables`, if not null, with `passes`. Other fields are not looked at.
 fn validate(doc: &Value) -> Result<()> {
     let Some(top) = doc.as_object() else {
         bail!("not a JSON object");
@@ -128,11 +134,16 @@ fn validate(doc: &Value) -> Result<()> {
             bail!("scenario `{name}` has no true or false `passes`");
         }
     }
-    match top.get("diagrams") {
-        None | Some(Value::Null) => Ok(()),
-        Some(d) if d.get("passes").is_some_and(Value::is_boolean) => Ok(()),
-        Some(_) => bail!("`diagrams` is neither null nor a section with a true or false `passes`"),
+    for section in DOC_SECTIONS {
+        match top.get(section) {
+            None | Some(Value::Null) => {}
+            Some(d) if d.get("passes").is_some_and(Value::is_boolean) => {}
+            Some(_) => {
+                bail!("`{section}` is neither null nor a section with a true or false `passes`")
+            }
+        }
     }
+    Ok(())
 }
 
 /// An input's `shard` field as (index, count), 1 ≤ index ≤ count; `None` without one.
@@ -226,34 +237,44 @@ fn merge(inputs: &[Input]) -> Result<Value> {
             scenarios.push(s.clone());
         }
     }
-    let with_diagrams: Vec<&Input> = inputs
+    let sections = DOC_SECTIONS
         .iter()
-        .filter(|i| !i.doc["diagrams"].is_null())
-        .collect();
-    if with_diagrams.len() > 1 {
-        let names: Vec<String> = with_diagrams.iter().map(|i| i.name()).collect();
-        bail!(
-            "more than one input has a `diagrams` section: {}; only one run may check the diagrams",
-            names.join(", ")
-        );
-    }
-    let diagrams = with_diagrams
-        .first()
-        .map_or(Value::Null, |i| i.doc["diagrams"].clone());
+        .map(|section| Ok((*section, doc_section(inputs, section)?)))
+        .collect::<Result<Vec<_>>>()?;
     let total: f64 = inputs
         .iter()
         .filter_map(|i| i.doc["totalSeconds"].as_f64())
         .sum();
     let passes = scenarios.iter().all(|s| s["passes"] == true)
-        && (diagrams.is_null() || diagrams["passes"] == true);
+        && sections
+            .iter()
+            .all(|(_, v)| v.is_null() || v["passes"] == true);
     let mut doc = passed_through(inputs);
     doc.insert("totalSeconds".into(), total.into());
     doc.insert("passes".into(), passes.into());
     doc.insert("scenarios".into(), scenarios.into());
-    doc.insert("diagrams".into(), diagrams);
+    for (section, value) in sections {
+        doc.insert(section.into(), value);
+    }
     let merged: Vec<Value> = inputs.iter().map(|i| i.name().into()).collect();
     doc.insert("merged".into(), merged.into());
     Ok(Value::Object(doc))
+}
+
+/// The one input's `section` (the docs are checked by one run), or null if none has it.
+fn doc_section(inputs: &[Input], section: &str) -> Result<Value> {
+    let with: Vec<&Input> = inputs
+        .iter()
+        .filter(|i| !i.doc[section].is_null())
+        .collect();
+    if with.len() > 1 {
+        let names: Vec<String> = with.iter().map(|i| i.name()).collect();
+        bail!(
+            "more than one input has a `{section}` section: {}; only one run may check the docs",
+            names.join(", ")
+        );
+    }
+    Ok(with.first().map_or(Value::Null, |i| i.doc[section].clone()))
 }
 
 /// The top-level fields `merge` does not compute, each from the first input that has it;

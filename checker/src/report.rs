@@ -285,6 +285,9 @@ pub fn junit(doc: &Value) -> String {
     if let Some(d) = diagrams_of(doc) {
         junit_diagrams(&mut out, d);
     }
+    if let Some(t) = doc.get("tables").filter(|t| !t.is_null()) {
+        junit_tables(&mut out, t);
+    }
     out.push_str("</testsuites>\n");
     out
 }
@@ -357,6 +360,42 @@ fn unreadable_of(d: &Value) -> Vec<(String, String)> {
             }
         })
         .collect()
+}
+
+/// The tables section of the JSON document as a JUnit test suite: one case, one failure per finding.
+fn junit_tables(out: &mut String, t: &Value) {
+    let findings = list_of(t, "findings");
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"tables\" tests=\"1\" failures=\"{}\">",
+        usize::from(!findings.is_empty())
+    );
+    let _ = write!(
+        out,
+        "    <testcase classname=\"tables\" name=\"{} field tables, {} error tables, {} rows\">",
+        count_of(t, "fieldTables"),
+        count_of(t, "errorTables"),
+        count_of(t, "rows")
+    );
+    if !findings.is_empty() {
+        let lines: Vec<String> = findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "docs/{}:{} {}",
+                    text_of(f, "page"),
+                    count_of(f, "line"),
+                    text_of(f, "message")
+                )
+            })
+            .collect();
+        let _ = write!(
+            out,
+            "<failure message=\"a table disagrees with the code\">{}</failure>",
+            xml(&lines.join("\n"))
+        );
+    }
+    let _ = writeln!(out, "</testcase>\n  </testsuite>");
 }
 
 /// The diagrams section of the JSON document as a JUnit test suite.
@@ -597,7 +636,36 @@ pub fn markdown(doc: &Value) -> String {
     if let Some(d) = diagrams_of(doc) {
         markdown_diagrams(&mut out, d);
     }
+    if let Some(t) = doc.get("tables").filter(|t| !t.is_null()) {
+        markdown_tables(&mut out, t);
+    }
     out
+}
+
+/// The tables section: what was checked, and each disagreement.
+fn markdown_tables(out: &mut String, t: &Value) {
+    let findings = list_of(t, "findings");
+    let _ = writeln!(
+        out,
+        "\n## Tables\n\nEvery message field table (field names, their order on the wire, their wire types) and every error table (variants, codes, wire forms; an \"Error codes\" table lists its whole family in code order) was compared with the code: {} field tables and {} error tables, {} rows, {}.\n",
+        count_of(t, "fieldTables"),
+        count_of(t, "errorTables"),
+        count_of(t, "rows"),
+        if findings.is_empty() {
+            "every row agrees".to_string()
+        } else {
+            format!("**{} disagreement(s)**", findings.len())
+        }
+    );
+    for f in findings {
+        let _ = writeln!(
+            out,
+            "- `docs/{}:{}` {}",
+            text_of(f, "page"),
+            count_of(f, "line"),
+            text_of(f, "message")
+        );
+    }
 }
 
 /// The states generated over every scenario of a report document.

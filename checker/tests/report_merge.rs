@@ -368,3 +368,32 @@ fn merge_needs_files() {
         assert!(help.contains(option), "{help}");
     }
 }
+
+#[test]
+fn failing_tables_fail_the_merged_report_and_show_in_junit() {
+    let dir = Dir::new("merge", "tables");
+    let mut with = hand_report(&[("x", true)]);
+    with["diagrams"] = diagrams(true);
+    with["tables"] = json!({"passes": false, "fieldTables": 2, "errorTables": 1, "rows": 9,
+        "findings": [{"page": "a.md", "line": 7, "message": "`X` has no field `y`"}]});
+    let x = write_json(&dir, "x.json", &with);
+    let y = write_json(&dir, "y.json", &hand_report(&[("y", true)]));
+    let out = run(merge(&[&x, &y])
+        .arg("--json")
+        .arg(dir.p("m.json"))
+        .arg("--junit")
+        .arg(dir.p("m.xml")));
+    assert_eq!(out.status.code(), Some(1));
+    let m = read_json(&dir.p("m.json"));
+    assert_eq!(m["passes"], false);
+    assert_eq!(m["tables"]["findings"][0]["line"], 7);
+    let junit = fs::read_to_string(dir.p("m.xml")).unwrap();
+    assert!(
+        junit.contains("<testsuite name=\"tables\" tests=\"1\" failures=\"1\">"),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("docs/a.md:7 `X` has no field `y`"),
+        "{junit}"
+    );
+}

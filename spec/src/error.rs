@@ -5,6 +5,44 @@
 
 use serde::{Deserialize, Serialize};
 
+/// One family of errors: the type, the hundred its codes are in, and its variants' wire names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Family {
+    /// The Rust type's name, as the docs name it.
+    pub name: &'static str,
+    /// Every code of the family is `100 * hundred + n`.
+    pub hundred: u16,
+    /// The variants, as the wire names them, in declaration order.
+    pub variants: &'static [&'static str],
+}
+
+/// Every error family a reply can carry, in code order.
+pub fn families() -> [Family; 4] {
+    use crate::fields::variants_of;
+    [
+        Family {
+            name: "EncryptionError",
+            hundred: 1,
+            variants: variants_of::<EncryptionError>(),
+        },
+        Family {
+            name: "ReadsForError",
+            hundred: 2,
+            variants: variants_of::<ReadsForError>(),
+        },
+        Family {
+            name: "DecryptionError",
+            hundred: 3,
+            variants: variants_of::<DecryptionError>(),
+        },
+        Family {
+            name: "IdentityError",
+            hundred: 4,
+            variants: variants_of::<IdentityError>(),
+        },
+    ]
+}
+
 /// An error with a stable numeric code; its `Display` is the human message.
 pub trait Coded: std::fmt::Display {
     /// The stable code.
@@ -248,5 +286,30 @@ impl Coded for IdentityError {
             IdentityError::EngineFailed => 498,
             IdentityError::NotHandled => 499,
         }
+    }
+}
+
+#[cfg(test)]
+mod family_tests {
+    use super::*;
+
+    #[test]
+    fn families_list_every_variant_by_its_wire_name() {
+        let [enc, rf, dec, id] = families();
+        assert_eq!(
+            enc.variants,
+            [
+                "ReadsFor",
+                "TooManyRecipients",
+                "InvalidRecipient",
+                "PlaintextTooLarge",
+                "NotHandled",
+                "EngineFailed"
+            ]
+        );
+        assert!(rf.variants.contains(&"Superseded"));
+        assert!(dec.variants.contains(&"Malformed"));
+        assert_eq!(id.variants.len(), 7);
+        assert_eq!(EncryptionError::NotHandled.code() / 100, enc.hundred);
     }
 }

@@ -24,6 +24,7 @@ impl de::Error for Caught {
     }
 }
 
+#[derive(Default)]
 struct Catcher(Option<&'static [&'static str]>);
 
 impl<'de> de::Deserializer<'de> for &mut Catcher {
@@ -43,16 +44,35 @@ impl<'de> de::Deserializer<'de> for &mut Catcher {
         Err(Caught)
     }
 
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        variants: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Caught> {
+        self.0 = Some(variants);
+        Err(Caught)
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map enum identifier ignored_any
+        tuple_struct map identifier ignored_any
     }
 }
 
 /// The serialised field names of struct `T`, or an empty list if `T` is not a struct.
 pub(crate) fn of<T: DeserializeOwned>() -> &'static [&'static str] {
-    let mut catcher = Catcher(None);
+    caught::<T>()
+}
+
+/// The serialised variant names of enum `T`, or an empty list if `T` is not an enum.
+pub(crate) fn variants_of<T: DeserializeOwned>() -> &'static [&'static str] {
+    caught::<T>()
+}
+
+fn caught<T: DeserializeOwned>() -> &'static [&'static str] {
+    let mut catcher = Catcher::default();
     let _ = T::deserialize(&mut catcher);
     catcher.0.unwrap_or(&[])
 }

@@ -1,0 +1,417 @@
+//! `check --docs`, tables: every message field table and every error table on the site,
+//! checked against the types — field names and their order, wire types, error variants and
+//! their codes. A disagreement names the page, the line and what the code says.
+
+mod markdown;
+mod wire;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use model::diagrams::closest;
+
+use markdown::{Table, first_code};
+use wire::{Code, Kind};
+
+/// One disagreement between a table and the code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The page, relative to the docs directory.
+    pub page: PathBuf,
+    /// The 1-based line of the row (or of the header, for what the table lacks).
+    pub line: usize,
+    /// What is wrong, and what the code says.
+    pub message: String,
+}
+
+/// The outcome of the table check.
+#[derive(Debug, Default)]
+pub struct TablesReport {
+    /// Field tables checked.
+    pub field_tables: usize,
+    /// Error tables checked.
+    pub error_tables: usize,
+    /// Rows checked.
+    pub rows: usize,
+    /// Every disagreement found.
+    pub findings: Vec<Finding>,
+}
+
+impl TablesReport {
+    /// Whether every table agrees with the code.
+    pub fn passes(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+impl TablesReport {
+    /// The report as text: one line per finding, then a summary line.
+    pub fn text(&self) -> String {
+        let mut out = String::from(
+            "\n== tables: message fields and error codes on the site, against the code\n",
+        );
+        for f in &self.findings {
+            out.push_str(&format!(
+                "   WRONG  docs/{}:{}  {}\n",
+                f.page.display(),
+                f.line,
+                f.message
+            ));
+        }
+        out.push_str(&format!(
+            "   {} field tables and {} error tables, {} rows: {}\n",
+            self.field_tables,
+            self.error_tables,
+            self.rows,
+            if self.passes() {
+                "every row agrees with the code".to_string()
+            } else {
+                format!("{} disagreement(s): FAILED", self.findings.len())
+            }
+        ));
+        out
+    }
+
+    /// The report as a JSON section.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "passes": self.passes(),
+            "fieldTables": self.field_tables,
+            "errorTables": self.error_tables,
+            "rows": self.rows,
+            "findings": self.findings.iter().map(|f| serde_json::json!({
+                "page": f.page.display().to_string(),
+                "line": f.line,
+                "message": f.message,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Checks every table of every page under `docs`.
+pub fn check(docs: &Path) -> Result<TablesReport> {
+    let code = Code::from_vectors()?;
+    let pages = markdown::pages(docs)
+        .with_context(|| format!("cannot read the docs at {}", docs.display()))?;
+    let mut report = TablesReport::default();
+    for (page, text) in pages {
+        for table in markdown::tables(&page, &text) {
+            let findings = if is_field_table(&table) {
+                report.field_tables += 1;
+                field_table(&table, &code)
+            } else if table.column("code").is_some() && table.column("error").is_some() {
+                report.error_tables += 1;
+                error_table(&table, &code)
+            } else {
+                continue;
+            };
+            report.rows += table.rows.len();
+            report.findings.extend(findings);
+        }
+    }
+    Ok(report)
+}
+
+fn is_field_table(t: &Table) -> bool {
+    t.header.first().is_some_and(|h| h == "field")
+        || (t.header.first().is_some_and(|h| h == "message")
+            && t.header.get(1).is_some_and(|h| h == "field"))
+}
+
+fn finding(t: &Table, line: usize, message: String) -> Finding {
+    Finding {
+        page: t.page.clone(),
+        line,
+        message,
+    }
+}
+
+/// A documented field: its row's line, its name, its wire-type cell.
+type Row<'a> = (usize, &'a str, Option<&'a str>);
+
+/// The rows of a field table grouped by the type they document.
+fn groups(t: &Table) -> Vec<(Option<&str>, usize, Vec<Row<'_>>)> {
+    let by_message = t.header.first().is_some_and(|h| h == "message");
+    let field_col = usize::from(by_message);
+    let wire_col = t.column("wire type");
+    let mut out: Vec<(Option<&str>, usize, Vec<Row<'_>>)> = Vec::new();
+    if !by_message {
+        out.push((first_code(&t.heading), t.line, Vec::new()));
+    }
+    for (line, cells) in &t.rows {
+        if by_message && !cells[0].is_empty() {
+            out.push((first_code(&cells[0]), *line, Vec::new()));
+        }
+        let field = cells.get(field_col).map(String::as_str).unwrap_or_default();
+        let wire = wire_col.and_then(|c| cells.get(c)).map(String::as_str);
+        if let (Some(group), Some(name)) = (out.last_mut(), first_code(field)) {
+            group.2.push((*line, name, wire));
+        }
+    }
+    out
+}
+
+fn field_table(t: &Table, code: &Code) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (subject, line, rows) in groups(t) {
+        let Some(shape) = subject.and_then(|s| code.shapes.get(s).map(|shape| (s, shape))) else {
+            let named = subject.unwrap_or("nothing");
+            out.push(finding(
+                t,
+                line,
+                format!("a field table for `{named}`, which is no message or type the code puts on the wire"),
+            ));
+            continue;
+        };
+        out.extend(fields_against(t, line, shape, &rows));
+    }
+    out
+}
+
+fn fields_against(
+    t: &Table,
+    line: usize,
+    (subject, shape): (&str, &wire::Shape),
+    rows: &[Row<'_>],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let wire: Vec<&str> = shape.iter().map(|(f, _)| f.as_str()).collect();
+    let documented: Vec<&str> = rows.iter().map(|(_, name, _)| *name).collect();
+    for (row, name, cell) in rows {
+        match shape.iter().find(|(f, _)| f == name) {
+            None => {
+                let missing = wire.iter().copied().filter(|f| !documented.contains(f));
+                let hint = closest(name, missing)
+                    .map(|m| format!(" (did you mean `{m}`?)"))
+                    .unwrap_or_default();
+                out.push(finding(
+                    t,
+                    *row,
+                    format!(
+                        "`{subject}` has no field `{name}`{hint}; on the wire its fields are {}",
+                        list(&wire)
+                    ),
+                ));
+            }
+            Some((_, kinds)) => out.extend(
+                cell.and_then(|c| wire_type(subject, name, c, kinds))
+                    .map(|m| finding(t, *row, m)),
+            ),
+        }
+    }
+    for f in wire.iter().filter(|f| !documented.contains(f)) {
+        out.push(finding(
+            t,
+            line,
+            format!(
+                "`{subject}`'s field `{f}` is not in the table; on the wire its fields are {}",
+                list(&wire)
+            ),
+        ));
+    }
+    let same_set = wire.len() == documented.len() && wire.iter().all(|f| documented.contains(f));
+    if same_set && wire != documented {
+        out.push(finding(
+            t,
+            line,
+            format!(
+                "`{subject}`'s fields are listed as {}; on the wire they come in the order {}",
+                list(&documented),
+                list(&wire)
+            ),
+        ));
+    }
+    out
+}
+
+fn list(names: &[&str]) -> String {
+    if names.is_empty() {
+        return "none".to_string();
+    }
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a "wire type" cell claims the field can be.
+fn claims(cell: &str) -> BTreeSet<Kind> {
+    let t = cell.to_lowercase();
+    if t.contains("{\"ok\"") {
+        return BTreeSet::from([Kind::Result]);
+    }
+    let said = |words: &[&str]| words.iter().any(|w| t.contains(w));
+    [
+        (Kind::Null, said(&["null"])),
+        (Kind::Bytes, said(&["byte", "bstr", "identity id"])),
+        (Kind::Bool, said(&["bool"])),
+        (Kind::Int, said(&["u64", "uint", "integer"])),
+        (Kind::Text, said(&["text", "address"])),
+        (
+            Kind::Map,
+            said(&[
+                "external identity",
+                "external-identity",
+                "{verifyingkey",
+                "map",
+                "readsforevidence",
+                "readsforrevocation",
+                "generatedkey",
+            ]),
+        ),
+        (Kind::Array, said(&["array"]) || t.starts_with('[')),
+    ]
+    .into_iter()
+    .filter_map(|(k, yes)| yes.then_some(k))
+    .collect()
+}
+
+/// Why the wire-type `cell` of `subject.field` disagrees with the `kinds` seen on the wire.
+fn wire_type(subject: &str, field: &str, cell: &str, kinds: &BTreeSet<Kind>) -> Option<String> {
+    let said = claims(cell);
+    let unclaimed: Vec<&str> = kinds.difference(&said).map(|k| k.name()).collect();
+    // `null` may be claimed without a vector that carries it; every other claim must be seen.
+    let unseen: Vec<&str> = said
+        .difference(kinds)
+        .filter(|k| **k != Kind::Null)
+        .map(|k| k.name())
+        .collect();
+    if unclaimed.is_empty() && unseen.is_empty() {
+        return None;
+    }
+    let seen: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+    Some(format!(
+        "`{subject}.{field}` is {} on the wire; the table says \"{cell}\"",
+        seen.join(" or ")
+    ))
+}
+
+/// The variant a cell of the "error" column names: the identifier its code span starts with.
+fn variant_in(cell: &str) -> Option<&str> {
+    let code = first_code(cell)?;
+    let end = code
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(code.len());
+    (end > 0).then(|| &code[..end])
+}
+
+fn error_table(t: &Table, code: &Code) -> Vec<Finding> {
+    let (Some(code_col), Some(error_col)) = (t.column("code"), t.column("error")) else {
+        return Vec::new();
+    };
+    let wire_col = t.column("wire form");
+    let mut out = Vec::new();
+    let mut listed: Vec<(u16, &str)> = Vec::new();
+    for (line, cells) in &t.rows {
+        let number = cells
+            .get(code_col)
+            .and_then(|c| c.trim_matches('`').parse::<u16>().ok());
+        let variant = cells.get(error_col).and_then(|c| variant_in(c));
+        let (Some(number), Some(variant)) = (number, variant) else {
+            out.push(finding(
+                t,
+                *line,
+                "an error row needs a numeric code and a `Variant`".to_string(),
+            ));
+            continue;
+        };
+        listed.push((number, variant));
+        out.extend(error_row(code, number, variant).map(|m| finding(t, *line, m)));
+        let form = wire_col
+            .and_then(|c| cells.get(c))
+            .and_then(|c| c.split('"').nth(1));
+        if wire_col.is_some() && form != Some(variant) {
+            out.push(finding(
+                t,
+                *line,
+                format!(
+                    "the wire form of `{variant}` is `\"{variant}\"` or `{{\"{variant}\": …}}`"
+                ),
+            ));
+        }
+    }
+    if t.heading == "Error codes" {
+        out.extend(completeness(t, code, &listed));
+    }
+    out
+}
+
+fn error_row(code: &Code, number: u16, variant: &str) -> Option<String> {
+    let Some(family) = spec::error::families()
+        .into_iter()
+        .find(|f| f.hundred == number / 100)
+    else {
+        return Some(format!("code {number} is in no error family (1xx to 4xx)"));
+    };
+    match code.codes.get(&family.hundred).and_then(|c| c.get(variant)) {
+        Some(real) if *real == number => None,
+        Some(real) => Some(format!(
+            "`{}::{variant}` has code {real}, not {number}",
+            family.name
+        )),
+        None => {
+            let hint = closest(variant, family.variants.iter().copied())
+                .map(|m| format!(" (did you mean `{m}`?)"))
+                .unwrap_or_default();
+            Some(format!(
+                "`{}` has no variant `{variant}`{hint}",
+                family.name
+            ))
+        }
+    }
+}
+
+/// An "Error codes" table lists every variant of its family, in code order.
+fn completeness(t: &Table, code: &Code, listed: &[(u16, &str)]) -> Vec<Finding> {
+    let hundreds: BTreeSet<u16> = listed.iter().map(|(n, _)| n / 100).collect();
+    let mut out = Vec::new();
+    if hundreds.len() != 1 {
+        out.push(finding(
+            t,
+            t.line,
+            "an \"Error codes\" table documents exactly one error family".to_string(),
+        ));
+        return out;
+    }
+    for (variant, number) in hundreds.iter().flat_map(|h| code.codes.get(h)).flatten() {
+        if !listed.iter().any(|(_, v)| v == variant) {
+            out.push(finding(
+                t,
+                t.line,
+                format!("`{variant}` (code {number}) is missing from the table"),
+            ));
+        }
+    }
+    if listed.windows(2).any(|w| w[0].0 > w[1].0) {
+        out.push(finding(
+            t,
+            t.line,
+            "the rows are not in code order".to_string(),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    #[test]
+    fn claims_read_the_wire_type_column() {
+        assert_eq!(
+            claims("byte string or `null`"),
+            BTreeSet::from([Kind::Bytes, Kind::Null])
+        );
+        assert_eq!(claims("20-byte identity id"), BTreeSet::from([Kind::Bytes]));
+        assert_eq!(
+            claims("`{\"Ok\": bstr}` or `{\"Err\": e}`"),
+            BTreeSet::from([Kind::Result])
+        );
+        assert_eq!(claims("external identity"), BTreeSet::from([Kind::Map]));
+        assert_eq!(claims("u64"), BTreeSet::from([Kind::Int]));
+    }
+}
