@@ -239,7 +239,7 @@ fn list(names: &[&str]) -> String {
 /// What a "wire type" cell claims the field can be.
 fn claims(cell: &str) -> BTreeSet<Kind> {
     let t = cell.to_lowercase();
-    if t.contains("{\"ok\"") {
+    if t.contains("\"ok\":") {
         return BTreeSet::from([Kind::Result]);
     }
     let said = |words: &[&str]| words.iter().any(|w| t.contains(w));
@@ -254,7 +254,7 @@ fn claims(cell: &str) -> BTreeSet<Kind> {
             said(&[
                 "external identity",
                 "external-identity",
-                "{verifyingkey",
+                "verifyingkey",
                 "map",
                 "readsforevidence",
                 "readsforrevocation",
