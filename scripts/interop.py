@@ -12,7 +12,8 @@ cannot drift apart unnoticed.
 
 Prints a summary and exits non-zero on any mismatch. Negative checks (an
 altered chunk, an altered header, a dropped final chunk, an altered signature)
-must be refused, so the run cannot pass vacuously.
+must be refused, so the run cannot pass vacuously; the `refused` ciphertext
+vectors must be refused with exactly the error the page prescribes.
 """
 
 from __future__ import annotations
@@ -56,7 +57,19 @@ ADDRESS = re.compile(r"[A-Za-z0-9._/-]{1,128}\Z")
 
 
 class Refused(Exception):
-    """The input is not a valid Sealwright ciphertext, or does not open."""
+    """The input is not a valid Sealwright ciphertext, or does not open.
+
+    `error` is the DecryptionError the page says to report, as the wire writes
+    it (decoded to JSON): "Truncated", {"Malformed": "RecipientOrder"}, ...
+    """
+
+    def __init__(self, error, why: str) -> None:
+        super().__init__(f"{error}: {why}")
+        self.error = error
+
+
+def malformed(fault: str, why: str) -> Refused:
+    return Refused({"Malformed": fault}, why)
 
 
 class Report:
@@ -278,21 +291,33 @@ def raw_public(key) -> bytes:
 
 
 def parse_header(data: bytes) -> tuple[int, list[dict], bytes]:
-    if len(data) < PREFIX_LEN or data[:4] != MAGIC:
-        raise Refused("bad magic")
-    if data[4] != VERSION or data[5] != SUITE:
-        raise Refused("unsupported version or suite")
+    if len(data) < PREFIX_LEN:
+        if MAGIC.startswith(data[:4]):
+            raise malformed("HeaderTruncated", "input ends within the first 9 bytes")
+        raise malformed("BadMagic", "not a ciphertext")
+    if data[:4] != MAGIC:
+        raise malformed("BadMagic", "not a ciphertext")
+    if data[4] != VERSION:
+        raise malformed("UnsupportedVersion", f"version {data[4]}")
+    if data[5] != SUITE:
+        raise malformed("UnsupportedSuite", f"suite {data[5]}")
     chunk_log2 = data[6]
+    if chunk_log2 not in CHUNK_LOG2_RANGE:
+        raise malformed("ChunkSize", f"chunk_log2 {chunk_log2}")
     count = int.from_bytes(data[7:9], "big")
-    if chunk_log2 not in CHUNK_LOG2_RANGE or not 1 <= count <= MAX_RECIPIENTS:
-        raise Refused("chunk size or recipient count out of range")
+    if not 1 <= count <= MAX_RECIPIENTS:
+        raise malformed("RecipientCount", f"{count} recipients")
     end = PREFIX_LEN + count * ENTRY_LEN
     if len(data) < end:
-        raise Refused("header truncated")
+        raise malformed("HeaderTruncated", "input ends within the entries")
     entries = []
     for i in range(count):
         e = data[PREFIX_LEN + i * ENTRY_LEN : PREFIX_LEN + (i + 1) * ENTRY_LEN]
         entries.append({"identity_id": e[:20], "key_id": e[20:28], "enc": e[28:60], "wrapped": e[60:108]})
+    # Strictly ascending identity ids, compared as bytes (Python compares bytes unsigned, first byte first).
+    ids = [e["identity_id"] for e in entries]
+    if any(a >= b for a, b in zip(ids, ids[1:])):
+        raise malformed("RecipientOrder", "identity ids not strictly ascending")
     return chunk_log2, entries, data[:end]
 
 
@@ -302,30 +327,42 @@ def open_ciphertext(data: bytes, x25519_private: bytes, own_identity_id: bytes) 
     own_key_id = key_id(raw_public(X25519PrivateKey.from_private_bytes(x25519_private)))
     entry = next((e for e in entries if e["key_id"] == own_key_id and e["identity_id"] == own_identity_id), None)
     if entry is None:
-        raise Refused("no matching key")
+        raise Refused("NoMatchingKey", "no entry names this key")
     skr = SUITE_1.kem.deserialize_private_key(x25519_private)
     try:
         ctx = SUITE_1.create_recipient_context(entry["enc"], skr, info=HPKE_INFO)
         content_key = ctx.open(entry["wrapped"], aad=entry["identity_id"] + entry["key_id"])
     except Exception as e:  # pyhpke raises OpenError; a bad enc raises others
-        raise Refused(f"wrapped key does not open: {e}") from e
+        raise Refused("AuthenticationFailed", f"wrapped key does not open: {e}") from e
     if len(content_key) != 32:
-        raise Refused("content key is not 32 bytes")
-    aead = ChaCha20Poly1305(content_key)
-    sealed = (1 << chunk_log2) + TAG_LEN
-    rest = data[len(header) :]
+        raise Refused("AuthenticationFailed", "content key is not 32 bytes")
+    return open_payload(ChaCha20Poly1305(content_key), h, (1 << chunk_log2) + TAG_LEN, data[len(header) :])
+
+
+def open_payload(aead: ChaCha20Poly1305, h: bytes, sealed: int, rest: bytes) -> bytes:
+    """Steps 4 and 5: pieces of S + 16 bytes; the last is short or followed by nothing."""
+
+    def nonce(index: int, last: bool) -> bytes:
+        return b"\x00\x00\x00" + index.to_bytes(8, "big") + (b"\x01" if last else b"\x00")
+
     out, index, at = [], 0, 0
     while True:
         piece = rest[at : at + sealed]
         at += len(piece)
         last = len(piece) < sealed or at == len(rest)
         if len(piece) < TAG_LEN:
-            raise Refused("truncated")
-        nonce = b"\x00\x00\x00" + index.to_bytes(8, "big") + (b"\x01" if last else b"\x00")
+            raise Refused("Truncated", f"{len(piece)} bytes where chunk {index} should be")
         try:
-            out.append(aead.decrypt(nonce, piece, h))
+            out.append(aead.decrypt(nonce(index, last), piece, h))
         except InvalidTag as e:
-            raise Refused(f"chunk {index} does not verify") from e
+            try:
+                aead.decrypt(nonce(index, False), piece, h)
+                cut = last and len(piece) == sealed
+            except InvalidTag:
+                cut = False
+            if cut:
+                raise Refused("Truncated", f"cut at the chunk boundary after chunk {index}") from e
+            raise Refused("AuthenticationFailed", f"chunk {index} does not verify") from e
         if last:
             return b"".join(out)
         index += 1
@@ -480,6 +517,25 @@ def check_ciphertexts(vectors: Path, r: Report) -> None:
             r.check("negative: a dropped final chunk is refused", refused(data[:-last_len]), name)
 
 
+def check_refused(vectors: Path, r: Report) -> None:
+    """Every `refused` ciphertext is refused, for each listed recipient, with exactly its `error`."""
+    file = json.loads((vectors / "ciphertexts.json").read_text())
+    refused = file.get("refused", [])
+    r.check("refused ciphertexts: listed and counted", len(refused) == file.get("refused_count") and refused, "refused")
+    for v in refused:
+        data = bytes.fromhex(v["ciphertext"])
+        for x in v["recipients"]:
+            who = f"{v['name']} for {x['name']}"
+            sk = bytes.fromhex(x["x25519_private_key"])
+            iid = bytes.fromhex(x["identity_id"])
+            try:
+                open_ciphertext(data, sk, iid)
+                r.check("refused ciphertext: refused with its documented error", False, f"{who}: it opened")
+            except Refused as e:
+                r.check("refused ciphertext: refused with its documented error",
+                        e.error == v["error"], f"{who}: {e.error}, expected {v['error']}")
+
+
 def main() -> int:
     root = Path(__file__).resolve().parent.parent
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -492,6 +548,7 @@ def main() -> int:
     check_identities(args.vectors, r)
     check_statements(args.vectors, docs, r)
     check_ciphertexts(args.vectors, r)
+    check_refused(args.vectors, r)
     width = max(map(len, r.passed), default=0)
     for kind in r.passed:
         print(f"  {kind:<{width}}  {r.passed[kind]:>4}")

@@ -8,6 +8,8 @@
 # Preparation (each step is skipped when its inputs have not changed):
 #   - a venv at target/docs-venv with docs/requirements.txt installed;
 #   - `npm ci` for mermaid (package-lock.json), copied to docs/javascripts/;
+#   - spec/wire.cddl copied to docs/wire-format/wire.cddl, so the site serves
+#     the schema its envelope page links (never committed: .gitignore);
 #   - docs/verification.md from `sealwright check --markdown` (or a placeholder
 #     while this build of sealwright has no --markdown flag).
 # Environment: SITE_FORCE=1 redoes every step; SITE_ALLOW_CHECK_FAILURE=1 builds
@@ -27,6 +29,8 @@ venv=target/docs-venv
 mermaid_src=node_modules/mermaid/dist/mermaid.min.js
 mermaid_dst=docs/javascripts/mermaid.min.js
 report=docs/verification.md
+cddl_src=spec/wire.cddl
+cddl_dst=docs/wire-format/wire.cddl
 
 t0=$SECONDS
 step() { echo "== site: $* (+$((SECONDS - t0))s)"; }
@@ -61,6 +65,15 @@ mkdir -p "$(dirname "$mermaid_dst")"
 if ! cmp -s "$mermaid_src" "$mermaid_dst"; then
   cp "$mermaid_src" "$mermaid_dst"
   echo "   copied $mermaid_src -> $mermaid_dst ($(node -p "require('./node_modules/mermaid/package.json').version"))"
+fi
+
+# --- the CDDL schema, served with the site ---------------------------------
+step "wire schema ($cddl_dst)"
+if ! cmp -s "$cddl_src" "$cddl_dst"; then
+  cp "$cddl_src" "$cddl_dst"
+  echo "   copied $cddl_src -> $cddl_dst"
+else
+  echo "   $cddl_src unchanged"
 fi
 
 # --- docs/verification.md from sealwright check ----------------------------

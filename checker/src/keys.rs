@@ -38,7 +38,7 @@ pub fn vault_engine() -> Decryption {
 
 /// Reads a public identity given as text or as a file holding the text.
 pub fn parse_identity(arg: &str) -> Result<ExternalIdentity> {
-    if let Ok(identity) = arg.parse() {
+    if let Ok(identity) = arg.trim().parse() {
         return Ok(identity);
     }
     let path = Path::new(arg);
@@ -197,7 +197,7 @@ fn parse_reader_id(arg: &str) -> Result<IdentityId> {
     if let Ok(id) = arg.trim().parse() {
         return Ok(id);
     }
-    if arg.parse::<ExternalIdentity>().is_err() && !Path::new(arg).exists() {
+    if arg.trim().parse::<ExternalIdentity>().is_err() && !Path::new(arg).exists() {
         bail!(
             "`{arg}` is neither an identity id (`sw1…`), a public identity (`swpub1…`) nor a file; `sealwright identity show` prints both"
         );

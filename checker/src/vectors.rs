@@ -15,7 +15,7 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 use ciborium::Value;
 use engines::Backend;
-use engines::backend::format::{ENTRY_LEN, PREFIX_LEN};
+use engines::backend::format::{ENTRY_LEN, PREFIX_LEN, TAG_LEN};
 use engines::backend::hpke::{HpkeBackend, SeededRng};
 use engines::backend::{KeyEntry, KeyRing};
 use engines::identity::InternalIdentity;
@@ -32,7 +32,7 @@ use spec::message::{
     RequestSubmitReadsForRevocation,
 };
 use spec::{
-    Address, CorrelationId, DecryptionError, EncryptionError, Envelope, IdentityError,
+    Address, Coded, CorrelationId, DecryptionError, EncryptionError, Envelope, IdentityError,
     ReadsForError, ReadsForEvidence, ReadsForRevocation, codec,
 };
 
@@ -370,9 +370,31 @@ fn seal(case: &CiphertextCase) -> Result<Ciphertext> {
     Ok(sealed)
 }
 
-fn ciphertext_json(cast: &Cast, case: &CiphertextCase, sealed: &Ciphertext) -> Json {
+/// A case's recipients in header order (ascending identity id), with their keys.
+fn recipients_json(cast: &Cast, case: &CiphertextCase) -> Json {
     let mut recipients: Vec<&InternalIdentity> = case.recipients.iter().collect();
     recipients.sort_by_key(|r| r.id());
+    Json::Arr(
+        recipients
+            .iter()
+            .map(|r| {
+                Json::obj([
+                    ("name", Json::str(cast.name_of(r))),
+                    ("identity_id", Json::hex(&r.id().0)),
+                    ("key_id", Json::hex(&r.key_id().0)),
+                    (
+                        "x25519_private_key",
+                        Json::hex(r.encryption_secret.expose()),
+                    ),
+                    ("x25519_public_key", Json::hex(&r.external.encryption_key)),
+                    ("ed25519_public_key", Json::hex(&r.external.verifying_key)),
+                ])
+            })
+            .collect(),
+    )
+}
+
+fn ciphertext_json(cast: &Cast, case: &CiphertextCase, sealed: &Ciphertext) -> Json {
     let chunk = 1usize << case.chunk_log2;
     Json::obj([
         ("name", Json::str(case.name)),
@@ -383,36 +405,223 @@ fn ciphertext_json(cast: &Cast, case: &CiphertextCase, sealed: &Ciphertext) -> J
             "chunk_count",
             Json::int(case.plaintext.len().div_ceil(chunk).max(1) as u64),
         ),
-        (
-            "header_len",
-            Json::int((PREFIX_LEN + recipients.len() * ENTRY_LEN) as u64),
-        ),
-        (
-            "recipients",
-            Json::Arr(
-                recipients
-                    .iter()
-                    .map(|r| {
-                        Json::obj([
-                            ("name", Json::str(cast.name_of(r))),
-                            ("identity_id", Json::hex(&r.id().0)),
-                            ("key_id", Json::hex(&r.key_id().0)),
-                            (
-                                "x25519_private_key",
-                                Json::hex(r.encryption_secret.expose()),
-                            ),
-                            ("x25519_public_key", Json::hex(&r.external.encryption_key)),
-                            ("ed25519_public_key", Json::hex(&r.external.verifying_key)),
-                        ])
-                    })
-                    .collect(),
-            ),
-        ),
+        ("header_len", Json::int(header_len(case) as u64)),
+        ("recipients", recipients_json(cast, case)),
         ("plaintext_len", Json::int(case.plaintext.len() as u64)),
         ("plaintext", Json::hex(&case.plaintext)),
         ("ciphertext_len", Json::int(sealed.0.len() as u64)),
         ("ciphertext", Json::hex(&sealed.0)),
     ])
+}
+
+fn header_len(case: &CiphertextCase) -> usize {
+    PREFIX_LEN + case.recipients.len() * ENTRY_LEN
+}
+
+/// A ciphertext every reader must refuse, made from a valid vector, with the
+/// error it must report (docs/wire-format/ciphertext.md, "Truncation and
+/// trailing bytes" and "Layout").
+struct RefusedCase {
+    name: &'static str,
+    about: &'static str,
+    /// The valid vector it is made from.
+    from: &'static str,
+    /// The refused bytes, from the valid ciphertext and its header length.
+    make: fn(&[u8], usize) -> Vec<u8>,
+    error: DecryptionError,
+}
+
+/// A 1 KiB chunk sealed: 1024 bytes and the tag.
+const SEALED_KIB: usize = 1024 + TAG_LEN;
+
+/// Every refused vector: the cuts, then the additions and the headers.
+fn refused_cases() -> Vec<RefusedCase> {
+    let mut cases = cut_cases();
+    cases.extend(tampered_cases());
+    cases
+}
+
+/// Ciphertexts whose input ends early.
+fn cut_cases() -> Vec<RefusedCase> {
+    use DecryptionError::{AuthenticationFailed, Truncated};
+    vec![
+        RefusedCase {
+            name: "cut-at-chunk-boundary",
+            about: "several-chunks cut after its second chunk: every byte is authentic, the final chunk is missing",
+            from: "several-chunks",
+            make: |ct, h| ct[..h + 2 * SEALED_KIB].to_vec(),
+            error: Truncated,
+        },
+        RefusedCase {
+            name: "cut-at-chunk-boundary-full-chunks",
+            about: "exact-multiple cut after its second full chunk (the third, flagged last, is missing)",
+            from: "exact-multiple",
+            make: |ct, h| ct[..h + 2 * SEALED_KIB].to_vec(),
+            error: Truncated,
+        },
+        RefusedCase {
+            name: "cut-after-header",
+            about: "one-recipient cut right after its header: no chunk at all",
+            from: "one-recipient",
+            make: |ct, h| ct[..h].to_vec(),
+            error: Truncated,
+        },
+        RefusedCase {
+            name: "cut-short-of-a-tag",
+            about: "several-chunks cut 15 bytes into its final chunk: no chunk ends there",
+            from: "several-chunks",
+            make: |ct, h| ct[..h + 2 * SEALED_KIB + TAG_LEN - 1].to_vec(),
+            error: Truncated,
+        },
+        RefusedCase {
+            name: "cut-inside-a-chunk",
+            about: "several-chunks cut 100 bytes into its final chunk: the last 16 bytes are read as a tag and fail",
+            from: "several-chunks",
+            make: |ct, h| ct[..h + 2 * SEALED_KIB + 100].to_vec(),
+            error: AuthenticationFailed,
+        },
+    ]
+}
+
+/// Ciphertexts with bytes after the final chunk, and headers out of order.
+fn tampered_cases() -> Vec<RefusedCase> {
+    use DecryptionError::{AuthenticationFailed, Malformed};
+    vec![
+        RefusedCase {
+            name: "trailing-bytes",
+            about: "several-chunks followed by one zero byte after its final chunk",
+            from: "several-chunks",
+            make: |ct, _| [ct, &[0u8][..]].concat(),
+            error: AuthenticationFailed,
+        },
+        RefusedCase {
+            name: "trailing-bytes-after-full-final-chunk",
+            about: "exact-multiple followed by 16 zero bytes: its full final chunk is then not the last piece",
+            from: "exact-multiple",
+            make: |ct, _| [ct, &[0u8; TAG_LEN][..]].concat(),
+            error: AuthenticationFailed,
+        },
+        RefusedCase {
+            name: "final-chunk-twice",
+            about: "one-full-chunk followed by a copy of its only chunk: authentic bytes after the final chunk",
+            from: "one-full-chunk",
+            make: |ct, h| [ct, &ct[h..]].concat(),
+            error: AuthenticationFailed,
+        },
+        RefusedCase {
+            name: "recipients-out-of-order",
+            about: "three-recipients with its first two entries swapped: authentic entries, not in ascending identity id",
+            from: "three-recipients",
+            make: |ct, _| {
+                let mut out = ct.to_vec();
+                let (first, second) = (
+                    PREFIX_LEN..PREFIX_LEN + ENTRY_LEN,
+                    PREFIX_LEN + ENTRY_LEN..PREFIX_LEN + 2 * ENTRY_LEN,
+                );
+                out[first.clone()].copy_from_slice(&ct[second.clone()]);
+                out[second].copy_from_slice(&ct[first]);
+                out
+            },
+            error: Malformed(CiphertextFault::RecipientOrder),
+        },
+        RefusedCase {
+            name: "recipient-repeated",
+            about: "three-recipients with its first entry written over its second: one identity id twice",
+            from: "three-recipients",
+            make: |ct, _| {
+                let mut out = ct.to_vec();
+                out[PREFIX_LEN + ENTRY_LEN..PREFIX_LEN + 2 * ENTRY_LEN]
+                    .copy_from_slice(&ct[PREFIX_LEN..PREFIX_LEN + ENTRY_LEN]);
+                out
+            },
+            error: Malformed(CiphertextFault::RecipientOrder),
+        },
+    ]
+}
+
+/// The refused vector of `refused`, made from `case` sealed as `sealed`; checked
+/// first: every listed recipient's key gives exactly the expected error.
+fn refused_json(
+    cast: &Cast,
+    refused: &RefusedCase,
+    case: &CiphertextCase,
+    sealed: &Ciphertext,
+) -> Result<Json> {
+    let bytes = (refused.make)(&sealed.0, header_len(case));
+    let backend = seeded("refused");
+    for r in &case.recipients {
+        let got = backend.open(&key_ring(r), &bytes);
+        if got.as_ref().err() != Some(&refused.error) {
+            bail!(
+                "the refused vector {} gives {got:?} for {}, not {:?}",
+                refused.name,
+                cast.name_of(r),
+                refused.error
+            );
+        }
+    }
+    Ok(Json::obj([
+        ("name", Json::str(refused.name)),
+        ("about", Json::str(refused.about)),
+        ("from", Json::str(refused.from)),
+        ("recipients", recipients_json(cast, case)),
+        ("ciphertext_len", Json::int(bytes.len() as u64)),
+        ("ciphertext", Json::hex(&bytes)),
+        ("error", decoded(&codec::encode(&refused.error))?),
+        ("error_code", Json::int(refused.error.code())),
+    ]))
+}
+
+/// The ciphertext file: the valid vectors, then the refused ones. Also returns
+/// the first case with its ciphertext (the envelopes carry it) and the counts.
+fn ciphertext_file(cast: &Cast) -> Result<(Json, CiphertextCase, Ciphertext, usize, usize)> {
+    let mut sealed = Vec::new();
+    for case in ciphertext_cases(cast) {
+        let ct = seal(&case)?;
+        sealed.push((case, ct));
+    }
+    let valid: Vec<Json> = sealed
+        .iter()
+        .map(|(case, ct)| ciphertext_json(cast, case, ct))
+        .collect();
+    let mut refused = Vec::new();
+    for r in refused_cases() {
+        let (case, ct) = sealed
+            .iter()
+            .find(|(c, _)| c.name == r.from)
+            .ok_or_else(|| {
+                anyhow!(
+                    "the refused vector {} is made from no vector {}",
+                    r.name,
+                    r.from
+                )
+            })?;
+        refused.push(refused_json(cast, &r, case, ct)?);
+    }
+    let (valid_count, refused_count) = (valid.len(), refused.len());
+    let file = Json::obj([
+        (
+            "about",
+            Json::str(
+                "Sealwright ciphertexts (docs/wire-format/ciphertext.md), suite 1. Each of \
+                 `vectors` opens, with the x25519_private_key of any listed recipient, to \
+                 plaintext. Each of `refused` must be refused, with the key of any listed \
+                 recipient, with exactly `error` (as the wire writes a DecryptionError; its \
+                 code is error_code). Recipients are listed in header order (ascending \
+                 identity_id). Byte strings are lowercase hex.",
+            ),
+        ),
+        ("generator", Json::str("sealwright vectors")),
+        ("count", Json::int(valid_count as u64)),
+        ("vectors", Json::Arr(valid)),
+        ("refused_count", Json::int(refused_count as u64)),
+        ("refused", Json::Arr(refused)),
+    ]);
+    let (hello, hello_sealed) = sealed
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow!("no ciphertext vectors"))?;
+    Ok((file, hello, hello_sealed, valid_count, refused_count))
 }
 
 // ---------------------------------------------------------------------------
@@ -986,40 +1195,9 @@ pub struct Vectors {
     pub summary: String,
 }
 
-/// Generates every vector file in memory; the same bytes on every run.
-pub fn generate() -> Result<Vectors> {
-    let cast = Cast::new();
-
-    // Ciphertexts
-    let cases = ciphertext_cases(&cast);
-    let mut ciphertexts = Vec::new();
-    let mut sealed_hello = None;
-    for case in &cases {
-        let sealed = seal(case)?;
-        ciphertexts.push(ciphertext_json(&cast, case, &sealed));
-        if sealed_hello.is_none() {
-            sealed_hello = Some(sealed);
-        }
-    }
-    let (Some(hello), Some(sealed_hello)) = (cases.first(), sealed_hello) else {
-        bail!("no ciphertext vectors");
-    };
-    let ciphertext_count = ciphertexts.len();
-    let ciphertexts_file = Json::obj([
-        (
-            "about",
-            Json::str(
-                "Sealwright ciphertexts (docs/wire-format/ciphertext.md), suite 1. Each opens, \
-                 with the x25519_private_key of any listed recipient, to plaintext. Recipients \
-                 are listed in header order (ascending identity_id). Byte strings are lowercase hex.",
-            ),
-        ),
-        ("generator", Json::str("sealwright vectors")),
-        ("count", Json::int(ciphertext_count as u64)),
-        ("vectors", Json::Arr(ciphertexts)),
-    ]);
-
-    // Evidence and revocations
+/// The evidence file: the test identities, evidence and revocations, each checked
+/// to verify; also returns how many evidence and revocations it holds.
+fn evidence_file(cast: &Cast) -> Result<(Json, usize, usize)> {
     let (alice, bob, carol) = (&cast.alice, &cast.bob, &cast.carol);
     let evidence_cases = [
         ("alice-reads-for-bob", evidence(alice, bob, 1)),
@@ -1117,9 +1295,22 @@ pub fn generate() -> Result<Vectors> {
         ("evidence", Json::Arr(evidence_json)),
         ("revocations", Json::Arr(revocation_json)),
     ]);
+    Ok((evidence_file, evidence_count, revocation_count))
+}
+
+/// Generates every vector file in memory; the same bytes on every run.
+pub fn generate() -> Result<Vectors> {
+    let cast = Cast::new();
+
+    // Ciphertexts
+    let (ciphertexts_file, hello, sealed_hello, ciphertext_count, refused_count) =
+        ciphertext_file(&cast)?;
+
+    // Evidence and revocations
+    let (evidence_file, evidence_count, revocation_count) = evidence_file(&cast)?;
 
     // Envelopes
-    let exchanges = envelope_cases(&cast, hello, &sealed_hello)?;
+    let exchanges = envelope_cases(&cast, &hello, &sealed_hello)?;
     let mut envelope_json = Vec::new();
     for (name, envelope) in &exchanges.cases {
         let cbor = envelope.to_cbor();
@@ -1148,7 +1339,8 @@ pub fn generate() -> Result<Vectors> {
 
     let summary = format!(
         "{envelope_count} envelopes ({} message constructors), {evidence_count} evidence, \
-         {revocation_count} revocations, {ciphertext_count} ciphertexts",
+         {revocation_count} revocations, {ciphertext_count} ciphertexts and \
+         {refused_count} refused ciphertexts",
         MESSAGE_NAMES.len()
     );
     Ok(Vectors {
@@ -1186,7 +1378,7 @@ fn readme(summary: &str) -> String {
          | --- | --- |\n\
          | `{ENVELOPES}` | an envelope of every message constructor (every reply with its `Ok` and its errors): canonical CBOR as hex, and `decoded`, what a generic CBOR decoder finds in it |\n\
          | `{EVIDENCE}` | test identities (seeds, private and public keys, ids and their text forms), reads-for evidence and revocations: canonical CBOR, the exact signed statement, the Ed25519 public key and signature |\n\
-         | `{CIPHERTEXTS}` | ciphertexts (one and three recipients, an empty payload, several 1 KiB chunks, an exact multiple of the chunk size) with each recipient's X25519 private key, key id, identity id, and the expected plaintext |\n\
+         | `{CIPHERTEXTS}` | ciphertexts (one and three recipients, an empty payload, several 1 KiB chunks, an exact multiple of the chunk size) with each recipient's X25519 private key, key id, identity id, and the expected plaintext; and, under `refused`, ciphertexts every reader must refuse (cut at a chunk boundary, right after the header or inside a chunk, bytes after the final chunk, recipients out of order or repeated) with the error it must report |\n\
          | `rfc9180/` | the official RFC 9180 vectors for the HPKE suite used here (not generated) |\n\
          \n\
          In `decoded`, a CBOR byte string is written `{{\"$bytes\": \"<hex>\"}}`, a map as a\n\

@@ -312,3 +312,105 @@ fn every_ciphertext_vector_opens_with_each_listed_key() {
     }
     assert!(opened >= vectors.len());
 }
+
+/// The refused ciphertexts (`refused` in ciphertexts.json): each gives exactly
+/// its `error` (as the wire writes it, with its code) for every listed
+/// recipient, and the set holds a cut exactly at a chunk boundary (`Truncated`)
+/// and trailing bytes (`AuthenticationFailed`), checked against the valid
+/// vector each is made from.
+#[test]
+fn every_refused_ciphertext_vector_gives_its_error() {
+    let file = load("ciphertexts.json");
+    let refused = list(&file, "refused");
+    assert_eq!(file["refused_count"].as_u64(), Some(refused.len() as u64));
+    let valid: BTreeMap<&str, &Json> = list(&file, "vectors")
+        .iter()
+        .map(|v| (v["name"].as_str().expect("name"), v))
+        .collect();
+    let backend = HpkeBackend::new();
+    let mut shapes = BTreeSet::new();
+    for v in refused {
+        let name = v["name"].as_str().expect("name");
+        let ciphertext = bytes(&v["ciphertext"]);
+        assert_eq!(v["ciphertext_len"].as_u64(), Some(ciphertext.len() as u64));
+        let recipients = v["recipients"].as_array().expect("recipients");
+        assert!(!recipients.is_empty(), "{name}");
+        let mut errors = BTreeSet::new();
+        for r in recipients {
+            let ring = KeyRing::from([(
+                KeyId(array(&r["key_id"])),
+                KeyEntry {
+                    identity: IdentityId(array(&r["identity_id"])),
+                    secret: Secret32::new(array(&r["x25519_private_key"])),
+                },
+            )]);
+            let err = backend
+                .open(&ring, &ciphertext)
+                .expect_err(&format!("{name} opened"));
+            let wire = codec::decode_value(&codec::encode(&err)).expect("canonical");
+            assert_eq!(render(&wire), v["error"], "{name}: error");
+            assert_eq!(
+                v["error_code"].as_u64(),
+                Some(u64::from(spec::Coded::code(&err))),
+                "{name}"
+            );
+            errors.insert(format!("{err:?}"));
+        }
+        assert_eq!(errors.len(), 1, "{name}: one error for every recipient");
+        let from = valid[v["from"].as_str().expect("from")];
+        let original = bytes(&from["ciphertext"]);
+        let header = from["header_len"].as_u64().expect("header_len") as usize;
+        let sealed_chunk = from["chunk_size"].as_u64().expect("chunk_size") as usize + 16;
+        let error = v["error"].as_str();
+        if ciphertext.len() < original.len()
+            && original.starts_with(&ciphertext)
+            && (ciphertext.len() - header).is_multiple_of(sealed_chunk)
+        {
+            assert_eq!(
+                error,
+                Some("Truncated"),
+                "{name}: a cut at a chunk boundary"
+            );
+            shapes.insert("cut at a chunk boundary");
+        }
+        if ciphertext.len() > original.len() && ciphertext.starts_with(&original) {
+            assert_eq!(
+                error,
+                Some("AuthenticationFailed"),
+                "{name}: trailing bytes"
+            );
+            shapes.insert("trailing bytes");
+        }
+    }
+    assert_eq!(
+        shapes,
+        BTreeSet::from(["cut at a chunk boundary", "trailing bytes"])
+    );
+}
+
+/// Two runs of `sealwright vectors` write byte-identical files.
+#[test]
+fn generating_twice_gives_identical_bytes() {
+    let run = |n: usize| {
+        let out = std::env::temp_dir().join(format!(
+            "sealwright-vectors-twice-{}-{n}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&out);
+        let status = Command::new(env!("CARGO_BIN_EXE_sealwright"))
+            .arg("vectors")
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .expect("runs sealwright")
+            .status;
+        assert!(status.success());
+        let files: Vec<Vec<u8>> = FILES
+            .iter()
+            .map(|f| std::fs::read(out.join(f)).expect("generated"))
+            .collect();
+        let _ = std::fs::remove_dir_all(&out);
+        files
+    };
+    assert!(run(1) == run(2), "two runs differ");
+}

@@ -50,7 +50,9 @@ impl ExternalIdentity {
     }
 }
 
-/// The text form of a public identity: `swpub1` and the base32 of both keys.
+/// The text form of a public identity: `swpub1` and the base32 of both keys
+/// (verifying key, then encryption key): 6 + 103 = 109 characters, the last
+/// one's 3 unused low bits zero.
 impl fmt::Display for ExternalIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut bytes = [0u8; 64];
@@ -60,10 +62,12 @@ impl fmt::Display for ExternalIdentity {
     }
 }
 
+/// Parses exactly the text [`Display`](fmt::Display) writes: nothing around it
+/// (no whitespace: callers that read a line trim it themselves), lowercase only.
 impl FromStr for ExternalIdentity {
     type Err = ParseIdError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bytes: [u8; 64] = parse_prefixed(s.trim(), PUBLIC_PREFIX, "public identity")?;
+        let bytes: [u8; 64] = parse_prefixed(s, PUBLIC_PREFIX, "public identity")?;
         let mut identity = ExternalIdentity {
             verifying_key: [0; 32],
             encryption_key: [0; 32],
@@ -83,14 +87,16 @@ impl fmt::Debug for ExternalIdentity {
 
 /// An identity's id: the first 20 bytes of a domain-separated SHA-256 of its canonical encoding.
 ///
-/// Its text form is `sw1` followed by 32 lowercase base32 characters.
+/// Its text form is `sw1` followed by 32 lowercase base32 characters (35 in
+/// all; 160 bits fill the 32 characters exactly, so no bit is unused).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct IdentityId(#[serde(with = "serde_bytes")] pub [u8; IDENTITY_ID_LEN]);
 
 /// A key id: names one X25519 public key, so a vault can find rotated-out keys.
 ///
-/// Its text form is `swk1` followed by 13 lowercase base32 characters.
+/// Its text form is `swk1` followed by 13 lowercase base32 characters (17 in
+/// all; the last character's one unused low bit is zero).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct KeyId(#[serde(with = "serde_bytes")] pub [u8; KEY_ID_LEN]);

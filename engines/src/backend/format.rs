@@ -142,6 +142,9 @@ impl Header {
     }
 
     /// Parses the recipient entries that follow a checked prefix.
+    ///
+    /// [`CiphertextFault::RecipientOrder`] unless the identity ids strictly ascend
+    /// bytewise (docs/wire-format/ciphertext.md, "Layout").
     pub fn parse_entries(chunk_log2: u8, entries: &[u8]) -> Result<Header, CiphertextFault> {
         if !entries.len().is_multiple_of(ENTRY_LEN) {
             return Err(CiphertextFault::HeaderTruncated);
@@ -156,7 +159,9 @@ impl Header {
             .collect();
         // The sealer writes each identity once, in ascending order; a reader that accepted
         // other orders would accept headers no sealer writes (and repeated entries would
-        // multiply the HPKE work one header can demand).
+        // multiply the HPKE work one header can demand). The order is that of the 20 id
+        // bytes as unsigned bytes, first byte first (arrays compare so), strictly: equal
+        // identity ids are refused whatever their key ids, which play no part.
         if recipients
             .windows(2)
             .any(|w| w[0].identity.0 >= w[1].identity.0)

@@ -246,6 +246,148 @@ fn malformed(fault: CiphertextFault) -> OpenStreamError {
     OpenStreamError::Open(DecryptionError::Malformed(fault))
 }
 
+/// Steps 1 and 2 of "Decrypting, step by step" (docs/wire-format/ciphertext.md):
+/// reads and checks the header; returns it with its SHA-256, the payload's aad.
+fn read_header(input: &mut dyn Read) -> Result<(Header, [u8; 32]), OpenStreamError> {
+    let mut prefix = [0u8; PREFIX_LEN];
+    let got = fill(input, &mut prefix)?;
+    if got < PREFIX_LEN {
+        // Say "bad magic" for anything that does not even start like a ciphertext.
+        let starts_right = prefix[..got.min(4)] == super::format::MAGIC[..got.min(4)];
+        return Err(malformed(if starts_right {
+            CiphertextFault::HeaderTruncated
+        } else {
+            CiphertextFault::BadMagic
+        }));
+    }
+    let (chunk_log2, count) = Header::parse_prefix(&prefix).map_err(malformed)?;
+    // Bounded: at most MAX_RECIPIENTS entries.
+    let mut entries = vec![0u8; count * ENTRY_LEN];
+    if fill(input, &mut entries)? < entries.len() {
+        return Err(malformed(CiphertextFault::HeaderTruncated));
+    }
+    let header = Header::parse_entries(chunk_log2, &entries).map_err(malformed)?;
+    let mut hasher = Sha256::new();
+    hasher.update(prefix);
+    hasher.update(&entries);
+    Ok((header, hasher.finalize().into()))
+}
+
+/// Steps 4 and 5 of "Decrypting, step by step" (docs/wire-format/ciphertext.md):
+/// the payload, read in pieces of one sealed chunk (`S + 16` bytes).
+///
+/// A piece is the last chunk when it is shorter than `S + 16` bytes or nothing
+/// follows it, so the reader needs no length field and one byte of look-ahead.
+/// What a failure is called:
+///
+/// - [`DecryptionError::Truncated`]: the input certainly stopped early: nothing
+///   follows the header, the last piece is shorter than a tag (no chunk can end
+///   there), or the last piece is a full chunk that does not open as the final
+///   chunk but opens as a non-final one (every byte read is authentic; the
+///   input was cut at a chunk boundary before the final chunk);
+/// - [`DecryptionError::AuthenticationFailed`]: any other piece that does not
+///   open: altered, reordered, duplicated, cut inside a chunk, or followed by
+///   bytes after the final chunk (those bytes either turn the final chunk into a
+///   non-final piece or move the end of the last piece, so a tag fails).
+struct ChunkReader<'a> {
+    aead: &'a ChaCha20Poly1305,
+    aad: [u8; 32],
+    /// `S + 16`: a full chunk's plaintext and its tag.
+    sealed_chunk: usize,
+    /// One sealed chunk and one byte of look-ahead.
+    buf: Vec<u8>,
+    /// How much of `buf` ever held data (only that much is wiped).
+    used: usize,
+}
+
+impl<'a> ChunkReader<'a> {
+    fn new(aead: &'a ChaCha20Poly1305, aad: [u8; 32], chunk_size: usize) -> Self {
+        let sealed_chunk = chunk_size + TAG_LEN;
+        ChunkReader {
+            aead,
+            aad,
+            sealed_chunk,
+            buf: vec![0u8; sealed_chunk + 1],
+            used: 0,
+        }
+    }
+
+    /// Opens every chunk, writing each plaintext once its tag verifies; returns
+    /// the plaintext length. On error, what was written must be discarded.
+    fn open_all(
+        &mut self,
+        input: &mut dyn Read,
+        output: &mut dyn Write,
+    ) -> Result<u64, OpenStreamError> {
+        let mut have = fill(input, &mut self.buf)?;
+        self.used = have;
+        let mut index = 0u64;
+        let mut total = 0u64;
+        loop {
+            let last = have <= self.sealed_chunk;
+            let piece = have.min(self.sealed_chunk);
+            let len = self.open_piece(index, last, piece)?;
+            output.write_all(&self.buf[..len])?;
+            total += len as u64;
+            if last {
+                return Ok(total);
+            }
+            // Carry the look-ahead byte to the front and refill behind it.
+            self.buf[0] = self.buf[self.sealed_chunk];
+            have = 1 + fill(input, &mut self.buf[1..])?;
+            self.used = self.used.max(have);
+            index += 1;
+        }
+    }
+
+    /// Opens chunk `index`, the first `piece` bytes of the buffer, in place;
+    /// returns its plaintext length.
+    fn open_piece(
+        &mut self,
+        index: u64,
+        last: bool,
+        piece: usize,
+    ) -> Result<usize, DecryptionError> {
+        // Shorter than a tag, or nothing at all: no chunk ends here.
+        let Some(len) = piece.checked_sub(TAG_LEN) else {
+            return Err(DecryptionError::Truncated);
+        };
+        let mut tag = Tag::default();
+        tag.copy_from_slice(&self.buf[len..piece]);
+        let body = &mut self.buf[..len];
+        let nonce = Nonce::from(chunk_nonce(index, last));
+        if self
+            .aead
+            .decrypt_inout_detached(&nonce, &self.aad, body.into(), &tag)
+            .is_ok()
+        {
+            return Ok(len);
+        }
+        // The input ends with a full chunk sealed as non-final: it was cut at a chunk boundary.
+        let cut = last
+            && piece == self.sealed_chunk
+            && self
+                .aead
+                .decrypt_inout_detached(
+                    &Nonce::from(chunk_nonce(index, false)),
+                    &self.aad,
+                    (&mut self.buf[..len]).into(),
+                    &tag,
+                )
+                .is_ok();
+        Err(if cut {
+            DecryptionError::Truncated
+        } else {
+            DecryptionError::AuthenticationFailed
+        })
+    }
+
+    /// Wipes whatever plaintext the buffer held.
+    fn wipe(&mut self) {
+        self.buf[..self.used].zeroize();
+    }
+}
+
 impl<R: CryptoRng> Backend for HpkeBackend<R> {
     fn generate_identity(&mut self) -> InternalIdentity {
         let mut seed = self.random32();
@@ -358,85 +500,14 @@ impl<R: CryptoRng> Backend for HpkeBackend<R> {
         input: &mut dyn Read,
         output: &mut dyn Write,
     ) -> Result<u64, OpenStreamError> {
-        let mut prefix = [0u8; PREFIX_LEN];
-        let got = fill(input, &mut prefix)?;
-        if got < PREFIX_LEN {
-            // Say "bad magic" for anything that does not even start like a ciphertext.
-            let starts_right = prefix[..got.min(4)] == super::format::MAGIC[..got.min(4)];
-            return Err(malformed(if starts_right {
-                CiphertextFault::HeaderTruncated
-            } else {
-                CiphertextFault::BadMagic
-            }));
-        }
-        let (chunk_log2, count) = Header::parse_prefix(&prefix).map_err(malformed)?;
-        // Bounded: at most MAX_RECIPIENTS entries.
-        let mut entries = vec![0u8; count * ENTRY_LEN];
-        if fill(input, &mut entries)? < entries.len() {
-            return Err(malformed(CiphertextFault::HeaderTruncated));
-        }
-        let header = Header::parse_entries(chunk_log2, &entries).map_err(malformed)?;
-        let mut hasher = Sha256::new();
-        hasher.update(prefix);
-        hasher.update(&entries);
-        let aad: [u8; 32] = hasher.finalize().into();
-
+        let (header, aad) = read_header(input)?;
         let mut content_key = unwrap_content_key(&header, keys)?;
         let aead = ChaCha20Poly1305::new(&Key::from(content_key));
         content_key.zeroize();
-
-        let sealed_chunk = header.chunk_size() + TAG_LEN;
-        let mut buf = vec![0u8; sealed_chunk + 1];
-        let mut have = fill(input, &mut buf)?;
-        let mut used = have;
-        let mut index = 0u64;
-        let mut total = 0u64;
-        loop {
-            if have < TAG_LEN {
-                return Err(DecryptionError::Truncated.into());
-            }
-            let last = have <= sealed_chunk;
-            let len = have.min(sealed_chunk) - TAG_LEN;
-            let mut tag = Tag::default();
-            tag.copy_from_slice(&buf[len..len + TAG_LEN]);
-            let opened = aead.decrypt_inout_detached(
-                &Nonce::from(chunk_nonce(index, last)),
-                &aad,
-                (&mut buf[..len]).into(),
-                &tag,
-            );
-            if opened.is_err() {
-                // A full chunk at the end that opens as a non-final chunk means
-                // the ciphertext was cut at a chunk boundary.
-                let cut = last
-                    && len + TAG_LEN == sealed_chunk
-                    && aead
-                        .decrypt_inout_detached(
-                            &Nonce::from(chunk_nonce(index, false)),
-                            &aad,
-                            (&mut buf[..len]).into(),
-                            &tag,
-                        )
-                        .is_ok();
-                buf[..used].zeroize();
-                return Err(if cut {
-                    DecryptionError::Truncated
-                } else {
-                    DecryptionError::AuthenticationFailed
-                }
-                .into());
-            }
-            output.write_all(&buf[..len])?;
-            total += len as u64;
-            if last {
-                break;
-            }
-            buf[0] = buf[sealed_chunk];
-            have = 1 + fill(input, &mut buf[1..])?;
-            used = used.max(have);
-            index += 1;
-        }
-        buf[..used].zeroize();
+        let mut chunks = ChunkReader::new(&aead, aad, header.chunk_size());
+        let opened = chunks.open_all(input, output);
+        chunks.wipe();
+        let total = opened?;
         output.flush()?;
         Ok(total)
     }
