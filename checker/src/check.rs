@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use model::diagrams::DiagramsReport;
 use model::{Limits, Scenario, ScenarioReport, catalog};
 
+use crate::exit;
 use crate::report;
 use crate::tables::TablesReport;
 
@@ -108,7 +109,12 @@ pub fn select(names_given: &[String], set: &[String]) -> Result<Vec<Scenario>> {
     for name in names_given {
         match model::catalog::find(name) {
             Some(s) => chosen.push(s),
-            None => bail!("no scenario named `{name}`; the scenarios are: {}", names()),
+            None => {
+                return Err(exit::usage(format!(
+                    "no scenario named `{name}`; the scenarios are: {}",
+                    names()
+                )));
+            }
         }
     }
     if names_given.is_empty() {
@@ -117,27 +123,27 @@ pub fn select(names_given: &[String], set: &[String]) -> Result<Vec<Scenario>> {
     for item in set {
         let (k, v) = item
             .split_once('=')
-            .with_context(|| format!("`--set {item}`: expected NAME=VALUE"))?;
+            .ok_or_else(|| exit::usage(format!("`--set {item}`: expected NAME=VALUE")))?;
         let value: u32 = v
             .trim()
             .parse()
-            .with_context(|| format!("`--set {item}`: `{v}` is not a whole number"))?;
+            .map_err(|_| exit::usage(format!("`--set {item}`: `{v}` is not a whole number")))?;
         let mut applied = 0;
         let mut last_error = None;
         for s in &mut chosen {
             match s.set(k.trim(), value) {
                 Ok(()) => applied += 1,
-                Err(e @ model::scenarios::BoundError::OutOfRange { .. }) => bail!("{e}"),
+                Err(e @ model::scenarios::BoundError::OutOfRange { .. }) => return Err(e.into()),
                 Err(e) => last_error = Some(e),
             }
         }
         if applied == 0 {
-            match last_error {
-                Some(e) if chosen.len() == 1 => bail!("{e}"),
-                _ => bail!(
+            return Err(match last_error {
+                Some(e) if chosen.len() == 1 => e.into(),
+                _ => exit::usage(format!(
                     "`--set {item}`: no selected scenario has a parameter `{k}` (see `sealwright scenarios`)"
-                ),
-            }
+                )),
+            });
         }
     }
     Ok(chosen)

@@ -9,12 +9,13 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result};
 use engines::backend::format::{self, Header};
 use engines::vault_file::{self, VaultFileError, VaultHeader};
 use spec::Envelope;
 
 use crate::evidence::Statement;
+use crate::exit;
 use crate::files;
 
 /// Most bytes read into memory; a longer input can only be a ciphertext, whose rest is counted.
@@ -35,7 +36,9 @@ pub fn decode(input: &Path) -> Result<()> {
         .read_to_end(&mut bytes)
         .with_context(|| format!("cannot read {shown}"))?;
     if bytes.is_empty() {
-        bail!("{shown} is empty: nothing to decode");
+        return Err(exit::bad_input(format!(
+            "{shown} is empty: nothing to decode"
+        )));
     }
     let mut out = String::new();
     if bytes.starts_with(&format::MAGIC) {
@@ -52,9 +55,9 @@ pub fn decode(input: &Path) -> Result<()> {
             .with_context(|| format!("cannot read {shown}"))?
             > 0;
     if more {
-        bail!(
+        return Err(exit::bad_input(format!(
             "{shown} is larger than 16 MiB and not a ciphertext (no SWCT magic); envelopes, evidence and vault files are far smaller"
-        );
+        )));
     }
     let as_envelope = match Envelope::from_cbor(&bytes) {
         Ok(env) => {
@@ -79,9 +82,9 @@ pub fn decode(input: &Path) -> Result<()> {
         Err(VaultFileError::Malformed(why)) => why,
         Err(e) => e.to_string(),
     };
-    Err(anyhow!(
+    Err(exit::bad_input(format!(
         "cannot decode {shown}: not an envelope ({as_envelope}), {as_statement}, not a vault file ({as_vault}), not a ciphertext (bad magic)"
-    ))
+    )))
 }
 
 /// The whole input's length: what was read, plus the rest (from the file's size, or counted).
@@ -193,14 +196,16 @@ fn chunks(payload: u64, chunk_size: u64) -> Result<(u64, u64)> {
     let tag = format::TAG_LEN as u64;
     let full = chunk_size + tag;
     if payload == 0 {
-        bail!("the payload is empty: the final chunk is missing (truncated ciphertext)");
+        return Err(exit::bad_input(
+            "the payload is empty: the final chunk is missing (truncated ciphertext)",
+        ));
     }
     let count = payload.div_ceil(full);
     let last = payload - (count - 1) * full;
     if last < tag {
-        bail!(
+        return Err(exit::bad_input(format!(
             "the payload's last chunk has {last} bytes, fewer than its {tag}-byte tag (truncated ciphertext)"
-        );
+        )));
     }
     Ok((count, payload - count * tag))
 }

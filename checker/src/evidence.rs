@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Context, Result};
 use engines::Backend;
 use engines::backend::hpke::HpkeBackend;
 use spec::{ExternalIdentity, IdentityId, ReadsForEvidence, ReadsForRevocation, codec};
@@ -29,9 +29,9 @@ impl Statement {
         };
         match codec::decode::<ReadsForRevocation>(bytes) {
             Ok(r) => Ok(Statement::Revocation(r)),
-            Err(as_revocation) => Err(anyhow!(
+            Err(as_revocation) => Err(crate::exit::bad_input(format!(
                 "not reads-for evidence ({as_evidence}), not a revocation ({as_revocation})"
-            )),
+            ))),
         }
     }
 
@@ -99,9 +99,9 @@ impl Statement {
 /// Reads and decodes one evidence or revocation file.
 pub fn read(path: &Path) -> Result<Statement> {
     let bytes = files::read_small(path, MAX_STATEMENT_BYTES)?;
-    Statement::decode(&bytes).map_err(|e| {
-        anyhow!(
-            "{}: {e}; `evidence grant` and `evidence revoke` write these files",
+    Statement::decode(&bytes).with_context(|| {
+        format!(
+            "{}: `evidence grant` and `evidence revoke` write these files",
             path.display()
         )
     })
@@ -129,10 +129,10 @@ pub fn list(paths: &[PathBuf]) -> Result<()> {
         }
     }
     if failed > 0 {
-        bail!(
+        return Err(crate::exit::bad_input(format!(
             "{failed} of {} files could not be read as evidence or revocations (see above)",
             paths.len()
-        );
+        )));
     }
     Ok(())
 }

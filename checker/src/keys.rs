@@ -49,9 +49,9 @@ pub fn parse_identity(arg: &str) -> Result<ExternalIdentity> {
             format!("{} does not hold a public identity (`swpub1…`, as printed by `sealwright identity show`)", path.display())
         });
     }
-    bail!(
+    Err(crate::exit::bad_input(format!(
         "`{arg}` is neither a public identity (`swpub1…`) nor a file; `sealwright identity show` prints one"
-    )
+    )))
 }
 
 /// An unlocked vault: its state, the passphrase to seal it again, and its KDF parameters.

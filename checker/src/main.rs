@@ -1,9 +1,11 @@
 //! `sealwright`: model-check the engine family, and use the engines for real.
 
 mod check;
+mod cli_reference;
 mod crypt;
 mod decode;
 mod evidence;
+mod exit;
 mod files;
 mod keys;
 mod load;
@@ -16,6 +18,7 @@ mod vectors;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 // The model checker allocates for every state it explores: mimalloc is markedly faster at it.
@@ -43,7 +46,7 @@ struct VaultArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Model-check every scenario of the engine family, then the docs' diagrams.
+    /// Model-check every scenario of the engine family, then the docs' diagrams and tables.
     Check(CheckArgs),
     /// List every scenario: its network, summary, parameters and their defaults.
     Scenarios,
@@ -167,6 +170,13 @@ enum Command {
     /// Every request must get exactly one reply — its result, the expected refusal, or
     /// `EngineFailed` where a crash took its flow. Fails if any is lost or wrong.
     Load(load::LoadArgs),
+    /// Write the command-line reference page (markdown), generated from these definitions.
+    #[command(hide = true)]
+    Reference {
+        /// Write it here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Print a shell completion script to stdout.
     ///
     /// For example: `sealwright completions bash > ~/.local/share/bash-completion/completions/sealwright`.
@@ -186,7 +196,7 @@ struct CheckArgs {
     /// Set a bound, `NAME=VALUE` (see `sealwright scenarios`). Repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     set: Vec<String>,
-    /// Run the deep bounds instead (see `sealwright scenarios`); no diagrams.
+    /// Run the deep bounds instead (see `sealwright scenarios`); the docs are not checked.
     #[arg(long, conflicts_with_all = ["scenario", "set", "shard"])]
     deep: bool,
     /// Run only part K of N of the catalog (the diagram check is one part), for a CI matrix.
@@ -202,15 +212,15 @@ struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
     /// Generated states after which a run counts as cut short (and fails).
-    #[arg(long, default_value_t = 50_000_000)]
+    #[arg(long, value_name = "N", default_value_t = 50_000_000)]
     max_states: usize,
     /// Seconds after which a run counts as cut short (and fails).
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     time_limit: u64,
-    /// Where the documented sequence diagrams are.
+    /// Where the docs are: their sequence diagrams and their message and error tables are checked.
     #[arg(long, value_name = "DIR", default_value = "docs")]
     docs: PathBuf,
-    /// Do not check the docs' diagrams.
+    /// Do not check the docs' diagrams and tables.
     #[arg(long)]
     no_docs: bool,
     /// Write the verification page (markdown) here.
@@ -375,6 +385,14 @@ fn main() -> ExitCode {
         Command::Decode { input } => decode::decode(&input),
         Command::Vectors { out } => vectors::run(&out),
         Command::Load(args) => load::run(&args),
+        Command::Reference { out } => {
+            let page = cli_reference::render(&mut Cli::command());
+            match out {
+                Some(path) => std::fs::write(&path, page)
+                    .with_context(|| format!("cannot write {}", path.display())),
+                None => files::print(&page),
+            }
+        }
         Command::Completions { shell } => {
             // Into memory first: clap_complete panics if its writer fails (say, a closed pipe).
             let mut script = Vec::new();
@@ -404,7 +422,29 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(exit::classify(&e).code())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_reference_on_the_site_is_current() {
+        let page = cli_reference::render(&mut Cli::command());
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(cli_reference::PAGE);
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == page,
+            "{} is stale: run `cargo run -p sealwright -- reference --out {}`",
+            cli_reference::PAGE,
+            cli_reference::PAGE
+        );
     }
 }
