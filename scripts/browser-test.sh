@@ -2,7 +2,10 @@
 # Browser test of the built docs site (run scripts/site.sh first): serves
 # target/site on 127.0.0.1 and, in headless Chromium with every other host
 # blocked, checks that every page with a mermaid diagram renders all of them
-# from the site's own copy of mermaid; then screenshots the reads-for
+# from the site's own copy of mermaid, that the pages without diagrams (CLI
+# guide and reference, API reference, rustdoc) load and that the verification,
+# CLI and ciphertext pages do not scroll sideways at 1280 px or at 390 px;
+# then screenshots the reads-for
 # encryption diagram to target/screenshots/reads-for-encryption.png.
 # The checks themselves are in scripts/render_check.py (Python stdlib only).
 #

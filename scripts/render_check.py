@@ -15,7 +15,13 @@ Standard library only. Steps:
    loaded with `--dump-dom`; the page fails if any `<pre class="mermaid">`
    source block is left (Material replaces each rendered one with a
    `<div class="mermaid">` whose SVG is in a closed shadow root).
-4. A screenshot of one page (the reads-for encryption diagram).
+4. The pages with no diagram that must still work offline (the command-line
+   guide and reference, the API reference and two rustdoc pages) load with
+   their content and no blocked fetch, and the files pages link (the CDDL
+   schema) are served.
+5. Layout: the verification page, the command-line pages and the ciphertext
+   page do not scroll sideways at 1280 px (a laptop) or 390 px (a phone).
+6. A screenshot of one page (the reads-for encryption diagram).
 
 Prints one line per page and exits non-zero on any failure.
 """
@@ -32,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 # Flags for every Chromium run. The first group is what works on this kind of
@@ -68,6 +75,35 @@ iframe { border: 0; display: block; width: %(w)dpx; height: %(h)dpx }</style></h
 """
 # A blank 1280x2000 screenshot is about 12 kB; any page with text is far more.
 BLANK_SCREENSHOT_BYTES = 30_000
+
+# Pages with no diagram that must load from the site alone: (page, text its DOM must hold).
+MUST_LOAD = [
+    ("cli/guide/index.html", "Command-line guide"),
+    ("cli/reference/index.html", "Exit statuses"),
+    ("api/index.html", "API reference"),
+    ("api/rustdoc/sealwright_engines/trait.Engine.html", "Engine"),
+    ("api/rustdoc/sealwright_spec/message/enum.Message.html", "RequestEncrypt"),
+]
+# Files the pages link that the site must serve.
+SERVED = ["wire-format/wire.cddl"]
+# Pages that must not scroll sideways at a laptop's and at a phone's width (a
+# wide table scrolls inside its own box instead).
+LAYOUT_PAGES = ["verification/", "cli/reference/", "cli/guide/", "wire-format/ciphertext/"]
+LAYOUT_WIDTHS = [1280, 390]
+# Measured from a same-origin wrapper (written into the served site for the
+# check): the iframe's page reports its scroll width and its viewport width.
+LAYOUT_WRAPPER = """<!doctype html>
+<html><head><meta charset="utf-8"><title>pending</title></head>
+<body><iframe id="f" style="border:0;width:%(w)dpx;height:900px" src="%(url)s"></iframe>
+<script>
+document.getElementById('f').addEventListener('load', function () {
+  setTimeout(function () {
+    var d = document.getElementById('f').contentDocument.documentElement;
+    document.title = 'layout ' + d.scrollWidth + ' ' + d.clientWidth;
+  }, 1000);
+});
+</script></body></html>
+"""
 
 PRE_MERMAID = re.compile(r'<pre\b[^>]*\bclass="[^"]*\bmermaid\b[^"]*"', re.I)
 DIV_MERMAID = re.compile(r'<div\b[^>]*\bclass="[^"]*\bmermaid\b[^"]*"', re.I)
@@ -252,6 +288,59 @@ def check_pages(chromium: str, site: Path, base: str) -> tuple[int, list[str]]:
     return len(pages), failures
 
 
+def check_other_pages(chromium: str, site: Path, base: str) -> list[str]:
+    """The diagram-free pages load with their content and no blocked fetch; linked files are served."""
+    problems = []
+    for rel, text in MUST_LOAD:
+        if not (site / rel).is_file():
+            problems.append(f"{rel} is missing from the built site")
+            continue
+        rc, dom, err = run_chromium(chromium, "--dump-dom", page_url(base, Path(rel)))
+        blocked = [l for l in page_messages(err) if "ERR_" in l]
+        if rc != 0 or text not in dom or "</html>" not in dom or blocked:
+            problems.append(f"{rel} did not load ({text!r} not in the page, or a fetch failed): "
+                            + " / ".join(blocked or page_messages(err)))
+        else:
+            print(f"{rel}: loaded")
+    for rel in SERVED:
+        try:
+            with urllib.request.urlopen(base.rstrip("/") + "/" + rel, timeout=10) as r:
+                ok = r.status == 200 and len(r.read()) > 0
+        except OSError as e:
+            ok, rel = False, f"{rel} ({e})"
+        if ok:
+            print(f"{rel}: served")
+        else:
+            problems.append(f"{rel} is not served")
+    return problems
+
+
+def check_layout(chromium: str, site: Path, base: str) -> list[str]:
+    """No page of LAYOUT_PAGES scrolls sideways at any of LAYOUT_WIDTHS."""
+    problems = []
+    wrapper = site / "_layout-check.html"
+    try:
+        for page in LAYOUT_PAGES:
+            for width in LAYOUT_WIDTHS:
+                url = base.rstrip("/") + "/" + page
+                wrapper.write_text(LAYOUT_WRAPPER % {"w": width, "url": html.escape(url)}, encoding="utf-8")
+                rc, dom, err = run_chromium(chromium, "--dump-dom", "--virtual-time-budget=8000",
+                                            base.rstrip("/") + "/_layout-check.html")
+                m = re.search(r"<title>layout (\d+) (\d+)</title>", dom)
+                if rc != 0 or not m:
+                    problems.append(f"{page} at {width} px: not measured (exit {rc}): "
+                                    + " / ".join(page_messages(err)))
+                    continue
+                scroll, client = int(m.group(1)), int(m.group(2))
+                if scroll > client + 1:
+                    problems.append(f"{page} at {width} px scrolls sideways ({scroll} px of content in {client} px)")
+                else:
+                    print(f"{page} at {width} px: fits ({scroll} of {client} px)")
+    finally:
+        wrapper.unlink(missing_ok=True)
+    return problems
+
+
 def screenshot_target(site: Path, page: str | None, title: str) -> tuple[str, str]:
     """The page (relative URL path) and anchor to photograph.
 
@@ -306,6 +395,8 @@ def main() -> int:
         problems += offline_check(args.chromium, args.base, Path(work))
 
     count, failures = check_pages(args.chromium, site, args.base)
+    problems += check_other_pages(args.chromium, site, args.base)
+    problems += check_layout(args.chromium, site, args.base)
 
     page, anchor = screenshot_target(site, args.screenshot_page, args.screenshot_title)
     url = args.base.rstrip("/") + "/" + page.lstrip("/") + (f"#{anchor}" if anchor else "")

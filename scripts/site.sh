@@ -10,6 +10,8 @@
 #   - `npm ci` for mermaid (package-lock.json), copied to docs/javascripts/;
 #   - spec/wire.cddl copied to docs/wire-format/wire.cddl, so the site serves
 #     the schema its envelope page links (never committed: .gitignore);
+#   - rustdoc for the spec and engines crates into docs/api/rustdoc (never
+#     committed), linked from docs/api/index.md;
 #   - docs/verification.md from `sealwright check --markdown` (or a placeholder
 #     while this build of sealwright has no --markdown flag).
 # Environment: SITE_FORCE=1 redoes every step; SITE_ALLOW_CHECK_FAILURE=1 builds
@@ -31,6 +33,7 @@ mermaid_dst=docs/javascripts/mermaid.min.js
 report=docs/verification.md
 cddl_src=spec/wire.cddl
 cddl_dst=docs/wire-format/wire.cddl
+api_dst=docs/api/rustdoc
 
 t0=$SECONDS
 step() { echo "== site: $* (+$((SECONDS - t0))s)"; }
@@ -75,6 +78,14 @@ if ! cmp -s "$cddl_src" "$cddl_dst"; then
 else
   echo "   $cddl_src unchanged"
 fi
+
+# --- the API reference: rustdoc for the spec and engines crates ------------
+step "API reference (rustdoc -> $api_dst)"
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p sealwright-spec -p sealwright-engines
+rm -rf "$api_dst"
+mkdir -p "$api_dst"
+cp -r "$target_dir/doc/." "$api_dst/"
+echo "   $(find "$api_dst" -name '*.html' | wc -l) pages"
 
 # --- docs/verification.md from sealwright check ----------------------------
 step "verification report ($report)"

@@ -140,7 +140,7 @@ fn merges_two_check_reports() {
     assert!(junit.contains("<testsuite name=\"seed-000-shared-context\""));
     assert!(junit.contains("failures=\"0\""));
     let markdown = fs::read_to_string(dir.p("m.md")).unwrap();
-    assert!(markdown.starts_with("# Verification\n"));
+    assert!(markdown.starts_with("---\nhide:\n  - toc\n---\n\n# Verification\n"));
     assert!(markdown.contains("explored 2 scenarios"));
     assert!(markdown.contains("## `direct`") && markdown.contains("## `seed-000-shared-context`"));
     // seed 000's expected violation keeps its counterexample.

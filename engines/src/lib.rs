@@ -7,6 +7,10 @@
 //! configuration; [`Engine::step`] takes its state, its backend and one
 //! envelope, and returns the envelopes to send and the rejections to record.
 
+// The API reference on the site is built from these comments: nothing public goes undocumented.
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)]
+
 pub mod backend;
 pub mod cookie;
 pub mod decryption;

@@ -6,6 +6,10 @@
 //! example [`message::Message::RequestEncrypt`]) is the label of the arrow in
 //! the docs' sequence diagrams and the map key on the wire.
 
+// The API reference on the site is built from these comments: nothing public goes undocumented.
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)]
+
 pub mod address;
 pub mod codec;
 pub mod effects;
