@@ -372,9 +372,10 @@ fn junit_tables(out: &mut String, t: &Value) {
     );
     let _ = write!(
         out,
-        "    <testcase classname=\"tables\" name=\"{} field tables, {} error tables, {} rows\">",
+        "    <testcase classname=\"tables\" name=\"{} field tables, {} error tables, {} guard tables, {} rows\">",
         count_of(t, "fieldTables"),
         count_of(t, "errorTables"),
+        count_of(t, "guardTables"),
         count_of(t, "rows")
     );
     if !findings.is_empty() {
@@ -648,9 +649,10 @@ fn markdown_tables(out: &mut String, t: &Value) {
     let findings = list_of(t, "findings");
     let _ = writeln!(
         out,
-        "\n## Tables\n\nEvery message field table (field names, their order on the wire, their wire types) and every error table (variants, codes, wire forms; an \"Error codes\" table lists its whole family in code order) was compared with the code: {} field tables and {} error tables, {} rows, {}.\n",
+        "\n## Tables\n\nEvery message field table (field names, their order on the wire, their wire types), every error table (variants, codes, wire forms; an \"Error codes\" table lists its whole family in code order) and every engine's guard table (its rows, in order, against the engine's `GUARDS`) was compared with the code: {} field tables, {} error tables and {} guard tables, {} rows, {}.\n",
         count_of(t, "fieldTables"),
         count_of(t, "errorTables"),
+        count_of(t, "guardTables"),
         count_of(t, "rows"),
         if findings.is_empty() {
             "every row agrees".to_string()

@@ -1,6 +1,7 @@
 //! `check --docs` holds the site's tables to the code: a copy of `docs/` with a wrong field
-//! name, wire type, field order, error code, variant or wire form, or a missing error row,
-//! fails, and each finding names the page, the line and what the code says.
+//! name, wire type, field order, error code, variant or wire form, a missing error row, or a
+//! guard row renamed or dropped, fails, and each finding names the page, the line and what
+//! the code says.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -59,6 +60,18 @@ const MUTATIONS: &[(&str, &str, &str, &str)] = &[
         "| `fromIdentity` | identity id | The reader whose reading is revoked.",
         "| `fromIdentityX` | identity id | The reader whose reading is revoked.",
         "`ReadsForRevocation`'s field `fromIdentity` is not in the table",
+    ),
+    (
+        "reads-for/behaviour.md",
+        "| 3 | `submit-revocation` |",
+        "| 3 | `submit-revocations` |",
+        "row 3 is `submit-revocation` in the engine's GUARDS; the table says `submit-revocations`",
+    ),
+    (
+        "decryption/behaviour.md",
+        "| 6 | `unexpected-reply` | any reply | reject: `UnexpectedReply` |\n",
+        "",
+        "row 6 (`unexpected-reply`) of the engine's GUARDS is not in the table",
     ),
 ];
 

@@ -374,7 +374,7 @@ fn failing_tables_fail_the_merged_report_and_show_in_junit() {
     let dir = Dir::new("merge", "tables");
     let mut with = hand_report(&[("x", true)]);
     with["diagrams"] = diagrams(true);
-    with["tables"] = json!({"passes": false, "fieldTables": 2, "errorTables": 1, "rows": 9,
+    with["tables"] = json!({"passes": false, "fieldTables": 2, "errorTables": 1, "guardTables": 1, "rows": 9,
         "findings": [{"page": "a.md", "line": 7, "message": "`X` has no field `y`"}]});
     let x = write_json(&dir, "x.json", &with);
     let y = write_json(&dir, "y.json", &hand_report(&[("y", true)]));

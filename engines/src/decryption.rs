@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 
-use spec::effects::{Effects, RejectReason};
+use spec::effects::{Effects, RejectReason, guards};
 use spec::message::{
     GeneratedKey, ReplyDecryption, ReplyDeleteKey, ReplyGenerateKey, ReplyRotateKey,
 };
@@ -196,8 +196,27 @@ impl Decryption {
     }
 }
 
+/// Row: decrypt for the sender.
+const DECRYPT: &str = "decrypt";
+/// Row: key management from the configured manager.
+const MANAGE_KEYS: &str = "manage-keys";
+/// Row: key management from anyone else.
+const REFUSE_MANAGEMENT: &str = "refuse-management";
+
+/// The vault's guard table (docs/decryption/behaviour.md), in the order tried.
+pub const GUARDS: &[&str] = &[
+    guards::MISADDRESSED,
+    DECRYPT,
+    MANAGE_KEYS,
+    REFUSE_MANAGEMENT,
+    guards::NOT_HANDLED,
+    guards::UNEXPECTED_REPLY,
+];
+
 impl Engine for Decryption {
     type State = DecryptionState;
+
+    const GUARDS: &'static [&'static str] = GUARDS;
 
     fn step<B: Backend>(
         &self,
@@ -206,31 +225,38 @@ impl Engine for Decryption {
         env: &Envelope,
     ) -> Effects {
         if env.target != self.address {
-            return Effects::reject(env, RejectReason::Misaddressed);
+            return Effects::reject(env, RejectReason::Misaddressed).by(guards::MISADDRESSED);
         }
-        let reply: Message = match &env.message {
-            Message::RequestDecryption(req) => ReplyDecryption {
-                result: match self.keys_for(state, &env.sender) {
-                    None => Err(DecryptionError::NotAuthorised),
-                    Some(keys) => backend.open(&keys, &req.data.0),
-                },
-            }
-            .into(),
+        let (row, reply): (&'static str, Message) = match &env.message {
+            Message::RequestDecryption(req) => (
+                DECRYPT,
+                ReplyDecryption {
+                    result: match self.keys_for(state, &env.sender) {
+                        None => Err(DecryptionError::NotAuthorised),
+                        Some(keys) => backend.open(&keys, &req.data.0),
+                    },
+                }
+                .into(),
+            ),
             m @ (Message::RequestGenerateKey(_)
             | Message::RequestRotateKey(_)
             | Message::RequestDeleteKey(_)) => {
-                if self.manager.as_ref() == Some(&env.sender) {
-                    match self.manage(state, backend, m) {
-                        Some(reply) => reply,
-                        None => return Effects::reject(env, RejectReason::UnexpectedReply),
-                    }
+                if self.manager.as_ref() != Some(&env.sender) {
+                    (REFUSE_MANAGEMENT, refuse_management(m))
                 } else {
-                    refuse_management(m)
+                    match self.manage(state, backend, m) {
+                        Some(reply) => (MANAGE_KEYS, reply),
+                        None => {
+                            return Effects::reject(env, RejectReason::UnexpectedReply)
+                                .by(MANAGE_KEYS);
+                        }
+                    }
                 }
             }
+            // Row 5 (a request) or row 6 (a reply): `not_handled` tells them apart.
             _ => return Effects::not_handled(env),
         };
-        Effects::send(env.reply(reply))
+        Effects::send(env.reply(reply)).by(row)
     }
 }
 

@@ -15,7 +15,7 @@
 //! request, and a reply can never be matched to the wrong requester.
 
 use serde::{Deserialize, Serialize};
-use spec::effects::{Effects, RejectReason};
+use spec::effects::{Effects, RejectReason, guards};
 use spec::message::{
     Continuation, Plaintext, ReplyEncrypt, ReplyQueryReadsForEvidence, RequestEncrypt,
     RequestQueryReadsForEvidence,
@@ -60,13 +60,50 @@ struct Pending {
     data: Plaintext,
 }
 
-/// The action a guard chose.
+/// The action a guard chose: one variant per row of [`GUARDS`].
 enum Action<'a> {
-    Reject(RejectReason),
-    NotHandled,
+    Misaddressed,
     SealDirect(&'a RequestEncrypt),
     Query(&'a RequestEncrypt),
     Finish(&'a ReplyQueryReadsForEvidence),
+    UnexpectedSender,
+    NotHandled,
+    UnexpectedReply,
+}
+
+/// Row: a `RequestEncrypt` without reads-for.
+const SEAL_DIRECTLY: &str = "seal-directly";
+/// Row: a `RequestEncrypt` with reads-for.
+const QUERY_READS_FOR: &str = "query-reads-for";
+/// Row: the configured ReadsFor engine's answer.
+const FINISH: &str = "finish";
+/// Row: a ReadsFor answer from anyone else.
+const UNEXPECTED_SENDER: &str = "unexpected-sender";
+
+/// The Encryption engine's guard table (docs/encryption/behaviour.md), in the order tried.
+pub const GUARDS: &[&str] = &[
+    guards::MISADDRESSED,
+    SEAL_DIRECTLY,
+    QUERY_READS_FOR,
+    FINISH,
+    UNEXPECTED_SENDER,
+    guards::NOT_HANDLED,
+    guards::UNEXPECTED_REPLY,
+];
+
+impl Action<'_> {
+    /// The row of [`GUARDS`] this action belongs to.
+    fn row(&self) -> &'static str {
+        match self {
+            Action::Misaddressed => guards::MISADDRESSED,
+            Action::SealDirect(_) => SEAL_DIRECTLY,
+            Action::Query(_) => QUERY_READS_FOR,
+            Action::Finish(_) => FINISH,
+            Action::UnexpectedSender => UNEXPECTED_SENDER,
+            Action::NotHandled => guards::NOT_HANDLED,
+            Action::UnexpectedReply => guards::UNEXPECTED_REPLY,
+        }
+    }
 }
 
 impl Encryption {
@@ -91,19 +128,17 @@ impl Encryption {
 
     fn guard<'a>(&self, env: &'a Envelope) -> Action<'a> {
         if env.target != self.address {
-            return Action::Reject(RejectReason::Misaddressed);
+            return Action::Misaddressed;
         }
         match &env.message {
-            Message::RequestEncrypt(req) if req.use_reads_for => Action::Query(req),
-            Message::RequestEncrypt(req) => Action::SealDirect(req),
+            Message::RequestEncrypt(req) if !req.use_reads_for => Action::SealDirect(req),
+            Message::RequestEncrypt(req) => Action::Query(req),
             Message::ReplyQueryReadsForEvidence(reply) if env.sender == self.reads_for => {
                 Action::Finish(reply)
             }
-            Message::ReplyQueryReadsForEvidence(_) => {
-                Action::Reject(RejectReason::UnexpectedSender)
-            }
+            Message::ReplyQueryReadsForEvidence(_) => Action::UnexpectedSender,
             m if m.is_request() => Action::NotHandled,
-            _ => Action::Reject(RejectReason::UnexpectedReply),
+            _ => Action::UnexpectedReply,
         }
     }
 
@@ -239,14 +274,33 @@ pub fn recipients_for(
 impl Engine for Encryption {
     type State = EncryptionState;
 
+    const GUARDS: &'static [&'static str] = GUARDS;
+
     fn step<B: Backend>(
         &self,
         state: &mut EncryptionState,
         backend: &mut B,
         env: &Envelope,
     ) -> Effects {
-        match self.guard(env) {
-            Action::Reject(reason) => Effects::reject(env, reason),
+        let action = self.guard(env);
+        let row = action.row();
+        self.act(state, backend, env, action).by(row)
+    }
+}
+
+impl Encryption {
+    /// The action's effects.
+    fn act<B: Backend>(
+        &self,
+        state: &mut EncryptionState,
+        backend: &mut B,
+        env: &Envelope,
+        action: Action<'_>,
+    ) -> Effects {
+        match action {
+            Action::Misaddressed => Effects::reject(env, RejectReason::Misaddressed),
+            Action::UnexpectedSender => Effects::reject(env, RejectReason::UnexpectedSender),
+            Action::UnexpectedReply => Effects::reject(env, RejectReason::UnexpectedReply),
             Action::NotHandled => Effects::not_handled(env),
             Action::SealDirect(req) => Effects::send(env.reply(self.seal(
                 backend,

@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use spec::effects::{Effects, RejectReason};
+use spec::effects::{Effects, RejectReason, guards};
 use spec::message::{
     GeneratedKey, ReplyConnectIdentity, ReplyDeleteIdentity, ReplyDeriveZoneIdentity,
     ReplyGenerateIdentity, ReplyRotateIdentity, RequestDeleteKey, RequestGenerateKey,
@@ -225,6 +225,45 @@ impl IdentityManagement {
         }
     }
 
+    /// Row 3: derive a zone under a master the requester owns, if the name is valid and free.
+    fn derive_zone(
+        &self,
+        state: &mut IdentityManagementState,
+        env: &Envelope,
+        req: &spec::message::RequestDeriveZoneIdentity,
+    ) -> Effects {
+        let requester = &env.sender;
+        let refused = |m: Message| Effects::send(env.reply(m));
+        let master = match Self::owned(state, &req.master, requester) {
+            Ok(m) => m,
+            Err(e) => return refused(ReplyDeriveZoneIdentity { result: Err(e) }.into()),
+        };
+        let name_ok = !req.zone.is_empty()
+            && req.zone.len() <= MAX_ZONE_NAME
+            && !master.zones.contains(&req.zone);
+        if !name_ok {
+            return refused(
+                ReplyDeriveZoneIdentity {
+                    result: Err(IdentityError::InvalidZone),
+                }
+                .into(),
+            );
+        }
+        let m = RequestGenerateKey {
+            owner: requester.clone(),
+            read_by: Some(master.identity.clone()),
+        };
+        // Reserve the name now, so two concurrent derivations cannot both take it.
+        if let Some(master) = state.identities.get_mut(&req.master) {
+            master.zones.insert(req.zone.clone());
+        }
+        let op = Operation::ZoneKey {
+            master: req.master,
+            name: req.zone.clone(),
+        };
+        self.ask(state, env, &self.vault.clone(), m.into(), op)
+    }
+
     fn request(&self, state: &mut IdentityManagementState, env: &Envelope) -> Effects {
         let requester = &env.sender;
         let refused = |m: Message| Effects::send(env.reply(m));
@@ -241,36 +280,10 @@ impl IdentityManagement {
                     m.into(),
                     Operation::Generate,
                 )
+                .by(GENERATE)
             }
             Message::RequestDeriveZoneIdentity(req) => {
-                let master = match Self::owned(state, &req.master, requester) {
-                    Ok(m) => m,
-                    Err(e) => return refused(ReplyDeriveZoneIdentity { result: Err(e) }.into()),
-                };
-                let name_ok = !req.zone.is_empty()
-                    && req.zone.len() <= MAX_ZONE_NAME
-                    && !master.zones.contains(&req.zone);
-                if !name_ok {
-                    return refused(
-                        ReplyDeriveZoneIdentity {
-                            result: Err(IdentityError::InvalidZone),
-                        }
-                        .into(),
-                    );
-                }
-                let m = RequestGenerateKey {
-                    owner: requester.clone(),
-                    read_by: Some(master.identity.clone()),
-                };
-                // Reserve the name now, so two concurrent derivations cannot both take it.
-                if let Some(master) = state.identities.get_mut(&req.master) {
-                    master.zones.insert(req.zone.clone());
-                }
-                let op = Operation::ZoneKey {
-                    master: req.master,
-                    name: req.zone.clone(),
-                };
-                self.ask(state, env, &self.vault.clone(), m.into(), op)
+                self.derive_zone(state, env, req).by(DERIVE_ZONE)
             }
             Message::RequestRotateIdentity(req) => {
                 let m = RequestRotateKey {
@@ -280,6 +293,7 @@ impl IdentityManagement {
                     old: req.external_identity,
                 };
                 self.ask_vault_as_owner(state, env, req.external_identity, m.into(), op)
+                    .by(ROTATE)
             }
             Message::RequestDeleteIdentity(req) => {
                 let m = RequestDeleteKey {
@@ -289,11 +303,12 @@ impl IdentityManagement {
                     identity: req.external_identity,
                 };
                 self.ask_vault_as_owner(state, env, req.external_identity, m.into(), op)
+                    .by(DELETE)
             }
             Message::RequestConnectIdentity(req) => {
                 let result = Self::owned(state, &req.external_identity, requester)
                     .map(|_| self.vault.clone());
-                refused(ReplyConnectIdentity { result }.into())
+                refused(ReplyConnectIdentity { result }.into()).by(CONNECT)
             }
             _ => Effects::not_handled(env),
         }
@@ -415,16 +430,16 @@ impl IdentityManagement {
 
     fn reply(&self, state: &mut IdentityManagementState, env: &Envelope) -> Effects {
         if env.sender != self.vault && env.sender != self.reads_for {
-            return Effects::reject(env, RejectReason::UnexpectedSender);
+            return Effects::reject(env, RejectReason::UnexpectedSender).by(UNEXPECTED_SENDER);
         }
         let Some(pending) = state.pending.get(&env.correlation).cloned() else {
-            return Effects::reject(env, RejectReason::NoPendingRequest);
+            return Effects::reject(env, RejectReason::NoPendingRequest).by(NO_PENDING);
         };
         let Some(next) = self.advance(state, &pending, &env.message) else {
-            return Effects::reject(env, RejectReason::UnexpectedReply);
+            return Effects::reject(env, RejectReason::UnexpectedReply).by(NOT_AWAITED);
         };
         state.pending.remove(&env.correlation);
-        match next {
+        let effects = match next {
             Next::Answer(message) => {
                 if let Some(err_release) = zone_to_release(&pending.operation, &message) {
                     // A failed derivation frees its zone name again.
@@ -448,7 +463,8 @@ impl IdentityManagement {
                 };
                 self.ask(state, &origin, &to, message, operation)
             }
-        }
+        };
+        effects.by(ADVANCE)
     }
 }
 
@@ -465,8 +481,44 @@ fn zone_to_release(operation: &Operation, answer: &Message) -> Option<(IdentityI
     }
 }
 
+/// Row: generate a master identity.
+const GENERATE: &str = "generate";
+/// Row: derive a zone identity.
+const DERIVE_ZONE: &str = "derive-zone";
+/// Row: rotate an identity's encryption key.
+const ROTATE: &str = "rotate";
+/// Row: delete an identity.
+const DELETE: &str = "delete";
+/// Row: say which vault serves an identity.
+const CONNECT: &str = "connect";
+/// Row: a reply from neither the vault nor the ReadsFor engine.
+const UNEXPECTED_SENDER: &str = "unexpected-sender";
+/// Row: a reply whose correlation id names no pending operation.
+const NO_PENDING: &str = "no-pending-request";
+/// Row: a reply the pending operation does not wait for.
+const NOT_AWAITED: &str = "reply-not-awaited";
+/// Row: a reply that advances its operation.
+const ADVANCE: &str = "advance";
+
+/// Identity Management's guard table (docs/identity-management/behaviour.md), in the order tried.
+pub const GUARDS: &[&str] = &[
+    guards::MISADDRESSED,
+    GENERATE,
+    DERIVE_ZONE,
+    ROTATE,
+    DELETE,
+    CONNECT,
+    guards::NOT_HANDLED,
+    UNEXPECTED_SENDER,
+    NO_PENDING,
+    NOT_AWAITED,
+    ADVANCE,
+];
+
 impl Engine for IdentityManagement {
     type State = IdentityManagementState;
+
+    const GUARDS: &'static [&'static str] = GUARDS;
 
     fn step<B: Backend>(
         &self,
@@ -475,7 +527,7 @@ impl Engine for IdentityManagement {
         env: &Envelope,
     ) -> Effects {
         if env.target != self.address {
-            return Effects::reject(env, RejectReason::Misaddressed);
+            return Effects::reject(env, RejectReason::Misaddressed).by(guards::MISADDRESSED);
         }
         if env.message.is_request() {
             self.request(state, env)

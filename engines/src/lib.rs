@@ -33,6 +33,10 @@ pub trait Engine {
     /// The engine's local state.
     type State;
 
+    /// The rows of the engine's guard table, in the order they are tried; the
+    /// [`Effects::guard`](spec::effects::Effects::guard) of every step is one of them.
+    const GUARDS: &'static [&'static str];
+
     /// Handles one envelope: guards choose an action, the action returns its effects.
     ///
     /// Never panics and never drops a message silently: a request no guard

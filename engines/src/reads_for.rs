@@ -16,7 +16,7 @@
 
 use std::collections::BTreeMap;
 
-use spec::effects::{Effects, RejectReason};
+use spec::effects::{Effects, RejectReason, guards};
 use spec::error::MalformedStatement;
 use spec::message::{
     ReplyQueryReadsForEvidence, ReplyReadsFor, ReplySubmitReadsForEvidence,
@@ -113,8 +113,30 @@ impl ReadsForState {
     }
 }
 
+/// Row: store a piece of evidence.
+const SUBMIT_EVIDENCE: &str = "submit-evidence";
+/// Row: apply a revocation.
+const SUBMIT_REVOCATION: &str = "submit-revocation";
+/// Row: decide whether A reads for B.
+const DECIDE: &str = "decide-reads-for";
+/// Row: collect the evidence into X.
+const COLLECT: &str = "collect-evidence";
+
+/// The ReadsFor engine's guard table (docs/reads-for/behaviour.md), in the order tried.
+pub const GUARDS: &[&str] = &[
+    guards::MISADDRESSED,
+    SUBMIT_EVIDENCE,
+    SUBMIT_REVOCATION,
+    DECIDE,
+    COLLECT,
+    guards::NOT_HANDLED,
+    guards::UNEXPECTED_REPLY,
+];
+
 impl Engine for ReadsFor {
     type State = ReadsForState;
+
+    const GUARDS: &'static [&'static str] = GUARDS;
 
     fn step<B: Backend>(
         &self,
@@ -123,38 +145,51 @@ impl Engine for ReadsFor {
         env: &Envelope,
     ) -> Effects {
         if env.target != self.address {
-            return Effects::reject(env, RejectReason::Misaddressed);
+            return Effects::reject(env, RejectReason::Misaddressed).by(guards::MISADDRESSED);
         }
-        let reply: Message = match &env.message {
-            Message::RequestSubmitReadsForEvidence(req) => ReplySubmitReadsForEvidence {
-                result: state.submit(backend, &req.evidence),
-            }
-            .into(),
-            Message::RequestSubmitReadsForRevocation(req) => ReplySubmitReadsForRevocation {
-                result: state.revoke(backend, &req.revocation),
-            }
-            .into(),
-            Message::RequestReadsFor(req) => ReplyReadsFor {
-                external_identity_a: req.external_identity_a,
-                external_identity_b: req.external_identity_b,
-                result: Ok(state
-                    .graph()
-                    .reads_for(&req.external_identity_a, &req.external_identity_b)),
-            }
-            .into(),
-            Message::RequestQueryReadsForEvidence(req) => ReplyQueryReadsForEvidence {
-                external_identity: req.external_identity,
-                continuation: req.continuation.clone(),
-                result: Ok(state
-                    .graph()
-                    .chains_into(&req.external_identity)
-                    .into_iter()
-                    .cloned()
-                    .collect()),
-            }
-            .into(),
+        let (row, reply): (&'static str, Message) = match &env.message {
+            Message::RequestSubmitReadsForEvidence(req) => (
+                SUBMIT_EVIDENCE,
+                ReplySubmitReadsForEvidence {
+                    result: state.submit(backend, &req.evidence),
+                }
+                .into(),
+            ),
+            Message::RequestSubmitReadsForRevocation(req) => (
+                SUBMIT_REVOCATION,
+                ReplySubmitReadsForRevocation {
+                    result: state.revoke(backend, &req.revocation),
+                }
+                .into(),
+            ),
+            Message::RequestReadsFor(req) => (
+                DECIDE,
+                ReplyReadsFor {
+                    external_identity_a: req.external_identity_a,
+                    external_identity_b: req.external_identity_b,
+                    result: Ok(state
+                        .graph()
+                        .reads_for(&req.external_identity_a, &req.external_identity_b)),
+                }
+                .into(),
+            ),
+            Message::RequestQueryReadsForEvidence(req) => (
+                COLLECT,
+                ReplyQueryReadsForEvidence {
+                    external_identity: req.external_identity,
+                    continuation: req.continuation.clone(),
+                    result: Ok(state
+                        .graph()
+                        .chains_into(&req.external_identity)
+                        .into_iter()
+                        .cloned()
+                        .collect()),
+                }
+                .into(),
+            ),
+            // Row 6 (a request) or row 7 (a reply): `not_handled` tells them apart.
             _ => return Effects::not_handled(env),
         };
-        Effects::send(env.reply(reply))
+        Effects::send(env.reply(reply)).by(row)
     }
 }

@@ -116,6 +116,21 @@ pub struct EngineSlot<S> {
     pub rejected: BTreeMap<Rejection, u8>,
     /// It sent a message that carries one of the secrets it holds.
     pub leaked: bool,
+    /// A step of it reported a guard row that is not in its engine's guard table.
+    pub off_table: bool,
+}
+
+impl NodeState {
+    /// The engine slot's "a step reported a guard row outside its table", for engine actors.
+    pub fn off_table(&self) -> bool {
+        match self {
+            NodeState::Encryption(e) => e.engine.off_table,
+            NodeState::ReadsFor(slot, _) => slot.off_table,
+            NodeState::Decryption(slot) => slot.off_table,
+            NodeState::IdentityManagement(slot) => slot.off_table,
+            _ => false,
+        }
+    }
 }
 
 /// An Encryption instance's state, with model-side observations.
@@ -156,6 +171,7 @@ fn slot<S>(state: S, id: Id) -> EngineSlot<S> {
         backend: SymbolicBackend::new(usize::from(id) as u64),
         rejected: BTreeMap::new(),
         leaked: false,
+        off_table: false,
     }
 }
 
@@ -200,10 +216,12 @@ pub fn carries_secret(env: &Envelope, secrets: &[[u8; 32]]) -> bool {
 /// Sends an engine's envelopes, judging them for secrets, and counts its rejections.
 fn send_effects<S: Holds>(
     effects: Effects,
+    guards: &[&str],
     o: &mut O,
     next: &mut EngineSlot<S>,
     held: &[[u8; 32]],
 ) {
+    next.off_table |= !guards.contains(&effects.guard);
     for env in effects.send {
         next.leaked |= carries_secret(&env, held);
         if let Some(to) = index_of(&env.target) {
@@ -233,7 +251,7 @@ where
     // Secrets held before or after the step: a key deleted in this step must not leave either.
     let mut held = slot.state.secrets();
     held.extend(next.state.secrets());
-    send_effects(effects, o, &mut next, &held);
+    send_effects(effects, E::GUARDS, o, &mut next, &held);
     (sent || next != *slot).then_some(next)
 }
 
@@ -540,7 +558,7 @@ fn encryption_step(
     let sent = !effects.send.is_empty();
     let mut held = s.engine.state.secrets();
     held.extend(engine.state.secrets());
-    send_effects(effects, o, &mut engine, &held);
+    send_effects(effects, Encryption::GUARDS, o, &mut engine, &held);
     let next = EncryptionSlot {
         engine,
         rotations_left: s.rotations_left,

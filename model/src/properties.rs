@@ -439,6 +439,13 @@ property!(
 );
 
 property!(
+    /// Every engine step names the row of its guard table that chose its action.
+    GuardRecorded, "guard rows recorded", Always + everywhere,
+    "every step of every engine reports the row of its guard table (its GUARDS, the rows of its behaviour page) that chose the action, and the row is in the table",
+    state: |_, s| !s.actor_states.iter().any(|a| a.off_table()),
+);
+
+property!(
     /// No secret in any message; no plaintext for a requester that owns no recipient.
     VaultIsolation, "vault isolation", Always + everywhere,
     "no message ever carries secret key material (checked on every message an engine holding secrets sends, against the secrets it holds — and every Encryption instance holds a cookie key, so the search is never empty), and a requester that owns none of a ciphertext's recipients never gets its plaintext",
@@ -844,6 +851,7 @@ pub const ALL: &[Check] = &[
     check::<NoCrossTalk>(),
     check::<ErrorsPropagate>(),
     check::<VaultIsolation>(),
+    check::<GuardRecorded>(),
     check::<Revocation>(),
     check::<EvidenceVerified>(),
     check::<KeysManagedByManager>(),

@@ -56,6 +56,19 @@ pub struct Effects {
     pub send: Vec<Envelope>,
     /// Messages dropped, with why.
     pub rejected: Vec<Rejection>,
+    /// The row of the engine's guard table that chose the action (one of its `GUARDS`);
+    /// empty only for effects no engine step made.
+    pub guard: &'static str,
+}
+
+/// Guard-table rows every engine has, with the same id everywhere.
+pub mod guards {
+    /// The envelope is for another address.
+    pub const MISADDRESSED: &str = "misaddressed";
+    /// A request the engine does not handle: answered with its family's `NotHandled`.
+    pub const NOT_HANDLED: &str = "not-handled";
+    /// A reply no guard takes: recorded as `UnexpectedReply`.
+    pub const UNEXPECTED_REPLY: &str = "unexpected-reply";
 }
 
 impl Effects {
@@ -69,6 +82,7 @@ impl Effects {
         Effects {
             send: vec![env],
             rejected: Vec::new(),
+            guard: "",
         }
     }
 
@@ -76,9 +90,17 @@ impl Effects {
     /// `NotHandled` error; a reply nobody asked for is recorded as a rejection.
     pub fn not_handled(env: &Envelope) -> Self {
         match env.message.not_handled_reply() {
-            Some(reply) => Effects::send(env.reply(reply)),
-            None => Effects::reject(env, RejectReason::UnexpectedReply),
+            Some(reply) => Effects::send(env.reply(reply)).by(guards::NOT_HANDLED),
+            None => {
+                Effects::reject(env, RejectReason::UnexpectedReply).by(guards::UNEXPECTED_REPLY)
+            }
         }
+    }
+
+    /// The same effects, chosen by guard-table row `guard`.
+    pub fn by(mut self, guard: &'static str) -> Self {
+        self.guard = guard;
+        self
     }
 
     /// One rejection to record.
@@ -86,6 +108,7 @@ impl Effects {
         Effects {
             send: Vec::new(),
             rejected: vec![Rejection::of(env, reason)],
+            guard: "",
         }
     }
 }

@@ -1,6 +1,7 @@
-//! `check --docs`, tables: every message field table and every error table on the site,
-//! checked against the types — field names and their order, wire types, error variants and
-//! their codes. A disagreement names the page, the line and what the code says.
+//! `check --docs`, tables: every message field table, error table and guard table on the
+//! site, checked against the code — field names and their order, wire types, error variants
+//! and their codes, each engine's guard rows in order. A disagreement names the page, the
+//! line and what the code says.
 
 mod markdown;
 mod wire;
@@ -32,6 +33,8 @@ pub struct TablesReport {
     pub field_tables: usize,
     /// Error tables checked.
     pub error_tables: usize,
+    /// Guard tables checked.
+    pub guard_tables: usize,
     /// Rows checked.
     pub rows: usize,
     /// Every disagreement found.
@@ -49,7 +52,7 @@ impl TablesReport {
     /// The report as text: one line per finding, then a summary line.
     pub fn text(&self) -> String {
         let mut out = String::from(
-            "\n== tables: message fields and error codes on the site, against the code\n",
+            "\n== tables: message fields, error codes and guard rows on the site, against the code\n",
         );
         for f in &self.findings {
             out.push_str(&format!(
@@ -60,9 +63,10 @@ impl TablesReport {
             ));
         }
         out.push_str(&format!(
-            "   {} field tables and {} error tables, {} rows: {}\n",
+            "   {} field tables, {} error tables and {} guard tables, {} rows: {}\n",
             self.field_tables,
             self.error_tables,
+            self.guard_tables,
             self.rows,
             if self.passes() {
                 "every row agrees with the code".to_string()
@@ -79,6 +83,7 @@ impl TablesReport {
             "passes": self.passes(),
             "fieldTables": self.field_tables,
             "errorTables": self.error_tables,
+            "guardTables": self.guard_tables,
             "rows": self.rows,
             "findings": self.findings.iter().map(|f| serde_json::json!({
                 "page": f.page.display().to_string(),
@@ -97,7 +102,10 @@ pub fn check(docs: &Path) -> Result<TablesReport> {
     let mut report = TablesReport::default();
     for (page, text) in pages {
         for table in markdown::tables(&page, &text) {
-            let findings = if is_field_table(&table) {
+            let findings = if let Some(guards) = guard_table_of(&table) {
+                report.guard_tables += 1;
+                guard_table(&table, guards)
+            } else if is_field_table(&table) {
                 report.field_tables += 1;
                 field_table(&table, &code)
             } else if table.column("code").is_some() && table.column("error").is_some() {
@@ -111,6 +119,86 @@ pub fn check(docs: &Path) -> Result<TablesReport> {
         }
     }
     Ok(report)
+}
+
+/// Each engine's pages and its guard table in code.
+const ENGINE_GUARDS: &[(&str, &[&str])] = &[
+    ("encryption", engines::encryption::GUARDS),
+    ("reads-for", engines::reads_for::GUARDS),
+    ("decryption", engines::decryption::GUARDS),
+    ("identity-management", engines::identity_management::GUARDS),
+];
+
+/// The engine guard rows a `| # | row | guard | action |` table documents, by the page's folder.
+fn guard_table_of(t: &Table) -> Option<&'static [&'static str]> {
+    if t.column("guard").is_none() || t.column("#").is_none() {
+        return None;
+    }
+    let folder = t.page.components().next()?.as_os_str().to_str()?;
+    ENGINE_GUARDS
+        .iter()
+        .find(|(f, _)| *f == folder)
+        .map(|(_, g)| *g)
+}
+
+/// A guard table has one row per row of the engine's table, in the same order, named by id.
+fn guard_table(t: &Table, guards: &[&str]) -> Vec<Finding> {
+    let Some(row_col) = t.column("row") else {
+        return vec![finding(
+            t,
+            t.line,
+            "a guard table needs a `row` column naming the engine's guard rows".to_string(),
+        )];
+    };
+    let mut out = Vec::new();
+    for (i, (line, cells)) in t.rows.iter().enumerate() {
+        let number = cells.first().and_then(|c| c.parse::<usize>().ok());
+        if number != Some(i + 1) {
+            out.push(finding(
+                t,
+                *line,
+                format!(
+                    "row {} is numbered `{}`",
+                    i + 1,
+                    cells.first().map(String::as_str).unwrap_or_default()
+                ),
+            ));
+        }
+        let id = cells
+            .get(row_col)
+            .and_then(|c| first_code(c))
+            .unwrap_or_default();
+        match guards.get(i) {
+            Some(code) if *code == id => {}
+            Some(code) => out.push(finding(
+                t,
+                *line,
+                format!(
+                    "row {} is `{code}` in the engine's GUARDS; the table says `{id}`",
+                    i + 1
+                ),
+            )),
+            None => out.push(finding(
+                t,
+                *line,
+                format!(
+                    "the engine's GUARDS has {} rows; the table has a row `{id}` more",
+                    guards.len()
+                ),
+            )),
+        }
+    }
+    for (i, code) in guards.iter().enumerate().skip(t.rows.len()) {
+        out.push(finding(
+            t,
+            t.line,
+            format!(
+                "row {} (`{code}`) of the engine's GUARDS is not in the table",
+                i + 1
+            ),
+        ));
+    }
+    out
 }
 
 fn is_field_table(t: &Table) -> bool {
