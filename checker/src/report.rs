@@ -877,6 +877,7 @@ mod tests {
             name: name.into(),
             reply,
             fields: Vec::new(),
+            row: "",
         };
         vec![
             Step::Deliver(arrow(0, 1, "Seal(x) & <y>", false), Some(7)),

@@ -225,7 +225,7 @@ fn send_effects<S: Holds>(
     for env in effects.send {
         next.leaked |= carries_secret(&env, held);
         if let Some(to) = index_of(&env.target) {
-            o.send(Id::from(to), ModelMsg::Spec(env));
+            o.send(Id::from(to), ModelMsg::Spec(env, effects.guard));
         }
     }
     for r in effects.rejected {
@@ -280,7 +280,7 @@ impl Client {
             correlation,
             message: intent.message.clone(),
         };
-        o.send(Id::from(to), ModelMsg::Spec(env));
+        o.send(Id::from(to), ModelMsg::Spec(env, ""));
     }
 
     fn issue(&self, me: Id, dir: &Directory, state: &mut ClientState, pick: usize, o: &mut O) {
@@ -449,7 +449,7 @@ impl ModelActor {
     fn handle_msg(&self, _id: Id, state: &mut Cow<NodeState>, src: Id, msg: ModelMsg, o: &mut O) {
         if let (Node::Negative(n), NodeState::Negative(s)) = (&self.node, &**state) {
             let mut msg = msg;
-            if let ModelMsg::Spec(env) = &mut msg {
+            if let ModelMsg::Spec(env, _) = &mut msg {
                 self.authenticate(usize::from(src), env);
             }
             let (next, sends) = n.step(s, usize::from(src), msg);
@@ -459,7 +459,7 @@ impl ModelActor {
             }
             return;
         }
-        let ModelMsg::Spec(mut env) = msg else {
+        let ModelMsg::Spec(mut env, _) = msg else {
             return;
         };
         self.authenticate(usize::from(src), &mut env);
@@ -530,7 +530,7 @@ impl ModelActor {
             (Node::Router(_), NodeState::Router(queue, next_key), ModelChoice::Route(key, to)) => {
                 let mut queue = queue.clone();
                 if let Some(env) = queue.remove(key) {
-                    o.send(Id::from(*to), ModelMsg::Spec(env));
+                    o.send(Id::from(*to), ModelMsg::Spec(env, ""));
                     *state.to_mut() = NodeState::Router(queue, *next_key);
                 }
             }
@@ -593,7 +593,7 @@ fn reads_for_step(
     if let Some(reply) = unavailable {
         // As an overloaded engine would: refused without looking, nothing stored.
         if let Some(to) = index_of(&reply.target) {
-            o.send(Id::from(to), ModelMsg::Spec(reply));
+            o.send(Id::from(to), ModelMsg::Spec(reply, ""));
         }
         return Some(NodeState::ReadsFor(s.clone(), true));
     }

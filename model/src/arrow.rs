@@ -80,19 +80,27 @@ pub struct Arrow<P> {
     pub reply: bool,
     /// Field conditions `(field, value)`: booleans, and results as `Ok` or `Err(Variant)`.
     pub fields: Vec<(String, String)>,
+    /// The row of the sending engine's guard table that chose to send it: in a model flow,
+    /// what the engine reported (empty for clients); in a diagram, what a branch label
+    /// requires of the branch's first arrow (empty: nothing required).
+    pub row: &'static str,
 }
 
 impl<P> Arrow<P> {
     /// The arrow of `msg` from `from` to `to`.
     pub fn of(from: P, to: P, msg: &ModelMsg) -> Self {
         match msg {
-            ModelMsg::Spec(env) => Arrow::of_message(from, to, &env.message),
+            ModelMsg::Spec(env, row) => Arrow {
+                row,
+                ..Arrow::of_message(from, to, &env.message)
+            },
             ModelMsg::Legacy(m) => Arrow {
                 from,
                 to,
                 name: legacy_label(m),
                 reply: matches!(m, LegacyMsg::Encrypted { .. }),
                 fields: Vec::new(),
+                row: "",
             },
         }
     }
@@ -105,6 +113,7 @@ impl<P> Arrow<P> {
             name: message.name().to_string(),
             reply: !message.is_request(),
             fields: fields(message).into_iter().collect(),
+            row: "",
         }
     }
 
@@ -116,6 +125,7 @@ impl<P> Arrow<P> {
             name: self.name.clone(),
             reply: self.reply,
             fields: self.fields.clone(),
+            row: self.row,
         }
     }
 

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use spec::message::{MESSAGE_NAMES, message_fields};
 
 use crate::arrow::{Arrow, Party, mermaid};
+use crate::branches::{self, Condition};
 use crate::config::{Collected, Flow};
 
 /// One arrow of a diagram, with its line.
@@ -34,9 +35,18 @@ enum Item {
     Choice(Vec<Vec<Item>>),
 }
 
-/// An `alt`/`opt` block being read: its line, finished branches, the enclosing body, and
-/// whether it is an `opt`.
-type OpenBlock = (usize, Vec<Vec<Item>>, Vec<Item>, bool);
+/// An `alt`/`opt` block being read: its line, finished branches, the enclosing body,
+/// whether it is an `opt`, and the enclosing branch's label (restored at `end`).
+type OpenBlock = (usize, Vec<Vec<Item>>, Vec<Item>, bool, Option<Label>);
+
+/// The label of the branch being read: its line, its condition, and whether its first
+/// arrow is still to come.
+#[derive(Debug, Clone)]
+struct Label {
+    line: usize,
+    condition: Condition,
+    awaiting_first: bool,
+}
 
 /// A parsed diagram.
 #[derive(Debug, Clone)]
@@ -253,6 +263,7 @@ struct Block {
     body: Vec<Item>,
     title: String,
     unchecked: Option<String>,
+    label: Option<Label>,
 }
 
 /// The `title` line's text, if any.
@@ -300,6 +311,7 @@ fn parse_block(
         body: Vec::new(),
         title: heading.to_string(),
         unchecked: None,
+        label: None,
     };
     let errors_before = p.errors.len();
     for &(n, raw) in block.iter().filter(|(_, l)| !l.trim().is_empty()) {
@@ -350,22 +362,51 @@ fn parse_line(p: &mut Parser<'_>, b: &mut Block, n: usize, line: &str) {
     match word {
         "participant" | "actor" => declare(p, b, n, line[word.len()..].trim()),
         "Note" | "note" | "activate" | "deactivate" | "rect" => {}
-        "alt" | "opt" => b
-            .stack
-            .push((n, Vec::new(), std::mem::take(&mut b.body), word == "opt")),
-        "else" => match b.stack.last_mut() {
-            Some((_, branches, _, false)) => branches.push(std::mem::take(&mut b.body)),
-            _ => p.error(n, "`else` outside an `alt` block".into()),
-        },
+        "alt" | "opt" => {
+            if b.label
+                .as_ref()
+                .is_some_and(|l| l.awaiting_first && l.condition.row.is_some())
+            {
+                p.error(
+                    n,
+                    "a branch whose label names a row must begin with an arrow, not a block".into(),
+                );
+            }
+            let outer_label = b.label.take();
+            b.stack.push((
+                n,
+                Vec::new(),
+                std::mem::take(&mut b.body),
+                word == "opt",
+                outer_label,
+            ));
+            open_branch(p, b, n, &line[word.len()..]);
+        }
+        "else" => {
+            if matches!(b.stack.last(), Some((.., false, _))) {
+                close_branch(p, b);
+            }
+            match b.stack.last_mut() {
+                Some((_, branches, _, false, _)) => {
+                    branches.push(std::mem::take(&mut b.body));
+                    open_branch(p, b, n, &line[word.len()..]);
+                }
+                _ => p.error(n, "`else` outside an `alt` block".into()),
+            }
+        }
         // An `end` with no open block closes a `rect`: nothing to do.
         "end" => {
-            if let Some((_, mut branches, outer, opt)) = b.stack.pop() {
+            if !b.stack.is_empty() {
+                close_branch(p, b);
+            }
+            if let Some((_, mut branches, outer, opt, outer_label)) = b.stack.pop() {
                 branches.push(std::mem::take(&mut b.body));
                 if opt {
                     branches.push(Vec::new());
                 }
                 b.body = outer;
                 b.body.push(Item::Choice(branches));
+                b.label = outer_label;
             }
         }
         "loop" | "par" | "critical" | "break" => {
@@ -375,11 +416,67 @@ fn parse_line(p: &mut Parser<'_>, b: &mut Block, n: usize, line: &str) {
             );
         }
         _ => {
-            if let Some(arrow) = parse_arrow(p, n, line, &b.participants) {
+            if let Some(mut arrow) = parse_arrow(p, n, line, &b.participants) {
+                first_of_branch(p, b, &mut arrow);
                 b.body.push(Item::Arrow(arrow));
             }
         }
     }
+}
+
+/// Starts a branch: reads the condition its label (`rest`) ends with.
+fn open_branch(p: &mut Parser<'_>, b: &mut Block, n: usize, rest: &str) {
+    match branches::condition(rest) {
+        Ok(condition) => {
+            b.label = Some(Label {
+                line: n,
+                condition,
+                awaiting_first: true,
+            });
+        }
+        Err(e) => {
+            b.label = None;
+            p.error(n, e);
+        }
+    }
+}
+
+/// The first arrow of a branch whose label names a row must be sent under that row.
+fn first_of_branch(p: &mut Parser<'_>, b: &mut Block, arrow: &mut Drawn) {
+    let Some(label) = b.label.as_mut().filter(|l| l.awaiting_first) else {
+        return;
+    };
+    label.awaiting_first = false;
+    if let Some(row) = &label.condition.row {
+        match branches::row_of(arrow.arrow.from, row) {
+            Ok(row) => arrow.arrow.row = row,
+            Err(e) => p.error(label.line, e),
+        }
+    }
+}
+
+/// Ends the branch being read: its result condition must hold for its arrows.
+fn close_branch(p: &mut Parser<'_>, b: &mut Block) {
+    let Some(label) = b.label.take() else {
+        return;
+    };
+    if let Some(want) = &label.condition.result {
+        let arrows = flatten(&b.body);
+        if let Err(e) = branches::result_holds(want, arrows.iter().map(|d| &d.arrow)) {
+            p.error(label.line, e);
+        }
+    }
+}
+
+/// Every arrow of `items`, nested branches included, in the order drawn.
+fn flatten(items: &[Item]) -> Vec<&Drawn> {
+    items
+        .iter()
+        .flat_map(|i| match i {
+            Item::Arrow(a) => vec![a],
+            Item::Choice(branches) => branches.iter().flat_map(|br| flatten(br)).collect(),
+        })
+        .collect()
 }
 
 /// Reads `participant ID [as ALIAS]`.
@@ -442,6 +539,7 @@ fn parse_arrow(
             name: name.to_string(),
             reply,
             fields,
+            row: "",
         },
     })
 }
@@ -518,6 +616,7 @@ pub fn arrow_matches(d: &Drawn, s: &Arrow<Party>) -> bool {
         && party(a.to, s.to)
         && a.name == s.name
         && a.reply == s.reply
+        && (a.row.is_empty() || a.row == s.row)
         && a.fields.iter().all(|(field, want)| {
             s.fields
                 .iter()
@@ -543,6 +642,10 @@ fn divergence(alt: &[Drawn], flow: &Flow) -> String {
     let k = common(alt, flow);
     let step = k + 1;
     match (alt.get(k), flow.get(k)) {
+        (Some(a), Some(s)) if !a.arrow.row.is_empty() && a.arrow.row != s.row => format!(
+            "step {step} (line {}): the branch label says `{}` is sent under row `{}`, the model sent it under row `{}`",
+            a.line, a.arrow, a.arrow.row, s.row
+        ),
         (Some(a), Some(s)) => format!(
             "step {step} (line {}): the diagram has `{}`, the model has `{s}`",
             a.line, a.arrow
@@ -719,7 +822,7 @@ mod tests {
         parse_markdown(Path::new("t.md"), text)
     }
 
-    const GOOD: &str = "# Encrypt\n```mermaid\nsequenceDiagram\n    participant Client\n    participant Encryption\n    participant ReadsFor\n    Client->>Encryption: RequestEncrypt (useReadsFor: true)\n    Encryption->>ReadsFor: RequestQueryReadsForEvidence\n    alt ok\n        ReadsFor-->>Encryption: ReplyQueryReadsForEvidence (result: Ok)\n        Encryption-->>Client: ReplyEncrypt (result: Ok)\n    else failed\n        Note over ReadsFor: overloaded\n        ReadsFor-->>Encryption: ReplyQueryReadsForEvidence (result: Err)\n        Encryption-->>Client: ReplyEncrypt (result: Err(ReadsFor))\n    end\n```\n";
+    const GOOD: &str = "# Encrypt\n```mermaid\nsequenceDiagram\n    participant Client\n    participant Encryption\n    participant ReadsFor\n    Client->>Encryption: RequestEncrypt (useReadsFor: true)\n    Encryption->>ReadsFor: RequestQueryReadsForEvidence\n    alt ok [Ok]\n        ReadsFor-->>Encryption: ReplyQueryReadsForEvidence (result: Ok)\n        Encryption-->>Client: ReplyEncrypt (result: Ok)\n    else failed [Err(ReadsFor)]\n        Note over ReadsFor: overloaded\n        ReadsFor-->>Encryption: ReplyQueryReadsForEvidence (result: Err)\n        Encryption-->>Client: ReplyEncrypt (result: Err(ReadsFor))\n    end\n```\n";
 
     #[test]
     fn parses_every_construct() {
@@ -734,7 +837,7 @@ mod tests {
             alts[1][3].arrow.fields,
             vec![("result".to_string(), "Err(ReadsFor)".to_string())]
         );
-        let opt = GOOD.replace("alt ok", "opt maybe").replace("    else failed\n        Note over ReadsFor: overloaded\n        ReadsFor-->>Encryption: ReplyQueryReadsForEvidence (result: Err)\n        Encryption-->>Client: ReplyEncrypt (result: Err(ReadsFor))\n", "");
+        let opt = GOOD.replace("alt ok [Ok]", "opt maybe [Ok]").replace("    else failed [Err(ReadsFor)]\n        Note over ReadsFor: overloaded\n        ReadsFor-->>Encryption: ReplyQueryReadsForEvidence (result: Err)\n        Encryption-->>Client: ReplyEncrypt (result: Err(ReadsFor))\n", "");
         let (d, e) = parse(&opt);
         assert!(e.is_empty(), "{e:?}");
         assert_eq!(

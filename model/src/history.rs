@@ -38,6 +38,8 @@ pub struct FlowStep {
     pub from: usize,
     /// Receiver index (a pool's router stands for the pool).
     pub to: usize,
+    /// The row of the sender's guard table that chose to send it (empty for a client).
+    pub row: &'static str,
     /// The message.
     pub message: Message,
 }
@@ -265,11 +267,11 @@ impl History {
 
     /// Files a sent message under the flow that caused it (flow-collecting runs).
     pub fn trace(&mut self, cfg: &ModelCfg, src: usize, dst: usize, msg: &ModelMsg) {
-        let (Some(book), ModelMsg::Spec(env)) = (&mut self.book, msg) else {
+        let (Some(book), ModelMsg::Spec(env, row)) = (&mut self.book, msg) else {
             return;
         };
         let current = self.delivery.0.as_ref().filter(|(_, to, _)| *to == src);
-        book.send(cfg, current, src, dst, env);
+        book.send(cfg, current, (src, dst, row), env);
     }
 }
 
@@ -278,8 +280,7 @@ impl FlowBook {
         &mut self,
         cfg: &ModelCfg,
         current: Option<&(usize, usize, Envelope)>,
-        src: usize,
-        dst: usize,
+        (src, dst, row): (usize, usize, &'static str),
         env: &Envelope,
     ) {
         let role = cfg.role(src);
@@ -308,6 +309,7 @@ impl FlowBook {
             let step = FlowStep {
                 from: src,
                 to: dst,
+                row,
                 message: env.message.clone(),
             };
             // A duplicated message is one step of its flow, not two.

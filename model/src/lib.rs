@@ -15,6 +15,7 @@
 
 pub mod actors;
 pub mod arrow;
+pub mod branches;
 pub mod cast;
 pub mod catalog;
 pub mod config;

@@ -150,7 +150,7 @@ impl NegativeNode {
             (
                 NegativeNode::V02Encryption { address, reads_for },
                 NegativeState::V02(pending, backend),
-                ModelMsg::Spec(env),
+                ModelMsg::Spec(env, _),
             ) => v02(address, reads_for, pending, backend, env),
             _ => (None, Vec::new()),
         }
@@ -269,7 +269,7 @@ fn v02(
     }
     let sends = out
         .into_iter()
-        .filter_map(|e| Some((index_of(&e.target)?, ModelMsg::Spec(e))))
+        .filter_map(|e| Some((index_of(&e.target)?, ModelMsg::Spec(e, ""))))
         .collect();
     (Some(NegativeState::V02(pending, backend)), sends)
 }

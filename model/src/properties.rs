@@ -73,7 +73,7 @@ impl<'a> Sent<'a> {
     /// The envelope, for a message of the vocabulary.
     pub fn env(&self) -> Option<&'a Envelope> {
         match self.msg {
-            ModelMsg::Spec(env) => Some(env),
+            ModelMsg::Spec(env, _) => Some(env),
             ModelMsg::Legacy(_) => None,
         }
     }
@@ -260,7 +260,7 @@ fn file(h: &mut History, name: &'static str, verdict: Verdict) {
 
 /// The history hook for deliveries.
 pub fn record_in(cfg: &ModelCfg, h: &History, e: NetEnvelope<&ModelMsg>) -> Option<History> {
-    let ModelMsg::Spec(env) = e.msg else {
+    let ModelMsg::Spec(env, _) = e.msg else {
         return None;
     };
     let mut next = h.clone();
@@ -278,7 +278,7 @@ pub fn record_out(cfg: &ModelCfg, h: &History, e: NetEnvelope<&ModelMsg>) -> Opt
         .filter(|(_, v)| *v != Verdict::Fine)
         .collect();
     let tracing = h.book.is_some();
-    let acknowledges = matches!(e.msg, ModelMsg::Spec(env) if !env.message.is_request() || matches!(env.message, Message::RequestQueryReadsForEvidence(_)));
+    let acknowledges = matches!(e.msg, ModelMsg::Spec(env, _) if !env.message.is_request() || matches!(env.message, Message::RequestQueryReadsForEvidence(_)));
     if verdicts.is_empty() && !tracing && !acknowledges {
         return None;
     }
@@ -286,7 +286,7 @@ pub fn record_out(cfg: &ModelCfg, h: &History, e: NetEnvelope<&ModelMsg>) -> Opt
     for (name, verdict) in verdicts {
         file(&mut next, name, verdict);
     }
-    if let ModelMsg::Spec(env) = e.msg {
+    if let ModelMsg::Spec(env, _) = e.msg {
         next.apply(cfg, src, env);
     }
     next.trace(cfg, src, usize::from(e.dst), e.msg);
@@ -311,7 +311,12 @@ pub fn collect_flows(model: &Model, state: &State) -> bool {
         }
         let flow: Option<Flow> = steps
             .iter()
-            .map(|s| Some(Arrow::of_message(party(s.from)?, party(s.to)?, &s.message)))
+            .map(|s| {
+                Some(Arrow {
+                    row: s.row,
+                    ..Arrow::of_message(party(s.from)?, party(s.to)?, &s.message)
+                })
+            })
             .collect();
         let Some(flow) = flow else { continue };
         let answered = steps

@@ -310,7 +310,7 @@ fn step(action: ActorModelAction<ModelMsg, ModelTimer, ModelChoice>) -> Step {
     match action {
         ActorModelAction::Deliver { src, dst, msg } => {
             let correlation = match &msg {
-                ModelMsg::Spec(env) => Some(env.correlation.0),
+                ModelMsg::Spec(env, _) => Some(env.correlation.0),
                 ModelMsg::Legacy(_) => None,
             };
             Step::Deliver(

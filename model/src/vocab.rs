@@ -117,8 +117,9 @@ pub enum LegacyMsg {
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ModelMsg {
-    /// An envelope of the real vocabulary.
-    Spec(Envelope),
+    /// An envelope of the real vocabulary, and the row of the sending engine's guard table
+    /// that chose to send it (empty when no engine step sent it: clients, faults, routers).
+    Spec(Envelope, &'static str),
     /// A message of a design the seeds warn against.
     Legacy(LegacyMsg),
 }

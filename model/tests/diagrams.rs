@@ -37,9 +37,9 @@ sequenceDiagram
     participant Client
     participant Decryption as Vault
     Client->>Decryption: RequestDecryption
-    alt a recipient asks
+    alt a recipient asks [row decrypt, Ok]
         Decryption-->>Client: ReplyDecryption (result: Ok)
-    else anyone else
+    else anyone else [row decrypt, Err(NoMatchingKey)]
         Decryption-->>Client: ReplyDecryption (result: Err(NoMatchingKey))
     end
 ```
@@ -131,13 +131,52 @@ fn diagrams_that_must_fail() {
 
     // Exhaustive: documenting only the success of decryption leaves the refusal undocumented.
     let only_ok = DECRYPT
-        .replace("    alt a recipient asks\n", "")
-        .replace("    else anyone else\n        Decryption-->>Client: ReplyDecryption (result: Err(NoMatchingKey))\n    end\n", "")
+        .replace("    alt a recipient asks [row decrypt, Ok]\n", "")
+        .replace("    else anyone else [row decrypt, Err(NoMatchingKey)]\n        Decryption-->>Client: ReplyDecryption (result: Err(NoMatchingKey))\n    end\n", "")
         .replace("        Decryption-->>Client: ReplyDecryption (result: Ok)\n", "    Decryption-->>Client: ReplyDecryption (result: Ok)\n");
     let report = verdict(&format!("{ENCRYPT}{only_ok}"), &flows);
     assert!(problems(&report, "Decrypt").is_empty());
     assert_eq!(report.undocumented.len(), 1, "{report:#?}");
     assert!(report.undocumented[0].1.contains("Err(NoMatchingKey)"));
+
+    // Branch labels mean something. Swapped labels: each branch's result contradicts its label.
+    let swapped = DECRYPT
+        .replace("a recipient asks [row decrypt, Ok]", "TMP")
+        .replace(
+            "anyone else [row decrypt, Err(NoMatchingKey)]",
+            "a recipient asks [row decrypt, Ok]",
+        )
+        .replace("TMP", "anyone else [row decrypt, Err(NoMatchingKey)]");
+    let report = verdict(&format!("{ENCRYPT}{swapped}"), &flows);
+    assert_eq!(report.errors.len(), 2, "{report:#?}");
+    assert!(
+        report.errors[0].to_string().contains("the label says the result is `Err(NoMatchingKey)`, but the branch's last result, in `ReplyDecryption`, is `Ok`"),
+        "{report:#?}"
+    );
+    // A label with no condition the model can observe.
+    let prose = DECRYPT.replace("a recipient asks [row decrypt, Ok]", "a recipient asks");
+    let (_, errors) = parse_markdown(Path::new("docs/test.md"), &prose);
+    assert!(
+        errors[0]
+            .message
+            .contains("a branch label ends with what the model observes"),
+        "{errors:?}"
+    );
+    // A row the sender's guard table does not have.
+    let no_row = DECRYPT.replace("[row decrypt, Ok]", "[row seal-directly, Ok]");
+    let (_, errors) = parse_markdown(Path::new("docs/test.md"), &no_row);
+    assert!(
+        errors[0].message.contains("has no row `seal-directly`"),
+        "{errors:?}"
+    );
+    // A row the sender has, but not the one the model's engine reported: never realized.
+    let wrong_row = DECRYPT.replace("[row decrypt, Ok]", "[row refuse-management, Ok]");
+    let report = verdict(&format!("{ENCRYPT}{wrong_row}"), &flows);
+    let p = problems(&report, "Decrypt");
+    assert!(
+        p[0].contains("the branch label says `Decryption-->>Client: ReplyDecryption (result: Ok)` is sent under row `refuse-management`, the model sent it under row `decrypt`"),
+        "{p:?}"
+    );
 
     // A trigger no scenario sends is not realizable.
     let never = ENCRYPT.replace(
