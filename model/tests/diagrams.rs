@@ -213,6 +213,7 @@ fn the_site_s_diagrams_are_verified() {
         report.checked.len()
     );
     assert!(report.passes(), "{report:#?}");
+    every_swapped_branch_label_fails(&docs, &diagrams, &collected);
     // Every network's flows are compared, the lossy and duplicating ones included.
     for name in [
         "reads-for-lossy",
@@ -246,4 +247,85 @@ fn a_partial_run_checks_only_what_its_scenarios_exercise() {
         skipped.partial.as_deref(),
         Some(&["Encrypt".to_string()][..])
     );
+}
+
+/// The `alt`/`else` label lines of each block of `text`, by line index.
+fn branch_blocks(text: &str) -> Vec<Vec<usize>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut blocks = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if !(line.trim_start().starts_with("alt ") && line.ends_with(']')) {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let mut block = vec![i];
+        for (j, other) in lines.iter().enumerate().skip(i + 1) {
+            let same = other.len() - other.trim_start().len() == indent;
+            if same && other.trim_start().starts_with("else ") {
+                block.push(j);
+            } else if same && other.trim() == "end" {
+                break;
+            }
+        }
+        blocks.push(block);
+    }
+    blocks
+}
+
+/// Swapping the bracketed conditions of any two branches of any block on the site fails.
+fn every_swapped_branch_label_fails(
+    docs: &Path,
+    diagrams: &[sealwright_model::diagrams::Diagram],
+    collected: &[(String, Collected)],
+) {
+    let mut swaps = 0;
+    for entry in walk(docs) {
+        let text = std::fs::read_to_string(&entry).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for block in branch_blocks(&text) {
+            for (a, b) in block
+                .iter()
+                .flat_map(|a| block.iter().map(move |b| (*a, *b)))
+            {
+                let cond = |i: usize| &lines[i][lines[i].rfind('[').unwrap()..];
+                if a >= b || cond(a) == cond(b) {
+                    continue;
+                }
+                let mut mutated: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+                mutated[a] = format!("{}{}", &lines[a][..lines[a].rfind('[').unwrap()], cond(b));
+                mutated[b] = format!("{}{}", &lines[b][..lines[b].rfind('[').unwrap()], cond(a));
+                let (mine, errors) = parse_markdown(&entry, &mutated.join("\n"));
+                let mut all: Vec<_> = diagrams
+                    .iter()
+                    .filter(|d| d.file != entry)
+                    .cloned()
+                    .collect();
+                all.extend(mine);
+                let report = check(&all, errors, collected);
+                assert!(
+                    !report.passes(),
+                    "{}: swapping the labels at lines {} and {} passes",
+                    entry.display(),
+                    a + 1,
+                    b + 1
+                );
+                swaps += 1;
+            }
+        }
+    }
+    assert!(swaps >= 10, "{swaps} swaps");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|x| x == "md") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
 }

@@ -61,6 +61,11 @@ pub struct Effects {
     pub guard: &'static str,
 }
 
+/// Every rejection reason, as the wire and the docs name it, in declaration order.
+pub fn reject_reasons() -> &'static [&'static str] {
+    crate::fields::variants_of::<RejectReason>()
+}
+
 /// Guard-table rows every engine has, with the same id everywhere.
 pub mod guards {
     /// The envelope is for another address.

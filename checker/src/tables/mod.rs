@@ -35,6 +35,8 @@ pub struct TablesReport {
     pub error_tables: usize,
     /// Guard tables checked.
     pub guard_tables: usize,
+    /// Rejection-reason tables checked.
+    pub reason_tables: usize,
     /// Rows checked.
     pub rows: usize,
     /// Every disagreement found.
@@ -63,10 +65,11 @@ impl TablesReport {
             ));
         }
         out.push_str(&format!(
-            "   {} field tables, {} error tables and {} guard tables, {} rows: {}\n",
+            "   {} field tables, {} error tables, {} guard tables and {} rejection tables, {} rows: {}\n",
             self.field_tables,
             self.error_tables,
             self.guard_tables,
+            self.reason_tables,
             self.rows,
             if self.passes() {
                 "every row agrees with the code".to_string()
@@ -84,6 +87,7 @@ impl TablesReport {
             "fieldTables": self.field_tables,
             "errorTables": self.error_tables,
             "guardTables": self.guard_tables,
+            "reasonTables": self.reason_tables,
             "rows": self.rows,
             "findings": self.findings.iter().map(|f| serde_json::json!({
                 "page": f.page.display().to_string(),
@@ -102,23 +106,70 @@ pub fn check(docs: &Path) -> Result<TablesReport> {
     let mut report = TablesReport::default();
     for (page, text) in pages {
         for table in markdown::tables(&page, &text) {
-            let findings = if let Some(guards) = guard_table_of(&table) {
-                report.guard_tables += 1;
-                guard_table(&table, guards)
-            } else if is_field_table(&table) {
-                report.field_tables += 1;
-                field_table(&table, &code)
-            } else if table.column("code").is_some() && table.column("error").is_some() {
-                report.error_tables += 1;
-                error_table(&table, &code)
-            } else {
+            let Some((kind, findings)) = judge(&table, &code) else {
                 continue;
             };
+            match kind {
+                TableKind::Field => report.field_tables += 1,
+                TableKind::Error => report.error_tables += 1,
+                TableKind::Guard => report.guard_tables += 1,
+                TableKind::Reason => report.reason_tables += 1,
+            }
             report.rows += table.rows.len();
             report.findings.extend(findings);
         }
     }
     Ok(report)
+}
+
+/// The kinds of table the check reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TableKind {
+    Field,
+    Error,
+    Guard,
+    Reason,
+}
+
+/// What kind of table `t` is and what is wrong with it; `None` for a table not checked.
+fn judge(t: &Table, code: &Code) -> Option<(TableKind, Vec<Finding>)> {
+    if let Some(guards) = guard_table_of(t) {
+        Some((TableKind::Guard, guard_table(t, guards)))
+    } else if is_field_table(t) {
+        Some((TableKind::Field, field_table(t, code)))
+    } else if t.column("code").is_some() && t.column("error").is_some() {
+        Some((TableKind::Error, error_table(t, code)))
+    } else if t.header.first().is_some_and(|h| h == "reason") {
+        Some((TableKind::Reason, reason_table(t)))
+    } else {
+        None
+    }
+}
+
+/// A rejection table names reasons the engines record (`RejectReason`), each once.
+fn reason_table(t: &Table) -> Vec<Finding> {
+    let reasons = spec::effects::reject_reasons();
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for (line, cells) in &t.rows {
+        let reason = cells
+            .first()
+            .and_then(|c| first_code(c))
+            .unwrap_or_default();
+        if !reasons.contains(&reason) {
+            let hint = closest(reason, reasons.iter().copied())
+                .map(|m| format!(" (did you mean `{m}`?)"))
+                .unwrap_or_default();
+            out.push(finding(
+                t,
+                *line,
+                format!("`RejectReason` has no variant `{reason}`{hint}"),
+            ));
+        } else if !seen.insert(reason) {
+            out.push(finding(t, *line, format!("`{reason}` is listed twice")));
+        }
+    }
+    out
 }
 
 /// Each engine's pages and its guard table in code.
@@ -407,6 +458,11 @@ fn error_table(t: &Table, code: &Code) -> Vec<Finding> {
         };
         listed.push((number, variant));
         out.extend(error_row(code, number, variant).map(|m| finding(t, *line, m)));
+        let spelled = cells
+            .get(error_col)
+            .and_then(|c| first_code(c))
+            .unwrap_or_default();
+        out.extend(error_data(code, number, variant, spelled).map(|m| finding(t, *line, m)));
         let form = wire_col
             .and_then(|c| cells.get(c))
             .and_then(|c| c.split('"').nth(1));
@@ -451,6 +507,36 @@ fn error_row(code: &Code, number: u16, variant: &str) -> Option<String> {
     }
 }
 
+/// What follows the variant's name in an error cell — `(e)` for any value, `(Inner)` or
+/// `(A / B)` for ones the vectors show, `{ field, … }` for named data — or why it cannot be.
+fn error_data(code: &Code, number: u16, variant: &str, spelled: &str) -> Option<String> {
+    let rest = spelled.strip_prefix(variant)?.trim();
+    let known = code.inner.get(&(number / 100, variant.to_string()));
+    let known_has = |name: &str| known.is_some_and(|k| k.contains(name));
+    let placeholder = |x: &str| !x.is_empty() && x.chars().all(|c| c.is_ascii_lowercase());
+    let ok = if rest.is_empty() {
+        true
+    } else if let Some(x) = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        // `(A / B)` lists several inner values at once.
+        placeholder(x) || x.split('/').map(str::trim).all(known_has)
+    } else if let Some(x) = rest.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
+        x.split(',').map(str::trim).all(known_has)
+    } else {
+        false
+    };
+    let shown: Vec<String> = known
+        .into_iter()
+        .flatten()
+        .map(|k| format!("`{k}`"))
+        .collect();
+    (!ok).then(|| {
+        format!(
+            "`{spelled}`: after `{variant}` comes nothing, `(x)` with a lowercase placeholder, `(Inner)` or `{{ field }}` as the wire has them (the vectors show {})",
+            if shown.is_empty() { "no data".to_string() } else { shown.join(", ") }
+        )
+    })
+}
+
 /// An "Error codes" table lists every variant of its family, in code order.
 fn completeness(t: &Table, code: &Code, listed: &[(u16, &str)]) -> Vec<Finding> {
     let hundreds: BTreeSet<u16> = listed.iter().map(|(n, _)| n / 100).collect();
@@ -487,6 +573,65 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+
+    /// The row with its first code span renamed, or its first number changed.
+    fn mutants(t: &Table, row: usize) -> Vec<Table> {
+        let mut out = Vec::new();
+        let cells = &t.rows[row].1;
+        if let Some(i) = cells.iter().position(|c| first_code(c).is_some()) {
+            let mut m = t.clone();
+            let code = first_code(&cells[i]).unwrap_or_default().to_string();
+            m.rows[row].1[i] = cells[i].replacen(&format!("`{code}`"), &format!("`{code}Z`"), 1);
+            out.push(m);
+        }
+        if let Some(i) = cells.iter().position(|c| c.parse::<u32>().is_ok()) {
+            let mut m = t.clone();
+            m.rows[row].1[i] = (cells[i].parse::<u32>().unwrap_or_default() + 1).to_string();
+            out.push(m);
+        }
+        out
+    }
+
+    #[test]
+    fn every_row_of_every_checked_table_on_the_site_fails_when_mutated() {
+        let code = Code::from_vectors().unwrap();
+        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+        let (mut tables, mut mutated) = (0, 0);
+        for (page, text) in markdown::pages(&docs).unwrap() {
+            for table in markdown::tables(&page, &text) {
+                let Some((_, clean)) = judge(&table, &code) else {
+                    continue;
+                };
+                assert!(clean.is_empty(), "{clean:?}");
+                tables += 1;
+                for row in 0..table.rows.len() {
+                    let found = mutants(&table, row);
+                    assert!(
+                        !found.is_empty(),
+                        "{}:{} has nothing to mutate",
+                        page.display(),
+                        table.rows[row].0
+                    );
+                    for m in found {
+                        let (_, findings) = judge(&m, &code).unwrap();
+                        assert!(
+                            !findings.is_empty(),
+                            "{}:{} mutated passes: {:?}",
+                            page.display(),
+                            m.rows[row].0,
+                            m.rows[row].1
+                        );
+                        mutated += 1;
+                    }
+                }
+            }
+        }
+        println!("{tables} tables, {mutated} mutated rows, each caught");
+        assert!(
+            tables >= 30 && mutated >= 150,
+            "{tables} tables, {mutated} mutants"
+        );
+    }
 
     #[test]
     fn claims_read_the_wire_type_column() {

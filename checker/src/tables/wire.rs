@@ -89,6 +89,10 @@ pub struct Code {
     pub shapes: BTreeMap<String, Shape>,
     /// Each error's code, by family hundred and variant wire name.
     pub codes: BTreeMap<u16, BTreeMap<String, u16>>,
+    /// What the vectors show inside a variant with data, by family hundred and variant: the
+    /// inner variants' names (`Malformed(SelfReference)`) and the field names (`Revoked {
+    /// revokedThrough }`).
+    pub inner: BTreeMap<(u16, String), BTreeSet<String>>,
 }
 
 fn map_get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
@@ -165,6 +169,21 @@ impl Code {
             let err = map_get(body, "result").and_then(|r| map_get(r, "Err"));
             if let Some(variant) = err.and_then(variant_name) {
                 let code = coded.code();
+                let inner = self.inner.entry((code / 100, variant.clone())).or_default();
+                let data = err
+                    .and_then(Value::as_map)
+                    .and_then(|m| m.first())
+                    .map(|(_, v)| v);
+                match data {
+                    Some(Value::Text(t)) => {
+                        inner.insert(t.clone());
+                    }
+                    Some(Value::Map(m)) => inner.extend(
+                        m.iter()
+                            .filter_map(|(k, _)| k.as_text().map(str::to_string)),
+                    ),
+                    _ => {}
+                }
                 self.codes
                     .entry(code / 100)
                     .or_default()
