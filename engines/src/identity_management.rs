@@ -315,6 +315,7 @@ impl IdentityManagement {
     }
 
     /// Advances a pending operation with the vault's or the ReadsFor engine's reply.
+    /// The next step of `pending`'s operation given `message`; `None` if it does not wait for it.
     fn advance(
         &self,
         state: &mut IdentityManagementState,
@@ -336,86 +337,24 @@ impl IdentityManagement {
                 Err(e) => Next::Answer(pending.operation.failure(vault_error(e))),
             },
             (Operation::ZoneKey { master, name }, Message::ReplyGenerateKey(r)) => {
-                match &r.result {
-                    Ok(GeneratedKey {
-                        identity,
-                        evidence: Some(evidence),
-                    }) => Next::Ask(
-                        self.reads_for.clone(),
-                        RequestSubmitReadsForEvidence {
-                            evidence: evidence.clone(),
-                        }
-                        .into(),
-                        Operation::ZoneEvidence {
-                            master: *master,
-                            name: name.clone(),
-                            zone: identity.clone(),
-                        },
-                    ),
-                    Ok(_) => Next::Answer(
-                        pending
-                            .operation
-                            .failure(vault_error(&DecryptionError::NotHandled)),
-                    ),
-                    Err(e) => Next::Answer(pending.operation.failure(vault_error(e))),
-                }
+                self.submit(pending, &r.result, |zone| Operation::ZoneEvidence {
+                    master: *master,
+                    name: name.clone(),
+                    zone,
+                })
             }
             (Operation::ZoneEvidence { zone, .. }, Message::ReplySubmitReadsForEvidence(r)) => {
-                match &r.result {
-                    Ok(()) => {
-                        state.manage(&pending.requester, zone);
-                        Next::Answer(
-                            ReplyDeriveZoneIdentity {
-                                result: Ok(zone.clone()),
-                            }
-                            .into(),
-                        )
-                    }
-                    Err(e) => Next::Answer(
-                        pending
-                            .operation
-                            .failure(IdentityError::ReadsFor(e.clone())),
-                    ),
-                }
+                stored(state, pending, &r.result, zone, |result| {
+                    ReplyDeriveZoneIdentity { result }.into()
+                })
             }
-            (Operation::RotateKey { .. }, Message::ReplyRotateKey(r)) => match &r.result {
-                Ok(GeneratedKey {
-                    identity,
-                    evidence: Some(evidence),
-                }) => Next::Ask(
-                    self.reads_for.clone(),
-                    RequestSubmitReadsForEvidence {
-                        evidence: evidence.clone(),
-                    }
-                    .into(),
-                    Operation::RotateEvidence {
-                        new: identity.clone(),
-                    },
-                ),
-                Ok(_) => Next::Answer(
-                    pending
-                        .operation
-                        .failure(vault_error(&DecryptionError::NotHandled)),
-                ),
-                Err(e) => Next::Answer(pending.operation.failure(vault_error(e))),
-            },
+            (Operation::RotateKey { .. }, Message::ReplyRotateKey(r)) => {
+                self.submit(pending, &r.result, |new| Operation::RotateEvidence { new })
+            }
             (Operation::RotateEvidence { new }, Message::ReplySubmitReadsForEvidence(r)) => {
-                match &r.result {
-                    Ok(()) => {
-                        state.manage(&pending.requester, new);
-                        Next::Answer(
-                            ReplyRotateIdentity {
-                                result: Ok(new.clone()),
-                            }
-                            .into(),
-                        )
-                    }
-                    Err(e) => Next::Answer(
-                        pending
-                            .operation
-                            .failure(IdentityError::ReadsFor(e.clone())),
-                    ),
-                }
+                stored(state, pending, &r.result, new, |result| {
+                    ReplyRotateIdentity { result }.into()
+                })
             }
             (Operation::Delete { identity }, Message::ReplyDeleteKey(r)) => match &r.result {
                 Ok(()) => {
@@ -426,6 +365,35 @@ impl IdentityManagement {
             },
             _ => return None,
         })
+    }
+
+    /// A key the vault generated with evidence: submit the evidence to ReadsFor next.
+    fn submit(
+        &self,
+        pending: &Pending,
+        result: &Result<GeneratedKey, DecryptionError>,
+        then: impl FnOnce(ExternalIdentity) -> Operation,
+    ) -> Next {
+        match result {
+            Ok(GeneratedKey {
+                identity,
+                evidence: Some(evidence),
+            }) => Next::Ask(
+                self.reads_for.clone(),
+                RequestSubmitReadsForEvidence {
+                    evidence: evidence.clone(),
+                }
+                .into(),
+                then(identity.clone()),
+            ),
+            // The vault must sign evidence for a zone or a rotation; without it, nothing to submit.
+            Ok(_) => Next::Answer(
+                pending
+                    .operation
+                    .failure(IdentityError::Vault(DecryptionError::NotHandled)),
+            ),
+            Err(e) => Next::Answer(pending.operation.failure(IdentityError::Vault(e.clone()))),
+        }
     }
 
     fn reply(&self, state: &mut IdentityManagementState, env: &Envelope) -> Effects {
@@ -465,6 +433,27 @@ impl IdentityManagement {
             }
         };
         effects.by(ADVANCE)
+    }
+}
+
+/// The evidence for `identity` is stored: the requester now manages it, and gets `answer`.
+fn stored(
+    state: &mut IdentityManagementState,
+    pending: &Pending,
+    result: &Result<(), spec::ReadsForError>,
+    identity: &ExternalIdentity,
+    answer: impl FnOnce(Result<ExternalIdentity, IdentityError>) -> Message,
+) -> Next {
+    match result {
+        Ok(()) => {
+            state.manage(&pending.requester, identity);
+            Next::Answer(answer(Ok(identity.clone())))
+        }
+        Err(e) => Next::Answer(
+            pending
+                .operation
+                .failure(IdentityError::ReadsFor(e.clone())),
+        ),
     }
 }
 
