@@ -544,8 +544,8 @@ fn parse_arrow(
     })
 }
 
-/// Parses every markdown file under `dir`, in path order.
-pub fn load(dir: &Path) -> std::io::Result<(Vec<Diagram>, Vec<DiagramError>)> {
+/// Every markdown file under `dir`, in path order.
+pub fn markdown_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(d) = pending.pop() {
@@ -559,6 +559,12 @@ pub fn load(dir: &Path) -> std::io::Result<(Vec<Diagram>, Vec<DiagramError>)> {
         }
     }
     files.sort();
+    Ok(files)
+}
+
+/// Parses every markdown file under `dir`, in path order.
+pub fn load(dir: &Path) -> std::io::Result<(Vec<Diagram>, Vec<DiagramError>)> {
+    let files = markdown_files(dir)?;
     let (mut diagrams, mut errors) = (Vec::new(), Vec::new());
     for file in files {
         let text = std::fs::read_to_string(&file)?;

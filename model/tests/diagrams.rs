@@ -279,7 +279,7 @@ fn every_swapped_branch_label_fails(
     collected: &[(String, Collected)],
 ) {
     let mut swaps = 0;
-    for entry in walk(docs) {
+    for entry in sealwright_model::diagrams::markdown_files(docs).unwrap() {
         let text = std::fs::read_to_string(&entry).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         for block in branch_blocks(&text) {
@@ -314,18 +314,4 @@ fn every_swapped_branch_label_fails(
         }
     }
     assert!(swaps >= 10, "{swaps} swaps");
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else if p.extension().is_some_and(|x| x == "md") {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
 }

@@ -102,22 +102,14 @@ pub fn first_code(text: &str) -> Option<&str> {
 
 /// Every page under `docs` (markdown files, sorted), with its text.
 pub fn pages(docs: &Path) -> std::io::Result<Vec<(PathBuf, String)>> {
-    let mut out = Vec::new();
-    let mut dirs = vec![docs.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "md") {
-                let text = std::fs::read_to_string(&path)?;
-                let page = path.strip_prefix(docs).unwrap_or(&path).to_path_buf();
-                out.push((page, text));
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    model::diagrams::markdown_files(docs)?
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path)?;
+            let page = path.strip_prefix(docs).unwrap_or(&path).to_path_buf();
+            Ok((page, text))
+        })
+        .collect()
 }
 
 #[cfg(test)]
