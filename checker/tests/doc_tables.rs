@@ -73,6 +73,12 @@ const MUTATIONS: &[(&str, &str, &str, &str)] = &[
         "",
         "row 6 (`unexpected-reply`) of the engine's GUARDS is not in the table",
     ),
+    (
+        "wire-format/envelope.md",
+        "`RequestDecryption {data: bytes}`",
+        "`RequestDecryption {date: bytes}`",
+        "`RequestDecryption` is listed with `date`; on the wire its fields are `data`",
+    ),
 ];
 
 fn copy_dir(from: &Path, to: &Path) {

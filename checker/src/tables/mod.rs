@@ -35,8 +35,8 @@ pub struct TablesReport {
     pub error_tables: usize,
     /// Guard tables checked.
     pub guard_tables: usize,
-    /// Rejection-reason tables checked.
-    pub reason_tables: usize,
+    /// Tables that list names the code defines: rejection reasons, request/reply pairs.
+    pub list_tables: usize,
     /// Rows checked.
     pub rows: usize,
     /// Every disagreement found.
@@ -65,11 +65,11 @@ impl TablesReport {
             ));
         }
         out.push_str(&format!(
-            "   {} field tables, {} error tables, {} guard tables and {} rejection tables, {} rows: {}\n",
+            "   {} field tables, {} error tables, {} guard tables and {} tables of reasons and message pairs, {} rows: {}\n",
             self.field_tables,
             self.error_tables,
             self.guard_tables,
-            self.reason_tables,
+            self.list_tables,
             self.rows,
             if self.passes() {
                 "every row agrees with the code".to_string()
@@ -87,7 +87,7 @@ impl TablesReport {
             "fieldTables": self.field_tables,
             "errorTables": self.error_tables,
             "guardTables": self.guard_tables,
-            "reasonTables": self.reason_tables,
+            "listTables": self.list_tables,
             "rows": self.rows,
             "findings": self.findings.iter().map(|f| serde_json::json!({
                 "page": f.page.display().to_string(),
@@ -113,7 +113,7 @@ pub fn check(docs: &Path) -> Result<TablesReport> {
                 TableKind::Field => report.field_tables += 1,
                 TableKind::Error => report.error_tables += 1,
                 TableKind::Guard => report.guard_tables += 1,
-                TableKind::Reason => report.reason_tables += 1,
+                TableKind::Reason | TableKind::Pairs => report.list_tables += 1,
             }
             report.rows += table.rows.len();
             report.findings.extend(findings);
@@ -129,6 +129,7 @@ enum TableKind {
     Error,
     Guard,
     Reason,
+    Pairs,
 }
 
 /// What kind of table `t` is and what is wrong with it; `None` for a table not checked.
@@ -141,9 +142,117 @@ fn judge(t: &Table, code: &Code) -> Option<(TableKind, Vec<Finding>)> {
         Some((TableKind::Error, error_table(t, code)))
     } else if t.header.first().is_some_and(|h| h == "reason") {
         Some((TableKind::Reason, reason_table(t)))
+    } else if t.column("request").is_some()
+        && t.column("reply").is_some()
+        && t.column("engine").is_some()
+    {
+        Some((TableKind::Pairs, pairs_table(t, code)))
     } else {
         None
     }
+}
+
+/// One message of a `| engine | request | reply |` cell, `` `Name {field: type, …}` ``:
+/// what differs from the code, if anything.
+fn spelled_message(cell: &str, code: &Code) -> Result<String, String> {
+    let text = first_code(cell).unwrap_or_default();
+    let (name, rest) = text.split_once(' ').unwrap_or((text, ""));
+    let Some(shape) = code.shapes.get(name) else {
+        let hint = closest(name, spec::message::MESSAGE_NAMES.iter().copied())
+            .map(|m| format!(" (did you mean `{m}`?)"))
+            .unwrap_or_default();
+        return Err(format!("`{name}` is no message{hint}"));
+    };
+    let Some(inner) = rest
+        .trim()
+        .strip_prefix('{')
+        .and_then(|r| r.strip_suffix('}'))
+    else {
+        return Err(format!(
+            "cannot read `{text}`: expected `{name} {{field: type, …}}`"
+        ));
+    };
+    let drawn: Vec<&str> = top_level(inner)
+        .into_iter()
+        .filter_map(|f| f.split(':').next().map(str::trim))
+        .filter(|f| !f.is_empty())
+        .collect();
+    let wire: Vec<&str> = shape.iter().map(|(f, _)| f.as_str()).collect();
+    if drawn != wire {
+        return Err(format!(
+            "`{name}` is listed with {}; on the wire its fields are {}",
+            list(&drawn),
+            list(&wire)
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// `text` split at the commas outside `<…>`, `[…]`, `(…)` and `{…}`.
+fn top_level(text: &str) -> Vec<&str> {
+    let (mut out, mut depth, mut start) = (Vec::new(), 0i32, 0);
+    for (i, c) in text.char_indices() {
+        match c {
+            '<' | '[' | '(' | '{' => depth += 1,
+            '>' | ']' | ')' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&text[start..]);
+    out
+}
+
+/// Each row is a request and its own reply, fields in wire order; every pair is listed once.
+fn pairs_table(t: &Table, code: &Code) -> Vec<Finding> {
+    let (Some(req_col), Some(rep_col)) = (t.column("request"), t.column("reply")) else {
+        return Vec::new();
+    };
+    let names = spec::message::MESSAGE_NAMES;
+    let mut out = Vec::new();
+    let mut listed = BTreeSet::new();
+    for (line, cells) in &t.rows {
+        let cell = |c: usize| cells.get(c).map(String::as_str).unwrap_or_default();
+        match (
+            spelled_message(cell(req_col), code),
+            spelled_message(cell(rep_col), code),
+        ) {
+            (Ok(req), Ok(rep)) => {
+                let pair = names
+                    .iter()
+                    .position(|n| *n == req)
+                    .and_then(|i| names.get(i + 1));
+                if is_request_name(&req) && pair == Some(&rep.as_str()) {
+                    listed.insert(req);
+                } else {
+                    out.push(finding(
+                        t,
+                        *line,
+                        format!("`{rep}` is not the reply to `{req}`"),
+                    ));
+                }
+            }
+            (Err(e), _) | (_, Err(e)) => out.push(finding(t, *line, e)),
+        }
+    }
+    for req in names
+        .iter()
+        .filter(|n| is_request_name(n) && !listed.contains(**n))
+    {
+        out.push(finding(
+            t,
+            t.line,
+            format!("`{req}` and its reply are not in the table"),
+        ));
+    }
+    out
+}
+
+fn is_request_name(name: &str) -> bool {
+    name.starts_with("Request")
 }
 
 /// A rejection table names reasons the engines record (`RejectReason`), each once.
