@@ -210,6 +210,7 @@ pub fn json(
             })).collect::<Vec<_>>(),
             "skipped": d.partial,
             "undocumented": d.undocumented.iter().map(|(s, m)| json!({"scenario": s, "diagram": m})).collect::<Vec<_>>(),
+            "unreachedRows": d.unreached_rows.iter().map(|(e, r)| json!({"engine": e, "row": r})).collect::<Vec<_>>(),
         })
     });
     json!({
@@ -404,16 +405,18 @@ fn junit_diagrams(out: &mut String, d: &Value) {
     let checked = list_of(d, "checked");
     let unreadable = unreadable_of(d);
     let undocumented = list_of(d, "undocumented");
+    let unreached = list_of(d, "unreachedRows");
     let failures = checked
         .iter()
         .filter(|v| !list_of(v, "problems").is_empty())
         .count()
         + unreadable.len()
-        + undocumented.len();
+        + undocumented.len()
+        + unreached.len();
     let _ = writeln!(
         out,
         "  <testsuite name=\"diagrams\" tests=\"{}\" failures=\"{failures}\">",
-        checked.len() + unreadable.len() + undocumented.len()
+        checked.len() + unreadable.len() + undocumented.len() + unreached.len()
     );
     for v in checked {
         let _ = writeln!(
@@ -446,6 +449,14 @@ fn junit_diagrams(out: &mut String, d: &Value) {
             "    <testcase classname=\"diagrams\" name=\"undocumented flow in {}\"><failure message=\"undocumented flow\">{}</failure></testcase>",
             xml(text_of(u, "scenario")),
             xml(text_of(u, "diagram"))
+        );
+    }
+    for u in unreached {
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"diagrams\" name=\"guard row {} of {}\"><failure message=\"no scenario takes this guard row\"/></testcase>",
+            xml(text_of(u, "row")),
+            xml(text_of(u, "engine"))
         );
     }
     let _ = writeln!(out, "  </testsuite>");
@@ -542,13 +553,20 @@ pub fn diagrams_text(d: &DiagramsReport) -> String {
             "   UNDOCUMENTED flow in `{scenario}`; add this diagram to the docs:\n```mermaid\n{m}```"
         );
     }
+    for (engine, row) in &d.unreached_rows {
+        let _ = writeln!(
+            out,
+            "   UNREACHED guard row `{row}` of {engine}: no scenario's engine takes it"
+        );
+    }
     let _ = writeln!(
         out,
-        "   {} checked, {} excluded, {} unreadable, {} undocumented flows: {}",
+        "   {} checked, {} excluded, {} unreadable, {} undocumented flows, {} unreached guard rows: {}",
         d.checked.len(),
         d.excluded.len(),
         d.errors.len(),
         d.undocumented.len(),
+        d.unreached_rows.len(),
         if d.passes() {
             "all diagrams are verified properties"
         } else {
@@ -987,6 +1005,7 @@ mod tests {
             }],
             undocumented: vec![("direct".into(), "sequenceDiagram\n    c->>e: Ping\n".into())],
             partial: None,
+            unreached_rows: Vec::new(),
         };
         (vec![failing(), passing], diagrams)
     }
@@ -1026,7 +1045,7 @@ mod tests {
             unreadable,
             serde_json::json!([{"file": "docs/d.md", "line": 40, "message": "unknown participant `x`: did you mean `y`?"}])
         );
-        // Fields added since: the shard, a partial run's skipped diagrams, the bounds by name.
+        // Fields added since: the shard, a partial run's skipped diagrams, the bounds by name,
         assert_eq!(
             doc.as_object_mut().unwrap().remove("shard"),
             Some(serde_json::Value::Null)
@@ -1037,6 +1056,14 @@ mod tests {
                 .unwrap()
                 .remove("skipped")
                 .is_some()
+        );
+        // And the guard rows no scenario took.
+        assert_eq!(
+            doc["diagrams"]
+                .as_object_mut()
+                .unwrap()
+                .remove("unreachedRows"),
+            Some(serde_json::json!([]))
         );
         assert_eq!(
             doc["scenarios"][0]["parameters"],

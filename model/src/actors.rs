@@ -16,6 +16,7 @@ use spec::message::{ReplyQueryReadsForEvidence, ReplySubmitReadsForEvidence};
 use spec::{CorrelationId, Envelope, Message, ReadsForError, codec};
 use stateright::actor::{Actor, Command, Id, Out, model_timeout};
 
+use crate::arrow::Party;
 use crate::negative::{NegativeNode, NegativeState, Sends};
 use crate::vocab::{Directory, Intent, ModelChoice, ModelMsg, ModelTimer, address, index_of};
 
@@ -118,9 +119,38 @@ pub struct EngineSlot<S> {
     pub leaked: bool,
     /// A step of it reported a guard row that is not in its engine's guard table.
     pub off_table: bool,
+    /// The guard rows its steps took on the way to this state (not part of its identity).
+    pub rows: RowsTaken,
+}
+
+/// Guard rows taken, for coverage. Two states that differ only in how they were reached are
+/// the same state, so this is left out of equality and hashing: the rows a state shows are
+/// those of the first path that reached it.
+#[derive(Clone, Debug, Default)]
+pub struct RowsTaken(pub BTreeSet<&'static str>);
+
+impl PartialEq for RowsTaken {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for RowsTaken {}
+impl std::hash::Hash for RowsTaken {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
 impl NodeState {
+    /// The engine behind this actor and the guard rows its steps took; `None` for non-engines.
+    pub fn rows(&self) -> Option<(Party, &BTreeSet<&'static str>)> {
+        match self {
+            NodeState::Encryption(e) => Some((Party::Encryption, &e.engine.rows.0)),
+            NodeState::ReadsFor(slot, _) => Some((Party::ReadsFor, &slot.rows.0)),
+            NodeState::Decryption(slot) => Some((Party::Decryption, &slot.rows.0)),
+            NodeState::IdentityManagement(slot) => Some((Party::IdentityManagement, &slot.rows.0)),
+            _ => None,
+        }
+    }
+
     /// The engine slot's "a step reported a guard row outside its table", for engine actors.
     pub fn off_table(&self) -> bool {
         match self {
@@ -172,6 +202,7 @@ fn slot<S>(state: S, id: Id) -> EngineSlot<S> {
         rejected: BTreeMap::new(),
         leaked: false,
         off_table: false,
+        rows: RowsTaken::default(),
     }
 }
 
@@ -222,6 +253,7 @@ fn send_effects<S: Holds>(
     held: &[[u8; 32]],
 ) {
     next.off_table |= !guards.contains(&effects.guard);
+    next.rows.0.insert(effects.guard);
     for env in effects.send {
         next.leaked |= carries_secret(&env, held);
         if let Some(to) = index_of(&env.target) {

@@ -21,6 +21,8 @@ pub struct Collected {
     pub incomplete: BTreeSet<Flow>,
     /// Messages may be lost: a flow may be any prefix of a documented alternative.
     pub prefixes: bool,
+    /// The guard rows each engine took, in the quiescent states seen.
+    pub rows: BTreeSet<(Party, &'static str)>,
 }
 
 /// The model's configuration (stateright's `cfg`).

@@ -696,6 +696,8 @@ pub struct DiagramsReport {
     /// Only some scenarios ran: diagrams none of them exercises are skipped (by title), and
     /// an alternative is not required to happen (another scenario may realize it).
     pub partial: Option<Vec<String>>,
+    /// Guard rows of an engine that no scenario's engine took: `(engine, row)`.
+    pub unreached_rows: Vec<(String, String)>,
 }
 
 impl DiagramsReport {
@@ -710,12 +712,15 @@ impl DiagramsReport {
             v.problems.retain(|p| !p.starts_with("realizable:"));
         }
         self.partial = Some(skipped.into_iter().map(|v| v.title).collect());
+        // Some scenarios only: the others may be the ones that take a row.
+        self.unreached_rows.clear();
     }
 
     /// Whether every diagram is a verified property and every flow is documented.
     pub fn passes(&self) -> bool {
         self.errors.is_empty()
             && self.undocumented.is_empty()
+            && self.unreached_rows.is_empty()
             && self.checked.iter().all(|d| d.problems.is_empty())
     }
 }
@@ -744,7 +749,62 @@ pub fn check(
         }
     }
     report.undocumented = undocumented(&checked, collected);
+    report.unreached_rows = unreached_rows(collected);
     report
+}
+
+/// Why a row is left to the engines' tests: the model's network delivers each envelope to
+/// the actor its target names, and its clients speak only for themselves.
+const MISROUTED: &str = "only a runtime that delivers an envelope to the wrong engine takes it; pinned by engines/tests/guard_rows.rs";
+/// Why a stray-reply row is left to the engines' tests.
+const STRAY_REPLY: &str = "no scenario sends this engine a reply it never asked for; pinned by engines/tests/guard_rows.rs";
+/// Why an impersonated-peer row is left to the engines' tests.
+const IMPERSONATED: &str = "only a peer that speaks for the vault or the ReadsFor engine can send it, and no scenario's adversary does; pinned by engines/tests/guard_rows.rs";
+
+/// Guard rows no scenario takes, each with why and what checks it instead. A row that is
+/// neither taken by a scenario nor listed here fails the check.
+const UNREACHABLE_ROWS: &[(Party, &str, &str)] = &[
+    (Party::Encryption, "misaddressed", MISROUTED),
+    (Party::Encryption, "unexpected-reply", STRAY_REPLY),
+    (Party::ReadsFor, "misaddressed", MISROUTED),
+    (Party::ReadsFor, "unexpected-reply", STRAY_REPLY),
+    (Party::Decryption, "misaddressed", MISROUTED),
+    (Party::Decryption, "unexpected-reply", STRAY_REPLY),
+    (Party::IdentityManagement, "misaddressed", MISROUTED),
+    (Party::IdentityManagement, "unexpected-sender", STRAY_REPLY),
+    (
+        Party::IdentityManagement,
+        "no-pending-request",
+        IMPERSONATED,
+    ),
+    (Party::IdentityManagement, "reply-not-awaited", IMPERSONATED),
+];
+
+/// Every guard row of every engine that no collected scenario took (and that is not listed
+/// in [`UNREACHABLE_ROWS`]): a row of a guard table that no run exercises is a statement
+/// nothing checks.
+fn unreached_rows(collected: &[(String, Collected)]) -> Vec<(String, String)> {
+    let taken: BTreeSet<(Party, &str)> = collected
+        .iter()
+        .flat_map(|(_, c)| c.rows.iter().copied())
+        .collect();
+    let engines = [
+        Party::Encryption,
+        Party::ReadsFor,
+        Party::Decryption,
+        Party::IdentityManagement,
+    ];
+    engines
+        .iter()
+        .flat_map(|e| branches::guards_of(*e).iter().map(move |r| (*e, *r)))
+        .filter(|(e, r)| !taken.contains(&(*e, *r)))
+        .filter(|(e, r)| {
+            !UNREACHABLE_ROWS
+                .iter()
+                .any(|(ue, ur, _)| ue == e && ur == r)
+        })
+        .map(|(e, r)| (format!("{e:?}"), r.to_string()))
+        .collect()
 }
 
 /// Realizable and complete: one diagram against the scenarios that exercise its trigger.

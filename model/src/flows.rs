@@ -62,5 +62,6 @@ fn without_repeats(c: Collected, lossy: bool) -> Collected {
             c.incomplete.iter().map(first_occurrences).collect()
         },
         prefixes: lossy,
+        rows: c.rows,
     }
 }

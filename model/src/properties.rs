@@ -304,6 +304,9 @@ pub fn collect_flows(model: &Model, state: &State) -> bool {
     let roles = &model.cfg.roles;
     let party = |i: usize| roles.get(i).copied().and_then(Party::of);
     let mut c = collector.lock().unwrap_or_else(PoisonError::into_inner);
+    for (engine, rows) in state.actor_states.iter().filter_map(|a| a.rows()) {
+        c.rows.extend(rows.iter().map(|r| (engine, *r)));
+    }
     for ((root, _), steps) in &book.flows {
         // Flows start with a request; a spoofed reply sent by an adversary is no flow.
         if steps.first().is_none_or(|s| !s.message.is_request()) {
