@@ -210,7 +210,7 @@ pub fn json(
             })).collect::<Vec<_>>(),
             "skipped": d.partial,
             "undocumented": d.undocumented.iter().map(|(s, m)| json!({"scenario": s, "diagram": m})).collect::<Vec<_>>(),
-            "unreachedRows": d.unreached_rows.iter().map(|(e, r)| json!({"engine": e, "row": r})).collect::<Vec<_>>(),
+            "unreachedRows": d.unreached_rows.iter().map(|(e, r, why)| json!({"engine": e, "row": r, "why": why})).collect::<Vec<_>>(),
         })
     });
     json!({
@@ -553,11 +553,8 @@ pub fn diagrams_text(d: &DiagramsReport) -> String {
             "   UNDOCUMENTED flow in `{scenario}`; add this diagram to the docs:\n```mermaid\n{m}```"
         );
     }
-    for (engine, row) in &d.unreached_rows {
-        let _ = writeln!(
-            out,
-            "   UNREACHED guard row `{row}` of {engine}: no scenario's engine takes it"
-        );
+    for (engine, row, why) in &d.unreached_rows {
+        let _ = writeln!(out, "   UNREACHED guard row `{row}` of {engine}: {why}");
     }
     let _ = writeln!(
         out,

@@ -4,13 +4,16 @@ use engines::Engine;
 use engines::backend::symbolic::SymbolicBackend;
 use engines::encryption::Encryption;
 use spec::message::{
-    Plaintext, ReplyQueryReadsForEvidence, RequestConnectIdentity, RequestDecryption,
-    RequestDeleteIdentity, RequestDeleteKey, RequestDeriveZoneIdentity, RequestEncrypt,
-    RequestGenerateIdentity, RequestGenerateKey, RequestQueryReadsForEvidence, RequestReadsFor,
-    RequestRotateIdentity, RequestRotateKey, RequestSubmitReadsForEvidence,
-    RequestSubmitReadsForRevocation,
+    Plaintext, ReplyDecryption, ReplyGenerateKey, ReplyQueryReadsForEvidence,
+    RequestConnectIdentity, RequestDecryption, RequestDeleteIdentity, RequestDeleteKey,
+    RequestDeriveZoneIdentity, RequestEncrypt, RequestGenerateIdentity, RequestGenerateKey,
+    RequestQueryReadsForEvidence, RequestReadsFor, RequestRotateIdentity, RequestRotateKey,
+    RequestSubmitReadsForEvidence, RequestSubmitReadsForRevocation,
 };
-use spec::{CorrelationId, Envelope, ExternalIdentity, ReadsForEvidence, ReadsForRevocation};
+use spec::{
+    CorrelationId, DecryptionError, Envelope, ExternalIdentity, ReadsForEvidence,
+    ReadsForRevocation,
+};
 
 use crate::actors::ReadsForFault;
 use crate::cast::Cast;
@@ -538,6 +541,22 @@ fn misdirected(b: &Bounds) -> Setup {
         encrypt(&c.t.external, false, &"x".repeat(SMALL_LIMIT + 1)),
         encrypt(&c.t.external, true, &"y".repeat(SMALL_LIMIT)),
     ];
+    // Replies nobody asked for: each engine must record them, never answer or act on them.
+    let stray = || ReplyDecryption {
+        result: Err(DecryptionError::NotHandled),
+    };
+    let mut menu = menu;
+    menu.extend([
+        Intent::new(To::Encryption, stray()),
+        Intent::new(To::ReadsFor, stray()),
+        Intent::new(To::Vault, stray()),
+        Intent::new(
+            To::Identity,
+            ReplyGenerateKey {
+                result: Err(DecryptionError::NotAuthorised),
+            },
+        ),
+    ]);
     let mut s = identity_setup(
         fixed(b, vec![("alice", false, now(menu))]),
         vec![EngineSpec::Encryption {
@@ -852,13 +871,13 @@ fn engines_more() -> Vec<Scenario> {
         pinned(
             entry(
                 "misdirected",
-                "requests sent to engines that do not handle them, and plaintexts at and over the Encryption engine's limit",
+                "requests sent to engines that do not handle them, replies no engine asked for, and plaintexts at and over the Encryption engine's limit",
                 Reliable,
                 s![requests_param(2, 6)],
                 misdirected,
                 s![check::<MisdirectedAnswered>(), check::<OversizeRefused>()],
             ),
-            351,
+            727,
         ),
     ]
 }

@@ -696,8 +696,8 @@ pub struct DiagramsReport {
     /// Only some scenarios ran: diagrams none of them exercises are skipped (by title), and
     /// an alternative is not required to happen (another scenario may realize it).
     pub partial: Option<Vec<String>>,
-    /// Guard rows of an engine that no scenario's engine took: `(engine, row)`.
-    pub unreached_rows: Vec<(String, String)>,
+    /// Guard rows no scenario's engine took, or listed as such but taken: `(engine, row, why)`.
+    pub unreached_rows: Vec<(String, String, &'static str)>,
 }
 
 impl DiagramsReport {
@@ -756,8 +756,6 @@ pub fn check(
 /// Why a row is left to the engines' tests: the model's network delivers each envelope to
 /// the actor its target names, and its clients speak only for themselves.
 const MISROUTED: &str = "only a runtime that delivers an envelope to the wrong engine takes it; pinned by engines/tests/guard_rows.rs";
-/// Why a stray-reply row is left to the engines' tests.
-const STRAY_REPLY: &str = "no scenario sends this engine a reply it never asked for; pinned by engines/tests/guard_rows.rs";
 /// Why an impersonated-peer row is left to the engines' tests.
 const IMPERSONATED: &str = "only a peer that speaks for the vault or the ReadsFor engine can send it, and no scenario's adversary does; pinned by engines/tests/guard_rows.rs";
 
@@ -765,13 +763,9 @@ const IMPERSONATED: &str = "only a peer that speaks for the vault or the ReadsFo
 /// neither taken by a scenario nor listed here fails the check.
 const UNREACHABLE_ROWS: &[(Party, &str, &str)] = &[
     (Party::Encryption, "misaddressed", MISROUTED),
-    (Party::Encryption, "unexpected-reply", STRAY_REPLY),
     (Party::ReadsFor, "misaddressed", MISROUTED),
-    (Party::ReadsFor, "unexpected-reply", STRAY_REPLY),
     (Party::Decryption, "misaddressed", MISROUTED),
-    (Party::Decryption, "unexpected-reply", STRAY_REPLY),
     (Party::IdentityManagement, "misaddressed", MISROUTED),
-    (Party::IdentityManagement, "unexpected-sender", STRAY_REPLY),
     (
         Party::IdentityManagement,
         "no-pending-request",
@@ -783,7 +777,7 @@ const UNREACHABLE_ROWS: &[(Party, &str, &str)] = &[
 /// Every guard row of every engine that no collected scenario took (and that is not listed
 /// in [`UNREACHABLE_ROWS`]), and every listed row that one did take: a row of a guard table
 /// that no run exercises is a statement nothing checks, and a stale list hides that.
-fn unreached_rows(collected: &[(String, Collected)]) -> Vec<(String, String)> {
+fn unreached_rows(collected: &[(String, Collected)]) -> Vec<(String, String, &'static str)> {
     let taken: BTreeSet<(Party, &str)> = collected
         .iter()
         .flat_map(|(_, c)| c.rows.iter().copied())
@@ -803,14 +797,17 @@ fn unreached_rows(collected: &[(String, Collected)]) -> Vec<(String, String)> {
                 .iter()
                 .any(|(ue, ur, _)| ue == e && ur == r)
         })
-        .map(|(e, r)| (format!("{e:?}"), r.to_string()));
+        .map(|(e, r)| {
+            let why = "no scenario takes it, and the checker does not list it with why";
+            (format!("{e:?}"), r.to_string(), why)
+        });
     // A listed row that a scenario does take: the list is out of date.
     let stale = UNREACHABLE_ROWS
         .iter()
         .filter(|(e, r, _)| taken.contains(&(*e, *r)))
         .map(|(e, r, _)| {
-            let note = "listed as taken by no scenario, yet one takes it: take it off the list";
-            (format!("{e:?}"), format!("{r} ({note})"))
+            let why = "the checker lists it as taken by no scenario, yet one takes it: take it off the list";
+            (format!("{e:?}"), r.to_string(), why)
         });
     unreached.chain(stale).collect()
 }
