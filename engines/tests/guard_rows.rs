@@ -4,7 +4,11 @@
 //! runtime or an impersonated peer can reach.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeSet;
+
+use common::{addr, env};
 
 use sealwright_engines::Backend;
 use sealwright_engines::Engine;
@@ -20,19 +24,6 @@ const ENC: &str = "node/encryption";
 const RF: &str = "node/reads-for";
 const VAULT: &str = "node/vault";
 const IDM: &str = "node/identity";
-
-fn addr(s: &str) -> Address {
-    Address::new(s).unwrap()
-}
-
-fn env(from: &str, to: &str, correlation: u64, message: impl Into<Message>) -> Envelope {
-    Envelope {
-        sender: addr(from),
-        target: addr(to),
-        correlation: CorrelationId(correlation),
-        message: message.into(),
-    }
-}
 
 /// Runs each `(row, input)` through `step` in order and checks the row each step reports;
 /// then that the inputs cover the engine's whole table.
@@ -106,13 +97,9 @@ fn every_encryption_row_is_taken_and_reported() {
         ),
         ("unexpected-reply", env("client", ENC, 4, refusal())),
     ];
-    covers(encryption_guards(), cases, |e| {
+    covers(<Encryption as Engine>::GUARDS, cases, |e| {
         engine.step(&mut state, &mut backend, e)
     });
-}
-
-fn encryption_guards() -> &'static [&'static str] {
-    <Encryption as Engine>::GUARDS
 }
 
 #[test]

@@ -14,7 +14,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Case, SeededRng, backend, ensure, run_table, same};
+use common::{Case, SeededRng, addr, backend, ensure, env, run_table, same};
 use sealwright_engines::backend::hpke::HpkeBackend;
 use sealwright_engines::decryption::{Decryption, DecryptionState};
 use sealwright_engines::encryption::{Encryption, EncryptionState};
@@ -31,19 +31,6 @@ const ENC: &str = "node/encryption";
 const RF: &str = "node/reads-for";
 const VAULT: &str = "node/vault";
 const IM: &str = "node/identity";
-
-fn addr(s: &str) -> Address {
-    Address::new(s).unwrap()
-}
-
-fn env(from: &str, to: &str, correlation: u64, message: impl Into<Message>) -> Envelope {
-    Envelope {
-        sender: addr(from),
-        target: addr(to),
-        correlation: CorrelationId(correlation),
-        message: message.into(),
-    }
-}
 
 /// The one envelope an engine step sent.
 fn one_reply(effects: Effects) -> Result<Envelope, String> {

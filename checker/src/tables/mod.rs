@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use model::arrow::Party;
 use model::diagrams::closest;
 
 use markdown::{Table, first_code};
@@ -281,12 +282,12 @@ fn reason_table(t: &Table) -> Vec<Finding> {
     out
 }
 
-/// Each engine's pages and its guard table in code.
-const ENGINE_GUARDS: &[(&str, &[&str])] = &[
-    ("encryption", engines::encryption::GUARDS),
-    ("reads-for", engines::reads_for::GUARDS),
-    ("decryption", engines::decryption::GUARDS),
-    ("identity-management", engines::identity_management::GUARDS),
+/// The engine whose pages sit in each docs folder.
+const ENGINE_FOLDERS: &[(&str, Party)] = &[
+    ("encryption", Party::Encryption),
+    ("reads-for", Party::ReadsFor),
+    ("decryption", Party::Decryption),
+    ("identity-management", Party::IdentityManagement),
 ];
 
 /// The engine guard rows a `| # | row | guard | action |` table documents, by the page's folder.
@@ -295,10 +296,10 @@ fn guard_table_of(t: &Table) -> Option<&'static [&'static str]> {
         return None;
     }
     let folder = t.page.components().next()?.as_os_str().to_str()?;
-    ENGINE_GUARDS
+    ENGINE_FOLDERS
         .iter()
         .find(|(f, _)| *f == folder)
-        .map(|(_, g)| *g)
+        .map(|(_, party)| model::branches::guards_of(*party))
 }
 
 /// A guard table has one row per row of the engine's table, in the same order, named by id.

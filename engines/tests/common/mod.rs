@@ -151,3 +151,26 @@ pub fn payload(len: usize, salt: u8) -> Vec<u8> {
         .map(|i| (i as u8).wrapping_mul(31).wrapping_add(salt))
         .collect()
 }
+
+// ---------------------------------------------------------------------------
+// Envelopes
+
+/// An address from a test literal.
+pub fn addr(s: &str) -> spec::Address {
+    spec::Address::new(s).unwrap()
+}
+
+/// An envelope from `from` to `to` under `correlation`.
+pub fn env(
+    from: &str,
+    to: &str,
+    correlation: u64,
+    message: impl Into<spec::Message>,
+) -> spec::Envelope {
+    spec::Envelope {
+        sender: addr(from),
+        target: addr(to),
+        correlation: spec::CorrelationId(correlation),
+        message: message.into(),
+    }
+}
