@@ -707,11 +707,14 @@ impl Exchanges {
     }
 }
 
-fn envelope_cases(cast: &Cast, hello: &CiphertextCase, sealed: &Ciphertext) -> Result<Exchanges> {
-    let (alice, bob, carol) = (&cast.alice, &cast.bob, &cast.carol);
-    let mut x = Exchanges::default();
-
-    // Encryption
+/// Encryption: a request of each kind and every reply, the reads-for query and its answers.
+fn encryption_exchanges(
+    x: &mut Exchanges,
+    cast: &Cast,
+    hello: &CiphertextCase,
+    sealed: &Ciphertext,
+) -> Result<()> {
+    let (alice, bob) = (&cast.alice, &cast.bob);
     x.exchange(
         "to-alice",
         (CLIENT, ENCRYPTION),
@@ -767,10 +770,13 @@ fn envelope_cases(cast: &Cast, hello: &CiphertextCase, sealed: &Ciphertext) -> R
             .into(),
         )],
     )?;
+    Ok(())
+}
 
-    // ReadsFor
+/// ReadsFor: decisions, submissions and revocations, with their answers and refusals.
+fn reads_for_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
+    let (alice, bob, carol) = (&cast.alice, &cast.bob, &cast.carol);
     let alice_for_bob = evidence(alice, bob, 1);
-    let carol_for_bob = evidence(carol, bob, 24);
     x.exchange(
         "alice-bob",
         (CLIENT, READS_FOR),
@@ -859,6 +865,13 @@ fn envelope_cases(cast: &Cast, hello: &CiphertextCase, sealed: &Ciphertext) -> R
             ),
         ],
     )?;
+    Ok(())
+}
+
+/// ReadsFor: queries for the evidence into an identity, with a continuation and without.
+fn reads_for_query_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
+    let (alice, bob, carol) = (&cast.alice, &cast.bob, &cast.carol);
+    let (alice_for_bob, carol_for_bob) = (evidence(alice, bob, 1), evidence(carol, bob, 24));
     let mut into_bob = vec![alice_for_bob.clone(), carol_for_bob];
     into_bob.sort();
     x.exchange(
@@ -909,8 +922,15 @@ fn envelope_cases(cast: &Cast, hello: &CiphertextCase, sealed: &Ciphertext) -> R
             ),
         ],
     )?;
+    Ok(())
+}
 
-    // Decryption
+/// Decryption: decryption with every outcome, and key management.
+fn decryption_exchanges(
+    x: &mut Exchanges,
+    hello: &CiphertextCase,
+    sealed: &Ciphertext,
+) -> Result<()> {
     let decryption_err =
         |e: DecryptionError| -> Message { ReplyDecryption { result: Err(e) }.into() };
     let mut decryption_replies = vec![
@@ -969,8 +989,12 @@ fn envelope_cases(cast: &Cast, hello: &CiphertextCase, sealed: &Ciphertext) -> R
         },
         decryption_replies,
     )?;
+    Ok(())
+}
 
-    // Identity Management
+/// Identity Management: generating and connecting identities.
+fn identity_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
+    let (alice, carol) = (&cast.alice, &cast.carol);
     x.exchange(
         "new",
         (CLIENT, IDENTITY_MANAGEMENT),
@@ -1032,6 +1056,12 @@ fn envelope_cases(cast: &Cast, hello: &CiphertextCase, sealed: &Ciphertext) -> R
             ),
         ],
     )?;
+    Ok(())
+}
+
+/// Identity Management: zones, rotation and deletion.
+fn identity_key_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
+    let alice = &cast.alice;
     x.exchange(
         "alice-mail",
         (CLIENT, IDENTITY_MANAGEMENT),
@@ -1082,7 +1112,12 @@ fn envelope_cases(cast: &Cast, hello: &CiphertextCase, sealed: &Ciphertext) -> R
         ],
     )?;
 
-    // Vault management (Identity Management -> Decryption)
+    Ok(())
+}
+
+/// Vault management (Identity Management -> Decryption): generate, rotate, delete.
+fn vault_management_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
+    let (alice, carol) = (&cast.alice, &cast.carol);
     let vault = (IDENTITY_MANAGEMENT, DECRYPTION);
     x.exchange(
         "master",
@@ -1172,7 +1207,19 @@ fn envelope_cases(cast: &Cast, hello: &CiphertextCase, sealed: &Ciphertext) -> R
             ),
         ],
     )?;
+    Ok(())
+}
 
+/// Every envelope vector: each engine's exchanges, then a check that every message has one.
+fn envelope_cases(cast: &Cast, hello: &CiphertextCase, sealed: &Ciphertext) -> Result<Exchanges> {
+    let mut x = Exchanges::default();
+    encryption_exchanges(&mut x, cast, hello, sealed)?;
+    reads_for_exchanges(&mut x, cast)?;
+    reads_for_query_exchanges(&mut x, cast)?;
+    decryption_exchanges(&mut x, hello, sealed)?;
+    identity_exchanges(&mut x, cast)?;
+    identity_key_exchanges(&mut x, cast)?;
+    vault_management_exchanges(&mut x, cast)?;
     let covered: BTreeSet<&str> = x.cases.iter().map(|(_, e)| e.message.name()).collect();
     let missing: Vec<&&str> = MESSAGE_NAMES
         .iter()
