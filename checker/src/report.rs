@@ -400,6 +400,16 @@ fn junit_tables(out: &mut String, t: &Value) {
     let _ = writeln!(out, "</testcase>\n  </testsuite>");
 }
 
+/// One failing JUnit test case of the diagrams suite.
+fn failed_case(out: &mut String, name: &str, message: &str, body: &str) {
+    let _ = writeln!(
+        out,
+        "    <testcase classname=\"diagrams\" name=\"{}\"><failure message=\"{message}\">{}</failure></testcase>",
+        xml(name),
+        xml(body)
+    );
+}
+
 /// The diagrams section of the JSON document as a JUnit test suite.
 fn junit_diagrams(out: &mut String, d: &Value) {
     let checked = list_of(d, "checked");
@@ -436,27 +446,23 @@ fn junit_diagrams(out: &mut String, d: &Value) {
         let _ = writeln!(out, "    </testcase>");
     }
     for (place, message) in &unreadable {
-        let _ = writeln!(
-            out,
-            "    <testcase classname=\"diagrams\" name=\"{}\"><failure message=\"unreadable diagram\">{}</failure></testcase>",
-            xml(place),
-            xml(message)
-        );
+        failed_case(out, place, "unreadable diagram", message);
     }
     for u in undocumented {
-        let _ = writeln!(
-            out,
-            "    <testcase classname=\"diagrams\" name=\"undocumented flow in {}\"><failure message=\"undocumented flow\">{}</failure></testcase>",
-            xml(text_of(u, "scenario")),
-            xml(text_of(u, "diagram"))
-        );
+        let name = format!("undocumented flow in {}", text_of(u, "scenario"));
+        failed_case(out, &name, "undocumented flow", text_of(u, "diagram"));
     }
     for u in unreached {
-        let _ = writeln!(
+        let name = format!(
+            "guard row {} of {}",
+            text_of(u, "row"),
+            text_of(u, "engine")
+        );
+        failed_case(
             out,
-            "    <testcase classname=\"diagrams\" name=\"guard row {} of {}\"><failure message=\"no scenario takes this guard row\"/></testcase>",
-            xml(text_of(u, "row")),
-            xml(text_of(u, "engine"))
+            &name,
+            "no scenario takes this guard row",
+            text_of(u, "why"),
         );
     }
     let _ = writeln!(out, "  </testsuite>");
