@@ -2,6 +2,7 @@
 
 mod check;
 mod cli_reference;
+mod conformance;
 mod crypt;
 mod decode;
 mod evidence;
@@ -165,6 +166,11 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = "spec/vectors")]
         out: PathBuf,
     },
+    /// Write the conformance suite, or run one against the reference engines.
+    Conformance {
+        #[command(subcommand)]
+        command: ConformanceCommand,
+    },
     /// Drive a node with mixed requests while killing engine threads, and report.
     ///
     /// Every request must get exactly one reply — its result, the expected refusal, or
@@ -226,6 +232,38 @@ struct CheckArgs {
     /// Write the verification page (markdown) here.
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
+}
+
+/// The subcommands of `conformance`.
+#[derive(Debug, Subcommand)]
+enum ConformanceCommand {
+    /// Write the suite: every engine transition the model explores, replayed with real crypto.
+    ///
+    /// Each case is a directory `ENGINE/HANDLER/ID` of canonical CBOR files and a
+    /// `meta.json`; `suite.json` holds the counts and the coverage, which is also printed.
+    /// Fails if a guard row, error variant or rejection reason is reached by no case
+    /// (and not listed with a reason). Generating twice writes identical bytes.
+    #[command(arg_required_else_help = true)]
+    Generate {
+        /// The directory to write (new, empty, or a suite written before, which is replaced).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Fail if a scenario has more states than this.
+        #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+        max_states: usize,
+    },
+    /// Run every case under DIR against the reference engines.
+    ///
+    /// Exits 0 only if every case passes; each failure prints what differed, the case's
+    /// path and the case as a mermaid diagram.
+    #[command(arg_required_else_help = true)]
+    Run {
+        /// The suite (or any directory under it).
+        dir: PathBuf,
+        /// Only this engine's cases.
+        #[arg(long, value_name = "NAME")]
+        engine: Option<String>,
+    },
 }
 
 /// The subcommands of `report`.
@@ -385,6 +423,12 @@ fn main() -> ExitCode {
         Command::Decode { input } => decode::decode(&input),
         Command::Vectors { out } => vectors::run(&out),
         Command::Load(args) => load::run(&args),
+        Command::Conformance {
+            command: ConformanceCommand::Generate { out, max_states },
+        } => conformance::generate(&out, max_states),
+        Command::Conformance {
+            command: ConformanceCommand::Run { dir, engine },
+        } => conformance::run(&dir, engine.as_deref()),
         Command::Reference { out } => {
             let page = cli_reference::render(&mut Cli::command());
             match out {

@@ -5,6 +5,7 @@
 //! nobody who learns key `e` can recover key `e - 1`. An instance at epoch `e`
 //! opens continuations sealed at `e - 1`, `e` and `e + 1`.
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::secret::Secret32;
@@ -12,11 +13,13 @@ use crate::secret::Secret32;
 const RATCHET_DOMAIN: &[u8] = b"sealwright/cookie-ratchet/v1\0";
 
 /// A cookie key and the epoch it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CookieKey {
     /// Rotation counter.
     pub epoch: u64,
     /// The key.
+    #[serde(with = "crate::secret::exposed")]
     pub key: Secret32,
 }
 
@@ -48,7 +51,8 @@ pub enum Lookup {
 }
 
 /// The current cookie key and the previous one.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CookieRing {
     current: CookieKey,
     previous: Option<CookieKey>,

@@ -17,6 +17,7 @@
 //!
 //! [`Secret32`]: crate::secret::Secret32
 
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 
@@ -33,7 +34,8 @@ use crate::identity::InternalIdentity;
 use crate::{Backend, Engine};
 
 /// The Decryption engine's configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Decryption {
     /// This engine's address.
     pub address: Address,
@@ -44,7 +46,8 @@ pub struct Decryption {
 }
 
 /// One identity the vault holds.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VaultIdentity {
     /// The engine this identity is served to.
     pub owner: Address,
@@ -53,7 +56,8 @@ pub struct VaultIdentity {
 }
 
 /// The vault's contents.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DecryptionState {
     /// Identities by id.
     pub identities: BTreeMap<IdentityId, VaultIdentity>,
@@ -215,6 +219,8 @@ pub const GUARDS: &[&str] = &[
 
 impl Engine for Decryption {
     type State = DecryptionState;
+
+    const NAME: &'static str = "decryption";
 
     const GUARDS: &'static [&'static str] = GUARDS;
 

@@ -33,7 +33,8 @@ use crate::{Backend, Engine};
 const CONTINUATION_DOMAIN: &[u8] = b"sealwright/continuation/v1";
 
 /// The Encryption engine's configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Encryption {
     /// This engine's address (a pool shares one).
     pub address: Address,
@@ -44,7 +45,8 @@ pub struct Encryption {
 }
 
 /// The Encryption engine's state: only its cookie keys, never a pending request.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EncryptionState {
     /// Current and previous cookie keys.
     pub cookies: CookieRing,
@@ -273,6 +275,8 @@ pub fn recipients_for(
 
 impl Engine for Encryption {
     type State = EncryptionState;
+
+    const NAME: &'static str = "encryption";
 
     const GUARDS: &'static [&'static str] = GUARDS;
 

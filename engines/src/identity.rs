@@ -2,21 +2,25 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
 use spec::{ExternalIdentity, IdentityId, KeyId};
 
 use crate::secret::Secret32;
 
 /// An identity's secret halves and its public half.
 ///
-/// Lives only inside engines (the vault); it has no `Serialize`, and its
-/// `Debug` shows only the public id.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// Lives only inside engines (the vault); it is serialised only as part of the
+/// vault's state (its secret fields say so), and its `Debug` shows only the public id.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct InternalIdentity {
     /// The public half.
     pub external: ExternalIdentity,
     /// The Ed25519 signing seed.
+    #[serde(with = "crate::secret::exposed")]
     pub signing_seed: Secret32,
     /// The X25519 private key.
+    #[serde(with = "crate::secret::exposed")]
     pub encryption_secret: Secret32,
 }
 

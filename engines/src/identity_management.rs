@@ -19,6 +19,7 @@
 //!
 //! Every step that fails answers the original requester with a typed error.
 
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 use spec::effects::{Effects, RejectReason, guards};
@@ -38,7 +39,8 @@ use crate::{Backend, Engine};
 pub const MAX_ZONE_NAME: usize = 64;
 
 /// The Identity Management engine's configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IdentityManagement {
     /// This engine's address.
     pub address: Address,
@@ -49,7 +51,8 @@ pub struct IdentityManagement {
 }
 
 /// An identity this engine manages.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Managed {
     /// The engine that owns it: the only one that may derive, rotate, connect or delete.
     pub owner: Address,
@@ -60,7 +63,12 @@ pub struct Managed {
 }
 
 /// What an outstanding request to the vault or the ReadsFor engine is for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
 pub enum Operation {
     /// Generating a master identity.
     Generate,
@@ -98,7 +106,8 @@ pub enum Operation {
 }
 
 /// A client request waiting on the vault or the ReadsFor engine.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Pending {
     /// Who asked.
     pub requester: Address,
@@ -109,7 +118,8 @@ pub struct Pending {
 }
 
 /// Managed identities and outstanding operations.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IdentityManagementState {
     /// Identities by id.
     pub identities: BTreeMap<IdentityId, Managed>,
@@ -506,6 +516,8 @@ pub const GUARDS: &[&str] = &[
 
 impl Engine for IdentityManagement {
     type State = IdentityManagementState;
+
+    const NAME: &'static str = "identity-management";
 
     const GUARDS: &'static [&'static str] = GUARDS;
 

@@ -12,6 +12,7 @@
 #![deny(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)]
 
 pub mod backend;
+pub mod conformance;
 pub mod cookie;
 pub mod decryption;
 pub mod encryption;
@@ -32,6 +33,9 @@ pub use backend::Backend;
 pub trait Engine {
     /// The engine's local state.
     type State;
+
+    /// The engine's name, as the conformance suite and the docs' folders spell it.
+    const NAME: &'static str;
 
     /// The rows of the engine's guard table, in the order they are tried; the
     /// [`Effects::guard`](spec::effects::Effects::guard) of every step is one of them.

@@ -14,6 +14,7 @@
 //! Submissions are idempotent (the same evidence twice is accepted twice), so a
 //! duplicating network or a retrying client changes nothing.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use spec::effects::{Effects, RejectReason, guards};
@@ -30,14 +31,16 @@ use spec::{
 use crate::{Backend, Engine};
 
 /// The ReadsFor engine's configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReadsFor {
     /// This engine's address.
     pub address: Address,
 }
 
 /// The evidence in force and the revocations applied, keyed by (reader, subject).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReadsForState {
     /// Current evidence per (reader, subject).
     pub evidence: BTreeMap<(IdentityId, IdentityId), ReadsForEvidence>,
@@ -135,6 +138,8 @@ pub const GUARDS: &[&str] = &[
 
 impl Engine for ReadsFor {
     type State = ReadsForState;
+
+    const NAME: &'static str = "reads-for";
 
     const GUARDS: &'static [&'static str] = GUARDS;
 

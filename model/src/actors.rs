@@ -6,18 +6,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use engines::Engine;
-use engines::backend::symbolic::SymbolicBackend;
+use engines::conformance::Case;
 use engines::decryption::{Decryption, DecryptionState};
 use engines::encryption::{Encryption, EncryptionState};
 use engines::identity_management::{IdentityManagement, IdentityManagementState};
 use engines::reads_for::{ReadsFor, ReadsForState};
+use serde::Serialize;
 use spec::effects::{Effects, Rejection};
 use spec::message::{ReplyQueryReadsForEvidence, ReplySubmitReadsForEvidence};
 use spec::{CorrelationId, Envelope, Message, ReadsForError, codec};
 use stateright::actor::{Actor, Command, Id, Out, model_timeout};
 
 use crate::arrow::Party;
+use crate::crypto::{Crypto, ModelBackend};
 use crate::negative::{NegativeNode, NegativeState, Sends};
+use crate::recorder::Recorder;
 use crate::vocab::{Directory, Intent, ModelChoice, ModelMsg, ModelTimer, address, index_of};
 
 /// A client: issues up to `budget` requests chosen from `menu`, retrying `retries` times.
@@ -104,15 +107,19 @@ pub struct ModelActor {
     pub directory: Arc<Directory>,
     /// Every message this actor sends is delivered twice (the duplicating network).
     pub duplicate: bool,
+    /// The crypto its engine runs with.
+    pub crypto: Crypto,
+    /// Where its engine's transitions go, when the run makes conformance cases.
+    pub recorder: Option<Recorder>,
 }
 
-/// An engine's state, its symbolic backend, and what it rejected.
+/// An engine's state, its backend, and what it rejected.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct EngineSlot<S> {
     /// The engine state.
     pub state: S,
     /// The backend (its counter is the engine's randomness).
-    pub backend: SymbolicBackend,
+    pub backend: ModelBackend,
     /// Messages the engine dropped, with why, and how often.
     pub rejected: BTreeMap<Rejection, u8>,
     /// It sent a message that carries one of the secrets it holds.
@@ -195,10 +202,10 @@ pub enum NodeState {
 
 type O = Out<ModelActor>;
 
-fn slot<S>(state: S, id: Id) -> EngineSlot<S> {
+fn slot<S>(state: S, id: Id, crypto: Crypto) -> EngineSlot<S> {
     EngineSlot {
         state,
-        backend: SymbolicBackend::new(usize::from(id) as u64),
+        backend: ModelBackend::of(crypto, usize::from(id) as u64),
         rejected: BTreeMap::new(),
         leaked: false,
         off_table: false,
@@ -266,19 +273,49 @@ fn send_effects<S: Holds>(
     }
 }
 
+/// Steps `engine` on the slot, handing the transition to `recorder` when there is one.
+fn step_slot<E>(
+    engine: &E,
+    slot: &mut EngineSlot<E::State>,
+    env: &Envelope,
+    recorder: Option<&Recorder>,
+) -> Effects
+where
+    E: Engine + Serialize,
+    E::State: Serialize + Clone,
+{
+    let Some(recorder) = recorder else {
+        return engine.step(&mut slot.state, &mut slot.backend, env);
+    };
+    let pre = slot.state.clone();
+    let from = slot.backend.position();
+    let effects = engine.step(&mut slot.state, &mut slot.backend, env);
+    let random = slot.backend.drawn(from, slot.backend.position());
+    recorder.record(Case::recorded(
+        engine,
+        &pre,
+        env,
+        random,
+        &effects,
+        &slot.state,
+    ));
+    effects
+}
+
 /// Runs one engine step on a copy of the slot; returns the new slot if anything happened.
 fn run_engine<S, E>(
     engine: &E,
     slot: &EngineSlot<S>,
     env: &Envelope,
     o: &mut O,
+    recorder: Option<&Recorder>,
 ) -> Option<EngineSlot<S>>
 where
-    S: Clone + PartialEq + Holds,
-    E: Engine<State = S>,
+    S: Clone + PartialEq + Holds + Serialize,
+    E: Engine<State = S> + Serialize,
 {
     let mut next = slot.clone();
-    let effects = engine.step(&mut next.state, &mut next.backend, env);
+    let effects = step_slot(engine, &mut next, env, recorder);
     let sent = !effects.send.is_empty();
     // Secrets held before or after the step: a key deleted in this step must not leave either.
     let mut held = slot.state.secrets();
@@ -407,23 +444,25 @@ impl Actor for ModelActor {
             }
             Node::Encryption(_, _, rotations) => {
                 // Every instance of a pool starts from the same cookie key.
-                let state = Encryption::initial_state(&mut SymbolicBackend::new(u64::MAX));
+                let state = Encryption::initial_state(&mut ModelBackend::of(self.crypto, u64::MAX));
                 if *rotations > 0 {
                     o.set_timer(ModelTimer::RotateCookie, model_timeout());
                 }
                 NodeState::Encryption(EncryptionSlot {
-                    engine: slot(state, id),
+                    engine: slot(state, id, self.crypto),
                     rotations_left: *rotations,
                     finished_across_epochs: false,
                 })
             }
             Node::Router(_) => NodeState::Router(BTreeMap::new(), 0),
             Node::ReadsFor(_, initial, _) => {
-                NodeState::ReadsFor(slot((**initial).clone(), id), false)
+                NodeState::ReadsFor(slot((**initial).clone(), id, self.crypto), false)
             }
-            Node::Decryption(_, initial) => NodeState::Decryption(slot((**initial).clone(), id)),
+            Node::Decryption(_, initial) => {
+                NodeState::Decryption(slot((**initial).clone(), id, self.crypto))
+            }
             Node::IdentityManagement(_, initial) => {
-                NodeState::IdentityManagement(slot((**initial).clone(), id))
+                NodeState::IdentityManagement(slot((**initial).clone(), id, self.crypto))
             }
             Node::Negative(n) => {
                 let (state, sends) = n.start(usize::from(id));
@@ -502,12 +541,15 @@ impl ModelActor {
 
     /// One delivery to a client, an engine or the router: the next state, if anything changed.
     fn engine_step(&self, state: &NodeState, env: Envelope, o: &mut O) -> Option<NodeState> {
+        let recorder = self.recorder.as_ref();
         match (&self.node, state) {
             (Node::Client(c), NodeState::Client(s)) => {
                 let next = c.receive(s, &env, o);
                 (next != *s).then_some(NodeState::Client(next))
             }
-            (Node::Encryption(e, _, _), NodeState::Encryption(s)) => encryption_step(e, s, &env, o),
+            (Node::Encryption(e, _, _), NodeState::Encryption(s)) => {
+                encryption_step(e, s, &env, o, recorder)
+            }
             (Node::Router(instances), NodeState::Router(queue, next_key)) => {
                 let mut queue = queue.clone();
                 queue.insert(*next_key, env);
@@ -519,13 +561,13 @@ impl ModelActor {
                 Some(NodeState::Router(queue, next_key + 1))
             }
             (Node::ReadsFor(e, _, fault), NodeState::ReadsFor(s, fired)) => {
-                reads_for_step(e, *fault, s, *fired, &env, o)
+                reads_for_step(e, *fault, s, *fired, &env, o, recorder)
             }
             (Node::Decryption(e, _), NodeState::Decryption(s)) => {
-                run_engine(e, s, &env, o).map(NodeState::Decryption)
+                run_engine(e, s, &env, o, recorder).map(NodeState::Decryption)
             }
             (Node::IdentityManagement(e, _), NodeState::IdentityManagement(s)) => {
-                run_engine(e, s, &env, o).map(NodeState::IdentityManagement)
+                run_engine(e, s, &env, o, recorder).map(NodeState::IdentityManagement)
             }
             _ => None,
         }
@@ -577,9 +619,10 @@ fn encryption_step(
     s: &EncryptionSlot,
     env: &Envelope,
     o: &mut O,
+    recorder: Option<&Recorder>,
 ) -> Option<NodeState> {
     let mut engine = s.engine.clone();
-    let effects = e.step(&mut engine.state, &mut engine.backend, env);
+    let effects = step_slot(e, &mut engine, env, recorder);
     let finished = effects
         .send
         .iter()
@@ -607,6 +650,7 @@ fn reads_for_step(
     fired: bool,
     env: &Envelope,
     o: &mut O,
+    recorder: Option<&Recorder>,
 ) -> Option<NodeState> {
     let first = !fired && fault.applies_to(&env.message);
     let unavailable = match (fault, first, &env.message) {
@@ -633,9 +677,9 @@ fn reads_for_step(
         (ReadsForFault::LoseFirstReply, true) => {
             // The engine answers, but the answer never arrives.
             let mut next = s.clone();
-            let _lost = e.step(&mut next.state, &mut next.backend, env);
+            let _lost = step_slot(e, &mut next, env, recorder);
             Some(NodeState::ReadsFor(next, true))
         }
-        _ => run_engine(e, s, env, o).map(|next| NodeState::ReadsFor(next, fired)),
+        _ => run_engine(e, s, env, o, recorder).map(|next| NodeState::ReadsFor(next, fired)),
     }
 }

@@ -1,12 +1,12 @@
 //! The fixed cast every scenario draws from: identities, evidence, revocations, ciphertexts.
 
+use crate::crypto::ModelBackend;
 use engines::Backend;
-use engines::backend::symbolic::SymbolicBackend;
 use engines::identity::InternalIdentity;
 use spec::message::Ciphertext;
 use spec::{ReadsForEvidence, ReadsForRevocation};
 
-/// Identities and statements, all from one deterministic symbolic backend.
+/// Identities and statements, all from one deterministic backend (in the thread's crypto).
 pub struct Cast {
     /// The target most scenarios encrypt to.
     pub t: InternalIdentity,
@@ -37,7 +37,7 @@ pub struct Cast {
 }
 
 fn evidence(
-    backend: &SymbolicBackend,
+    backend: &ModelBackend,
     reader: &InternalIdentity,
     subject: &InternalIdentity,
     signer: &InternalIdentity,
@@ -54,7 +54,7 @@ fn evidence(
 impl Cast {
     /// The cast, with `extra` links beyond `a` in the chain `… -> a -> b -> t`.
     pub fn new(extra: usize) -> Cast {
-        let mut backend = SymbolicBackend::new(1 << 40);
+        let mut backend = ModelBackend::new(1 << 40);
         let t = backend.generate_identity();
         let a = backend.generate_identity();
         let b = backend.generate_identity();

@@ -1,7 +1,7 @@
 //! The catalog: every scenario `check` runs, one table entry each, with its named bounds.
 
+use crate::crypto::ModelBackend;
 use engines::Engine;
-use engines::backend::symbolic::SymbolicBackend;
 use engines::encryption::Encryption;
 use spec::message::{
     Plaintext, ReplyDecryption, ReplyGenerateKey, ReplyQueryReadsForEvidence,
@@ -284,8 +284,8 @@ fn replayed_answer(dir: &Directory, target: &ExternalIdentity, claim: &ReadsForE
             .map_or_else(|| address(usize::MAX >> 1), address)
     };
     let engine = Encryption::new(at(To::Encryption), at(To::ReadsFor));
-    let mut backend = SymbolicBackend::new(dir.resolve(To::Encryption).unwrap_or(0) as u64);
-    let mut state = Encryption::initial_state(&mut SymbolicBackend::new(u64::MAX));
+    let mut backend = ModelBackend::new(dir.resolve(To::Encryption).unwrap_or(0) as u64);
+    let mut state = Encryption::initial_state(&mut ModelBackend::new(u64::MAX));
     let request = Envelope {
         sender: address(0),
         target: at(To::Encryption),
@@ -418,7 +418,7 @@ fn identity_lifecycle(b: &Bounds) -> Setup {
 /// The identity Identity Management's vault generates first (deterministic randomness).
 fn first_generated(dir: &Directory) -> spec::IdentityId {
     let vault = dir.resolve(To::Vault).unwrap_or(0);
-    engines::Backend::generate_identity(&mut SymbolicBackend::new(vault as u64)).id()
+    engines::Backend::generate_identity(&mut ModelBackend::new(vault as u64)).id()
 }
 
 fn identity_names(b: &Bounds) -> Setup {

@@ -17,9 +17,11 @@ use stateright::actor::{ActorModel, LossyNetwork, Network};
 
 use crate::actors::{Client, ModelActor, Node, ReadsForFault};
 use crate::config::{Collected, ModelCfg};
+use crate::crypto::Crypto;
 use crate::history::History;
 use crate::negative::NegativeNode;
 use crate::properties::{self, Check};
+use crate::recorder::Recorder;
 use crate::system::Model;
 use crate::vocab::{Directory, Intent, NetworkKind, Role, To, address};
 
@@ -355,6 +357,8 @@ impl Setup {
                 directory: directory.clone(),
                 duplicate: network == NetworkKind::Duplicating
                     && matches!(role, Role::Client | Role::Adversary | Role::ReadsFor),
+                crypto: crate::crypto::current(),
+                recorder: None,
             })
             .collect();
         Built { actors, cfg }
@@ -538,7 +542,7 @@ impl Scenario {
 
     /// The stateright model, with every property or only the one named.
     pub fn model(&self, only: Option<&str>) -> Model {
-        let mut model = self.bare_model(None);
+        let mut model = self.bare_model(None, None);
         for check in self.properties() {
             if only.is_none_or(|name| name == check.name) {
                 model = model.property(check.expectation, check.name, check.condition);
@@ -563,16 +567,35 @@ impl Scenario {
 
     /// The model with no property but one that hands every quiescent state's flows to `collector`.
     pub fn flow_model(&self, collector: Arc<Mutex<Collected>>) -> Model {
-        self.bare_model(Some(collector)).property(
+        self.bare_model(Some(collector), None).property(
             stateright::Expectation::Always,
             "flows",
             properties::collect_flows,
         )
     }
 
-    fn bare_model(&self, collector: Option<Arc<Mutex<Collected>>>) -> Model {
-        let Built { actors, mut cfg } = self.built();
+    /// The model with real, seeded crypto and no property: every engine transition it
+    /// explores goes to `recorder`.
+    pub fn recording_model(&self, recorder: &Recorder) -> Model {
+        // stateright stops once every property has a discovery, so a model with none would
+        // stop at its first state: this one never has one, and the whole space is explored.
+        crate::crypto::with_crypto(Crypto::Seeded, || self.bare_model(None, Some(recorder)))
+            .property(stateright::Expectation::Always, "explored", |_, _| true)
+    }
+
+    fn bare_model(
+        &self,
+        collector: Option<Arc<Mutex<Collected>>>,
+        recorder: Option<&Recorder>,
+    ) -> Model {
+        let Built {
+            mut actors,
+            mut cfg,
+        } = self.built();
         cfg.collector = collector;
+        for actor in &mut actors {
+            actor.recorder = recorder.cloned();
+        }
         let history = History::new(&cfg);
         let network = match self.network {
             NetworkKind::Ordered => Network::new_ordered([]),

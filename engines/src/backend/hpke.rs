@@ -56,6 +56,25 @@ impl SeededRng {
             used: 32,
         }
     }
+
+    /// The same RNG after it has yielded `position` bytes.
+    pub fn at(seed: &[u8], position: u64) -> Self {
+        let mut rng = SeededRng::new(seed);
+        rng.counter = position / 32;
+        let skip = (position % 32) as usize;
+        if skip > 0 {
+            let mut head = [0u8; 32];
+            rng.try_fill_bytes(&mut head[..skip])
+                .unwrap_or_else(|never| match never {});
+        }
+        rng
+    }
+
+    /// How many bytes it has yielded.
+    pub fn position(&self) -> u64 {
+        // `counter` blocks were made, of which `32 - used` bytes are still unread.
+        self.counter * 32 - (self.block.len() - self.used) as u64
+    }
 }
 
 impl std::fmt::Debug for SeededRng {
@@ -135,6 +154,11 @@ impl<R: CryptoRng> HpkeBackend<R> {
         let range = super::format::CHUNK_LOG2_RANGE;
         self.chunk_log2 = log2.clamp(*range.start(), *range.end());
         self
+    }
+
+    /// The RNG, to see how much randomness the backend has drawn.
+    pub fn rng(&self) -> &R {
+        &self.rng
     }
 
     fn random32(&mut self) -> [u8; 32] {

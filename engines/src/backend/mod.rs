@@ -6,6 +6,7 @@
 
 pub mod format;
 pub mod hpke;
+pub mod seeded;
 pub mod symbolic;
 
 use std::collections::BTreeMap;
@@ -19,11 +20,13 @@ use crate::identity::InternalIdentity;
 use crate::secret::Secret32;
 
 /// A private encryption key the vault holds, and the identity it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct KeyEntry {
     /// The identity whose key this is (or was, before a rotation).
     pub identity: IdentityId,
     /// The X25519 private key.
+    #[serde(with = "crate::secret::exposed")]
     pub secret: Secret32,
 }
 

@@ -711,6 +711,7 @@ mod tests {
 
     impl Engine for Panicky {
         type State = u32;
+        const NAME: &'static str = "panicky";
         const GUARDS: &'static [&'static str] = &[];
         fn step<B: crate::Backend>(&self, state: &mut u32, _: &mut B, _: &Envelope) -> Effects {
             *state += 1;

@@ -1,0 +1,354 @@
+//! Cases the model's runs cannot reach, made by changing a recorded input: its network
+//! delivers every envelope to the engine it names and authenticates every sender, and its
+//! clients send well-formed requests. Each entry says what it must reach; the generator keeps
+//! the first recorded case (by id) whose changed input reaches it.
+
+use anyhow::Result;
+use engines::Engine;
+use engines::backend::format::MAX_RECIPIENTS;
+use engines::conformance::{Case, CaseStep, with_input};
+use engines::encryption::{Encryption, EncryptionState};
+use spec::message::{
+    Continuation, ReplyQueryReadsForEvidence, ReplySubmitReadsForEvidence, RequestGenerateIdentity,
+};
+use spec::{
+    Address, CorrelationId, DecryptionError, Envelope, ExternalIdentity, IdentityId, Message,
+    ReadsForEvidence, codec,
+};
+
+use super::coverage::Coverage;
+
+/// What a made case must reach.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    /// A guard row.
+    Row(&'static str),
+    /// An error variant: family, variant.
+    Error(&'static str, &'static str),
+    /// A rejection reason.
+    Reason(&'static str),
+}
+
+impl Target {
+    fn reached(self, case: &Case) -> bool {
+        let c = Coverage::of(&[case]);
+        match self {
+            Target::Row(row) => c.rows.iter().any(|(_, r)| r == row),
+            Target::Error(f, v) => c.errors.contains(&(f.to_string(), v.to_string())),
+            Target::Reason(r) => c.reasons.contains(r),
+        }
+    }
+}
+
+/// A change of a recorded input: the candidates it makes (none if it does not apply).
+type Change = fn(&Envelope) -> Vec<Envelope>;
+
+fn with(e: &Envelope, message: impl Into<Message>) -> Vec<Envelope> {
+    vec![Envelope {
+        message: message.into(),
+        ..e.clone()
+    }]
+}
+
+/// Every made case: what it reaches, what the changed input is, and the change.
+pub const MADE: &[(Target, &str, Change)] = &[
+    (
+        Target::Row("misaddressed"),
+        "the envelope names another engine",
+        |e| {
+            Address::new("elsewhere")
+                .map(|target| Envelope {
+                    target,
+                    ..e.clone()
+                })
+                .into_iter()
+                .collect()
+        },
+    ),
+    (
+        Target::Row("no-pending-request"),
+        "a reply whose correlation id names nothing pending",
+        |e| {
+            vec![Envelope {
+                correlation: CorrelationId(e.correlation.0 ^ (1 << 40)),
+                ..e.clone()
+            }]
+        },
+    ),
+    (
+        Target::Row("reply-not-awaited"),
+        "a reply of a kind the pending operation does not wait for",
+        |e| with(e, ReplySubmitReadsForEvidence { result: Ok(()) }),
+    ),
+    (
+        Target::Error("EncryptionError", "InvalidRecipient"),
+        "a recipient whose X25519 key is the all-zero point",
+        |e| match &e.message {
+            Message::RequestEncrypt(r) => {
+                let mut r = r.clone();
+                r.external_identity.encryption_key = [0; 32];
+                r.use_reads_for = false;
+                with(e, r)
+            }
+            _ => Vec::new(),
+        },
+    ),
+    (
+        Target::Error("ReadsForError", "Malformed"),
+        "evidence that an identity reads for itself",
+        |e| match &e.message {
+            Message::RequestSubmitReadsForEvidence(r) => {
+                let mut r = r.clone();
+                r.evidence.from_identity = r.evidence.to_identity.clone();
+                with(e, r)
+            }
+            _ => Vec::new(),
+        },
+    ),
+    (
+        Target::Error("DecryptionError", "Malformed"),
+        "a ciphertext whose magic bytes are wrong",
+        |e| ciphertext(e, |ct| ct.first_mut().into_iter().for_each(|b| *b ^= 0xff)),
+    ),
+    (
+        Target::Error("DecryptionError", "AuthenticationFailed"),
+        "a ciphertext whose last byte is flipped",
+        |e| ciphertext(e, |ct| ct.last_mut().into_iter().for_each(|b| *b ^= 1)),
+    ),
+    (
+        Target::Error("DecryptionError", "Truncated"),
+        "a ciphertext cut short",
+        |e| {
+            (1..=64)
+                .flat_map(|cut| ciphertext(e, move |ct| ct.truncate(ct.len().saturating_sub(cut))))
+                .collect()
+        },
+    ),
+    (
+        Target::Error("DecryptionError", "UnknownIdentity"),
+        "key management for an identity the vault does not hold",
+        |e| match &e.message {
+            Message::RequestRotateKey(r) => {
+                let mut r = r.clone();
+                r.external_identity = IdentityId([0x5a; spec::identity::IDENTITY_ID_LEN]);
+                with(e, r)
+            }
+            Message::RequestDeleteKey(r) => {
+                let mut r = r.clone();
+                r.external_identity = IdentityId([0x5a; spec::identity::IDENTITY_ID_LEN]);
+                with(e, r)
+            }
+            _ => Vec::new(),
+        },
+    ),
+    (
+        Target::Error("IdentityError", "Vault"),
+        "the vault refuses the key Identity Management asked for",
+        |e| {
+            let refused = Err(DecryptionError::NotAuthorised);
+            match &e.message {
+                Message::ReplyGenerateKey(_) => {
+                    with(e, spec::message::ReplyGenerateKey { result: refused })
+                }
+                Message::ReplyRotateKey(_) => {
+                    with(e, spec::message::ReplyRotateKey { result: refused })
+                }
+                _ => Vec::new(),
+            }
+        },
+    ),
+    (
+        Target::Error("IdentityError", "NotHandled"),
+        "an Identity Management request sent to another engine",
+        |e| {
+            if e.message.is_request() {
+                with(e, RequestGenerateIdentity {})
+            } else {
+                Vec::new()
+            }
+        },
+    ),
+    (
+        Target::Error("EncryptionError", "TooManyRecipients"),
+        "an evidence reply naming more readers than a ciphertext may have recipients",
+        |e| match &e.message {
+            Message::ReplyQueryReadsForEvidence(r) => {
+                crowd(r).map_or_else(Vec::new, |r| with(e, r))
+            }
+            _ => Vec::new(),
+        },
+    ),
+    (
+        Target::Reason("ContinuationInvalid"),
+        "an evidence reply whose continuation was altered",
+        |e| continuation(e, |c| c.last_mut().into_iter().for_each(|b| *b ^= 1)),
+    ),
+    (
+        Target::Reason("SubjectMismatch"),
+        "an evidence reply about another subject than the continuation's",
+        |e| match &e.message {
+            Message::ReplyQueryReadsForEvidence(r) => {
+                let mut r = r.clone();
+                r.external_identity = IdentityId([0x5a; spec::identity::IDENTITY_ID_LEN]);
+                with(e, r)
+            }
+            _ => Vec::new(),
+        },
+    ),
+];
+
+/// The reply with one more reader of its subject than a ciphertext may have recipients.
+fn crowd(r: &ReplyQueryReadsForEvidence) -> Option<ReplyQueryReadsForEvidence> {
+    let evidence = r.result.as_ref().ok()?;
+    let subject = evidence
+        .iter()
+        .map(|ev| &ev.to_identity)
+        .find(|to| to.id() == r.external_identity)?;
+    let readers = (0..=MAX_RECIPIENTS as u32).map(|i| {
+        let mut key = [0x11; 32];
+        key[..4].copy_from_slice(&i.to_be_bytes());
+        ReadsForEvidence {
+            from_identity: ExternalIdentity {
+                verifying_key: key,
+                encryption_key: key,
+            },
+            to_identity: subject.clone(),
+            serial: 1,
+            signature: [0; 64],
+        }
+    });
+    let mut crowded = r.clone();
+    crowded.result = Ok(evidence.iter().cloned().chain(readers).collect());
+    Some(crowded)
+}
+
+/// A Encryption case whose state has rotated twice past the continuation its input carries.
+pub fn expired(recorded: &[&Case]) -> Result<Option<Case>> {
+    let finishing = recorded
+        .iter()
+        .filter(|c| c.engine == Encryption::NAME && c.handler() == "finish");
+    for case in finishing {
+        let mut state: EncryptionState = codec::decode(&case.pre)?;
+        state.cookies.rotate();
+        state.cookies.rotate();
+        let rotated = Case {
+            pre: codec::encode(&state),
+            ..(*case).clone()
+        };
+        let Some(step) = case.steps.first() else {
+            continue;
+        };
+        let mut new = with_input(&rotated, &codec::decode(&step.input)?, 0)?;
+        if Target::Reason("ContinuationExpired").reached(&new) {
+            new.description = format!(
+                "a continuation from two cookie epochs ago ({})",
+                new.description
+            );
+            return Ok(Some(new));
+        }
+    }
+    Ok(None)
+}
+
+/// The request with its ciphertext changed by `f`, if it is a decryption request.
+fn ciphertext(e: &Envelope, f: impl Fn(&mut Vec<u8>)) -> Vec<Envelope> {
+    match &e.message {
+        Message::RequestDecryption(r) => {
+            let mut r = r.clone();
+            f(&mut r.data.0);
+            with(e, r)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The reply with its continuation changed by `f`, if it is an evidence reply that has one.
+fn continuation(e: &Envelope, f: impl Fn(&mut Vec<u8>)) -> Vec<Envelope> {
+    match &e.message {
+        Message::ReplyQueryReadsForEvidence(r) if r.continuation.is_some() => {
+            let mut r = r.clone();
+            let mut bytes = r.continuation.map(|c| c.0).unwrap_or_default();
+            f(&mut bytes);
+            r.continuation = Some(Continuation(bytes));
+            with(e, r)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// For each engine and [`MADE`] entry, the first recorded case whose changed input reaches
+/// the entry's target; entries no engine reaches are left to the coverage's gaps.
+pub fn cases(recorded: &[&Case]) -> Result<Vec<Case>> {
+    let mut made = Vec::new();
+    made.extend(expired(recorded)?);
+    for engine in engines::conformance::ENGINES {
+        let own: Vec<&&Case> = recorded.iter().filter(|c| c.engine == *engine).collect();
+        for (target, what, change) in MADE {
+            if let Some(mut case) = first_reaching(&own, *target, *change)? {
+                case.description = format!("{what} ({})", case.description);
+                made.push(case);
+            }
+        }
+    }
+    Ok(made)
+}
+
+fn first_reaching(own: &[&&Case], target: Target, change: Change) -> Result<Option<Case>> {
+    for case in own {
+        let Some(step) = case.steps.first() else {
+            continue;
+        };
+        let input: Envelope = codec::decode(&step.input)?;
+        for changed in change(&input) {
+            let new = with_input(case, &changed, 0)?;
+            if target.reached(&new) {
+                return Ok(Some(new));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// For each engine, each [`REFUSED`] change of its first recorded input.
+pub fn refused(recorded: &[&Case]) -> Vec<Case> {
+    let mut made = Vec::new();
+    for engine in engines::conformance::ENGINES {
+        let Some(first) = recorded.iter().find(|c| c.engine == *engine) else {
+            continue;
+        };
+        let Some(step) = first.steps.first() else {
+            continue;
+        };
+        for (name, change) in REFUSED {
+            made.push(Case {
+                description: format!("{name}: bytes that are not a canonical envelope"),
+                steps: vec![CaseStep {
+                    input: change(&step.input),
+                    random: Vec::new(),
+                    handler: String::new(),
+                    effects: Vec::new(),
+                }],
+                post: None,
+                ..(*first).clone()
+            });
+        }
+    }
+    made
+}
+
+/// Turns a recorded input into bytes that are not a canonical envelope.
+type Garble = fn(&[u8]) -> Vec<u8>;
+
+/// Bytes that are not a canonical envelope, made from a recorded input: the name and how.
+pub const REFUSED: &[(&str, Garble)] = &[
+    ("cut", |b| b[..b.len().saturating_sub(1)].to_vec()),
+    ("trailing", |b| [b, &[0]].concat()),
+    ("long-head", |b| {
+        // The outer map's length in a one-byte argument: valid CBOR, not canonical.
+        let mut out = vec![0xb8, b.first().map_or(0, |h| h & 0x1f)];
+        out.extend_from_slice(b.get(1..).unwrap_or_default());
+        out
+    }),
+    ("too-deep", |_| [vec![0x81; 64], vec![0]].concat()),
+    ("not-cbor", |_| b"not an envelope".to_vec()),
+];

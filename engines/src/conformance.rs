@@ -1,0 +1,366 @@
+//! Conformance cases: an engine's configuration and state, its inputs, and exactly what must
+//! follow — and the reference replay of a case through these engines.
+//!
+//! A case is what another runtime runs against its own engines. Every part is
+//! canonical CBOR ([`spec::codec`]); the randomness each step draws is recorded
+//! so that a runtime feeding the same bytes to its RNG produces the same
+//! ciphertexts, keys and correlation ids. The directory layout and the rules a
+//! runner follows are on the site's conformance page; this module is the
+//! reference runner.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use spec::Envelope;
+use spec::codec::{self, DecodeError};
+use spec::effects::{Effects, Rejection};
+
+use crate::Engine;
+use crate::backend::hpke::HpkeBackend;
+use crate::backend::seeded::{Drawn, ReplayRng, SeededBackend};
+use crate::decryption::Decryption;
+use crate::encryption::Encryption;
+use crate::identity_management::IdentityManagement;
+use crate::reads_for::ReadsFor;
+
+/// The engines a case may name, in the order suites list them.
+pub const ENGINES: &[&str] = &[
+    Encryption::NAME,
+    ReadsFor::NAME,
+    Decryption::NAME,
+    IdentityManagement::NAME,
+];
+
+/// What one step must produce: the envelopes sent and the rejections recorded, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Expected {
+    /// Envelopes sent, in order.
+    pub send: Vec<Envelope>,
+    /// Rejections recorded, in order.
+    pub rejected: Vec<Rejection>,
+}
+
+impl From<&Effects> for Expected {
+    fn from(effects: &Effects) -> Self {
+        Expected {
+            send: effects.send.clone(),
+            rejected: effects.rejected.clone(),
+        }
+    }
+}
+
+/// One input of a case and what it must cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseStep {
+    /// The input: an envelope in canonical CBOR (or, in a refused case, bytes that are not one).
+    pub input: Vec<u8>,
+    /// The random bytes the engine draws while handling it, in order.
+    pub random: Vec<u8>,
+    /// The guard row that handles it (empty in a refused case).
+    pub handler: String,
+    /// [`Expected`] in canonical CBOR (empty in a refused case).
+    pub effects: Vec<u8>,
+}
+
+/// A conformance case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    /// One of [`ENGINES`].
+    pub engine: String,
+    /// What it exercises, in a sentence.
+    pub description: String,
+    /// The engine's configuration in canonical CBOR.
+    pub config: Vec<u8>,
+    /// The engine's state before the first step.
+    pub pre: Vec<u8>,
+    /// The inputs, in order.
+    pub steps: Vec<CaseStep>,
+    /// The state after the last step; `None` when the input must be refused.
+    pub post: Option<Vec<u8>>,
+}
+
+impl Case {
+    /// A one-step case recorded from a step of the reference engine.
+    pub fn recorded<E>(
+        engine: &E,
+        pre: &E::State,
+        input: &Envelope,
+        random: Vec<u8>,
+        effects: &Effects,
+        post: &E::State,
+    ) -> Case
+    where
+        E: Engine + Serialize,
+        E::State: Serialize,
+    {
+        Case {
+            engine: E::NAME.to_string(),
+            description: format!(
+                "{} from {}, handled by row {}",
+                input.message.name(),
+                input.sender,
+                effects.guard
+            ),
+            config: codec::encode(engine),
+            pre: codec::encode(pre),
+            steps: vec![CaseStep {
+                input: codec::encode(input),
+                random,
+                handler: effects.guard.to_string(),
+                effects: codec::encode(&Expected::from(effects)),
+            }],
+            post: Some(codec::encode(post)),
+        }
+    }
+
+    /// The handler that names the case's directory: its first step's, or `refused`.
+    pub fn handler(&self) -> &str {
+        match (&self.post, self.steps.first()) {
+            (None, _) => "refused",
+            (Some(_), Some(step)) if self.steps.len() == 1 => &step.handler,
+            (Some(_), _) => "flow",
+        }
+    }
+
+    /// A stable name: the first 16 hex digits of a hash over everything the case gives.
+    pub fn id(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [self.engine.as_bytes(), &self.config, &self.pre] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        for step in &self.steps {
+            h.update((step.input.len() as u64).to_be_bytes());
+            h.update(&step.input);
+        }
+        h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// Where a runtime's (here: the reference's) replay of a case differs from the case.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Divergence {
+    /// The case names an engine that does not exist.
+    #[error("unknown engine {0:?} (known: {known})", known = ENGINES.join(", "))]
+    UnknownEngine(String),
+    /// A part of the case is not canonical CBOR of its type.
+    #[error("{part} does not decode: {error}")]
+    Undecodable {
+        /// Which file.
+        part: String,
+        /// Why.
+        error: DecodeError,
+    },
+    /// The case must be refused, but its input decodes as an envelope.
+    #[error("step {step}: the input must be refused, but it decodes as an envelope")]
+    Accepted {
+        /// The step.
+        step: usize,
+    },
+    /// A different guard row handled the input.
+    #[error("step {step}: handled by row {actual:?}, the case says {expected:?}")]
+    Handler {
+        /// The step.
+        step: usize,
+        /// The case's row.
+        expected: String,
+        /// The row taken.
+        actual: String,
+    },
+    /// Different envelopes were sent, or different rejections recorded.
+    #[error("step {step}: the effects differ")]
+    Effects {
+        /// The step.
+        step: usize,
+        /// What the case says.
+        expected: Box<Expected>,
+        /// What the engine did.
+        actual: Box<Expected>,
+    },
+    /// The engine drew a different amount of randomness than the case recorded.
+    #[error("step {step}: the case records {recorded} random bytes, the engine {drawn}")]
+    Randomness {
+        /// The step.
+        step: usize,
+        /// Bytes recorded.
+        recorded: usize,
+        /// What the engine drew.
+        drawn: DrawnText,
+    },
+    /// The state after the last step differs.
+    #[error("the state after differs")]
+    Post {
+        /// The case's state, canonical CBOR.
+        expected: Vec<u8>,
+        /// The engine's, canonical CBOR.
+        actual: Vec<u8>,
+    },
+}
+
+/// How much randomness an engine drew, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrawnText(pub Drawn);
+
+impl std::fmt::Display for DrawnText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Drawn::Exactly => f.write_str("drew them all"),
+            Drawn::Fewer(n) => write!(f, "drew only {n}"),
+            Drawn::More(n) => write!(f, "asked for {n}"),
+        }
+    }
+}
+
+/// Calls `$f::<E>($args)` for the engine type `$name` names.
+macro_rules! by_engine {
+    ($name:expr, $f:ident($($arg:expr),*)) => {
+        match $name {
+            Encryption::NAME => $f::<Encryption>($($arg),*),
+            ReadsFor::NAME => $f::<ReadsFor>($($arg),*),
+            Decryption::NAME => $f::<Decryption>($($arg),*),
+            IdentityManagement::NAME => $f::<IdentityManagement>($($arg),*),
+            other => Err(Divergence::UnknownEngine(other.to_string())),
+        }
+    };
+}
+
+/// Replays a case through the reference engine it names.
+pub fn replay(case: &Case) -> Result<(), Divergence> {
+    by_engine!(case.engine.as_str(), replay_as(case))
+}
+
+/// The guard rows of the engine `name` names.
+pub fn guards(name: &str) -> Option<&'static [&'static str]> {
+    match name {
+        Encryption::NAME => Some(Encryption::GUARDS),
+        ReadsFor::NAME => Some(ReadsFor::GUARDS),
+        Decryption::NAME => Some(Decryption::GUARDS),
+        IdentityManagement::NAME => Some(IdentityManagement::GUARDS),
+        _ => None,
+    }
+}
+
+/// A one-step case from `case`'s engine, configuration and state before, with another input,
+/// recorded from the reference engine with seeded randomness (`stream`).
+pub fn with_input(case: &Case, input: &Envelope, stream: u64) -> Result<Case, Divergence> {
+    by_engine!(case.engine.as_str(), record_as(case, input, stream))
+}
+
+fn record_as<E>(case: &Case, input: &Envelope, stream: u64) -> Result<Case, Divergence>
+where
+    E: Engine + Serialize + DeserializeOwned,
+    E::State: Serialize + DeserializeOwned,
+{
+    let engine: E = part("config.cbor", &case.config)?;
+    let pre: E::State = part("pre.cbor", &case.pre)?;
+    let mut state: E::State = part("pre.cbor", &case.pre)?;
+    let mut backend = SeededBackend::new(stream);
+    let effects = engine.step(&mut state, &mut backend, input);
+    let random = backend.drawn(0, backend.position());
+    Ok(Case::recorded(
+        &engine, &pre, input, random, &effects, &state,
+    ))
+}
+
+/// Several one-step cases of one engine, run one after the other, as one case.
+///
+/// `None` unless each step starts in the state the one before ended in.
+pub fn chain(cases: &[&Case]) -> Option<Case> {
+    let (first, rest) = cases.split_first()?;
+    let mut flow = (*first).clone();
+    for next in rest {
+        let joins = next.engine == flow.engine
+            && next.config == flow.config
+            && next.post.is_some()
+            && flow.post.as_ref() == Some(&next.pre);
+        if !joins {
+            return None;
+        }
+        flow.steps.extend(next.steps.iter().cloned());
+        flow.post.clone_from(&next.post);
+    }
+    flow.description = format!(
+        "{} steps: {}",
+        flow.steps.len(),
+        flow.steps
+            .iter()
+            .map(|s| s.handler.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Some(flow)
+}
+
+fn part<T: Serialize + DeserializeOwned>(name: &str, bytes: &[u8]) -> Result<T, Divergence> {
+    codec::decode(bytes).map_err(|error| Divergence::Undecodable {
+        part: name.to_string(),
+        error,
+    })
+}
+
+fn replay_as<E>(case: &Case) -> Result<(), Divergence>
+where
+    E: Engine + Serialize + DeserializeOwned,
+    E::State: Serialize + DeserializeOwned,
+{
+    let engine: E = part("config.cbor", &case.config)?;
+    let mut state: E::State = part("pre.cbor", &case.pre)?;
+    let Some(post) = &case.post else {
+        return refused(case);
+    };
+    for (i, step) in case.steps.iter().enumerate() {
+        let input: Envelope = part(&format!("input_{i}.cbor"), &step.input)?;
+        let expected: Expected = part(&format!("effects_{i}.cbor"), &step.effects)?;
+        let mut backend = HpkeBackend::with_rng(ReplayRng::new(step.random.clone()));
+        let effects = engine.step(&mut state, &mut backend, &input);
+        let actual = Expected::from(&effects);
+        if actual != expected {
+            return Err(Divergence::Effects {
+                step: i,
+                expected: Box::new(expected),
+                actual: Box::new(actual),
+            });
+        }
+        if effects.guard != step.handler {
+            return Err(Divergence::Handler {
+                step: i,
+                expected: step.handler.clone(),
+                actual: effects.guard.to_string(),
+            });
+        }
+        let drawn = backend.rng().verdict();
+        if drawn != Drawn::Exactly {
+            return Err(Divergence::Randomness {
+                step: i,
+                recorded: step.random.len(),
+                drawn: DrawnText(drawn),
+            });
+        }
+    }
+    let actual = codec::encode(&state);
+    if actual != *post {
+        // The case's own bytes must decode too: a corrupted post is reported as such.
+        let _: E::State = part("post.cbor", post)?;
+        return Err(Divergence::Post {
+            expected: post.clone(),
+            actual,
+        });
+    }
+    Ok(())
+}
+
+/// A refused case passes when no input decodes as an envelope.
+fn refused(case: &Case) -> Result<(), Divergence> {
+    match case
+        .steps
+        .iter()
+        .position(|s| codec::decode::<Envelope>(&s.input).is_ok())
+    {
+        Some(step) => Err(Divergence::Accepted { step }),
+        None => Ok(()),
+    }
+}
