@@ -22,6 +22,10 @@
 #   MUTANTS_OUT        directory that receives mutants.out/, --output (default target/mutants)
 #   MUTANTS_MIN_SCORE  exit non-zero if caught / (caught + missed + timeout) is below
 #                      this percentage (default 0)
+#   MUTANTS_ORACLE     model (default): the model's tests judge each mutant;
+#                      conformance: a suite generated first by the unmutated engines
+#                      (`sealwright conformance generate`) is the only oracle, through
+#                      engines/tests/conformance_suite.rs
 # Set CARGO_TARGET_DIR to keep the mutants' builds away from ./target's lock.
 #
 # Afterwards prints caught / missed / timeout / unviable counts, the score and the
@@ -53,7 +57,28 @@ if [[ "$(cargo mutants --version 2>/dev/null || true)" != "cargo-mutants $CARGO_
   cargo install cargo-mutants --version "$CARGO_MUTANTS_VERSION" --locked
 fi
 
-args=(--test-package sealwright-model --jobs "$JOBS" --timeout "$TIMEOUT" --output "$OUT")
+ORACLE=${MUTANTS_ORACLE:-model}
+case $ORACLE in
+  model)
+    args=(--test-package sealwright-model)
+    oracle_name="sealwright-model tests"
+    ;;
+  conformance)
+    suite="$OUT/suite"
+    echo "== generating the oracle: the conformance suite of the unmutated engines, in $suite"
+    rm -rf "$suite"
+    cargo run --release -q -p sealwright -- conformance generate --out "$suite" > /dev/null
+    export SEALWRIGHT_CONFORMANCE_SUITE="$PWD/$suite"
+    args=(--test-package sealwright-engines --cargo-test-arg=--test=conformance_suite
+      --cargo-test-arg=-- --cargo-test-arg=--ignored)
+    oracle_name="the conformance suite alone"
+    ;;
+  *)
+    echo "mutants: MUTANTS_ORACLE must be model or conformance, got '$ORACLE'" >&2
+    exit 2
+    ;;
+esac
+args+=(--jobs "$JOBS" --timeout "$TIMEOUT" --output "$OUT")
 for f in "${ENGINE_FILES[@]}"; do
   if [[ ! -f $f ]]; then
     echo "mutants: engine module $f does not exist (update ENGINE_FILES in $0)" >&2
@@ -89,7 +114,7 @@ unviable=$(count unviable)
 tested=$((caught + missed + timeout))
 
 echo
-echo "== mutation score (oracle: sealwright-model tests${SHARD:+; shard $SHARD})"
+echo "== mutation score (oracle: $oracle_name${SHARD:+; shard $SHARD})"
 echo "caught:   $caught"
 echo "missed:   $missed"
 echo "timeout:  $timeout"
@@ -104,7 +129,7 @@ else
 fi
 if ((missed > 0)); then
   echo
-  echo "== missed mutants (the model's tests pass with these changes):"
+  echo "== missed mutants ($oracle_name passes with these changes):"
   sed 's/^/  /' "$results/missed.txt"
 fi
 if ((timeout > 0)); then

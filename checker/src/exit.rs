@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use engines::conformance::files::CaseFileError;
 use engines::vault_file::VaultFileError;
 use spec::DecryptionError;
 
@@ -125,6 +126,12 @@ fn class_of(cause: &(dyn std::error::Error + 'static)) -> Option<Class> {
     }
     if cause.is::<std::io::Error>() {
         return Some(Class::Io);
+    }
+    if let Some(e) = cause.downcast_ref::<CaseFileError>() {
+        return Some(match e {
+            CaseFileError::Io { .. } => Class::Io,
+            CaseFileError::Meta { .. } => Class::BadInput,
+        });
     }
     if let Some(e) = cause.downcast_ref::<DecryptionError>() {
         return Some(decryption(e));

@@ -86,64 +86,92 @@ fn prefer(new: &Case, kept: &Case) -> bool {
     crate::recorder::weight(new) < crate::recorder::weight(kept)
 }
 
-/// Longest a flow case grows.
-const FLOW_STEPS: usize = 6;
+/// Where an engine is: its name, configuration and state.
+type At<'a> = (&'a str, &'a [u8], &'a [u8]);
 
-/// Where a run of one engine starts: its name, configuration and state.
-type Start<'a> = (&'a str, &'a [u8], &'a [u8]);
+fn before(case: &Case) -> At<'_> {
+    (
+        case.engine.as_str(),
+        case.config.as_slice(),
+        case.pre.as_slice(),
+    )
+}
 
-/// Multi-step cases: from each state an engine starts in, one run per first handler,
-/// following transitions that change the state (the smallest case id first), up to
-/// [`FLOW_STEPS`] steps.
+fn after(case: &Case) -> Option<At<'_>> {
+    Some((
+        case.engine.as_str(),
+        case.config.as_slice(),
+        case.post.as_deref()?,
+    ))
+}
+
+/// Multi-step cases, one per engine and handler: the shortest run of recorded transitions
+/// from a state the engine starts in to the first case (by id) of that handler, that case,
+/// and then the first case (by id) of another handler from where it ends — so that what a
+/// step changed is also seen through what the next step answers.
 pub fn flows(suite: &Suite) -> Vec<Case> {
     let singles: Vec<&Case> = suite
         .cases
         .values()
         .map(|(case, _)| case)
-        .filter(|c| c.steps.len() == 1 && c.post.as_ref().is_some_and(|p| *p != c.pre))
+        .filter(|c| c.steps.len() == 1 && c.post.is_some())
         .collect();
-    let reached: BTreeSet<Start<'_>> = singles
-        .iter()
-        .filter_map(|c| Some((c.engine.as_str(), c.config.as_slice(), c.post.as_deref()?)))
-        .collect();
-    // Keyed by (engine, configuration, state before, first handler).
-    let mut firsts: BTreeMap<(Start<'_>, &str), &Case> = BTreeMap::new();
+    let mut from: BTreeMap<At<'_>, Vec<&Case>> = BTreeMap::new();
     for case in &singles {
-        let key = (
-            case.engine.as_str(),
-            case.config.as_slice(),
-            case.pre.as_slice(),
-        );
-        if !reached.contains(&key) {
-            firsts.entry((key, case.handler())).or_insert(case);
-        }
+        from.entry(before(case)).or_default().push(case);
     }
-    firsts
-        .into_values()
-        .filter_map(|first| engines::conformance::chain(&walk(first, &singles)))
-        .filter(|flow| flow.steps.len() > 1)
-        .collect()
+    let paths = shortest_paths(&singles, &from);
+    let mut seen = BTreeSet::new();
+    let mut flows = Vec::new();
+    for case in &singles {
+        let (Some(path), Some(end)) = (paths.get(&before(case)), after(case)) else {
+            continue;
+        };
+        if !seen.insert((case.engine.as_str(), case.handler())) {
+            continue;
+        }
+        let next = from
+            .get(&end)
+            .and_then(|n| n.iter().find(|c| c.handler() != case.handler()));
+        let run: Vec<&Case> = path
+            .iter()
+            .copied()
+            .chain([*case])
+            .chain(next.copied())
+            .collect();
+        flows.extend(engines::conformance::chain(&run).filter(|f| f.steps.len() > 1));
+    }
+    flows
 }
 
-/// From `first`, each next step the first case (by id) that starts where the last ended.
-fn walk<'a>(first: &'a Case, singles: &[&'a Case]) -> Vec<&'a Case> {
-    let mut path = vec![first];
-    let mut seen = BTreeSet::from([first.pre.as_slice()]);
-    while path.len() < FLOW_STEPS {
-        let Some(at) = path.last().and_then(|c| c.post.as_deref()) else {
-            break;
-        };
-        seen.insert(at);
-        let next = singles.iter().find(|c| {
-            c.engine == first.engine
-                && c.config == first.config
-                && c.pre == at
-                && c.post.as_deref().is_some_and(|p| !seen.contains(p))
-        });
-        match next {
-            Some(next) => path.push(next),
-            None => break,
+/// For every state reachable from a state the engine starts in, the shortest run of
+/// state-changing transitions that reaches it (breadth-first, smallest case id first).
+fn shortest_paths<'a>(
+    singles: &[&'a Case],
+    from: &BTreeMap<At<'a>, Vec<&'a Case>>,
+) -> BTreeMap<At<'a>, Vec<&'a Case>> {
+    let reached: BTreeSet<At<'_>> = singles
+        .iter()
+        .filter(|c| c.post.as_ref() != Some(&c.pre))
+        .filter_map(|c| after(c))
+        .collect();
+    let mut paths: BTreeMap<At<'a>, Vec<&'a Case>> = from
+        .keys()
+        .filter(|at| !reached.contains(*at))
+        .map(|at| (*at, Vec::new()))
+        .collect();
+    let mut queue: std::collections::VecDeque<At<'a>> = paths.keys().copied().collect();
+    while let Some(at) = queue.pop_front() {
+        let path = paths.get(&at).cloned().unwrap_or_default();
+        for case in from.get(&at).into_iter().flatten() {
+            let Some(end) = after(case) else { continue };
+            if end != at && !paths.contains_key(&end) {
+                let mut longer = path.clone();
+                longer.push(case);
+                paths.insert(end, longer);
+                queue.push_back(end);
+            }
         }
     }
-    path
+    paths
 }

@@ -27,6 +27,8 @@ pub enum Target {
     Error(&'static str, &'static str),
     /// A rejection reason.
     Reason(&'static str),
+    /// Words in what the step sends (an error's detail, in CBOR diagnostic notation).
+    Says(&'static str),
 }
 
 impl Target {
@@ -36,6 +38,10 @@ impl Target {
             Target::Row(row) => c.rows.iter().any(|(_, r)| r == row),
             Target::Error(f, v) => c.errors.contains(&(f.to_string(), v.to_string())),
             Target::Reason(r) => c.reasons.contains(r),
+            Target::Says(words) => case
+                .steps
+                .iter()
+                .any(|s| super::show::diagnostic(&s.effects).contains(words)),
         }
     }
 }
@@ -100,6 +106,46 @@ pub const MADE: &[(Target, &str, Change)] = &[
             Message::RequestSubmitReadsForEvidence(r) => {
                 let mut r = r.clone();
                 r.evidence.from_identity = r.evidence.to_identity.clone();
+                with(e, r)
+            }
+            _ => Vec::new(),
+        },
+    ),
+    (
+        Target::Says("BadVerifyingKey"),
+        "evidence whose subject's verifying key is not a curve point",
+        |e| match &e.message {
+            Message::RequestSubmitReadsForEvidence(r) => not_points()
+                .map(|key| {
+                    let mut r = r.clone();
+                    r.evidence.to_identity.verifying_key = key;
+                    with(e, r).remove(0)
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
+    ),
+    (
+        Target::Says("BadVerifyingKey"),
+        "a revocation whose subject's verifying key is not a curve point",
+        |e| match &e.message {
+            Message::RequestSubmitReadsForRevocation(r) => not_points()
+                .map(|key| {
+                    let mut r = r.clone();
+                    r.revocation.to_identity.verifying_key = key;
+                    with(e, r).remove(0)
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
+    ),
+    (
+        Target::Says("SignatureInvalid"),
+        "a revocation whose signature is altered",
+        |e| match &e.message {
+            Message::RequestSubmitReadsForRevocation(r) => {
+                let mut r = r.clone();
+                r.revocation.signature[0] ^= 1;
                 with(e, r)
             }
             _ => Vec::new(),
@@ -250,6 +296,15 @@ pub fn expired(recorded: &[&Case]) -> Result<Option<Case>> {
     Ok(None)
 }
 
+/// Encodings of small `y` coordinates, about half of which are on no curve point.
+fn not_points() -> impl Iterator<Item = [u8; 32]> {
+    (2u8..18).map(|y| {
+        let mut key = [0; 32];
+        key[0] = y;
+        key
+    })
+}
+
 /// The request with its ciphertext changed by `f`, if it is a decryption request.
 fn ciphertext(e: &Envelope, f: impl Fn(&mut Vec<u8>)) -> Vec<Envelope> {
     match &e.message {
@@ -350,5 +405,6 @@ pub const REFUSED: &[(&str, Garble)] = &[
         out
     }),
     ("too-deep", |_| [vec![0x81; 64], vec![0]].concat()),
-    ("not-cbor", |_| b"not an envelope".to_vec()),
+    // 0xff is a "break" with no indefinite-length item open: not well-formed CBOR.
+    ("not-cbor", |_| vec![0xff, 0x00]),
 ];

@@ -5,7 +5,6 @@
 //! cases the model cannot reach and inputs that must be refused ([`made`]), and
 //! multi-step flows. The format is on the site's conformance page.
 
-mod case_dir;
 mod coverage;
 mod made;
 mod show;
@@ -21,8 +20,8 @@ use model::Limits;
 use serde_json::json;
 
 use crate::exit;
-pub use case_dir::FORMAT;
 use coverage::Coverage;
+use engines::conformance::files::{self as case_dir, FORMAT};
 
 /// A case and the scenarios that reach it.
 type Entry = (Case, BTreeSet<&'static str>);
@@ -61,7 +60,8 @@ pub fn generate(out: &Path, max_states: usize) -> Result<()> {
     prepare(out)?;
     let (all, explored) = cases(max_states)?;
     for (case, scenarios) in &all {
-        case_dir::write(out, case, scenarios)?;
+        let scenarios: Vec<&str> = scenarios.iter().copied().collect();
+        case_dir::write(out, case, &scenarios)?;
     }
     let refs: Vec<&Case> = all.iter().map(|(c, _)| c).collect();
     let coverage = Coverage::of(&refs);

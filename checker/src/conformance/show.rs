@@ -7,8 +7,9 @@ use ciborium::Value;
 use engines::conformance::{Case, Expected};
 use spec::{Envelope, codec};
 
-/// Byte strings longer than this are shown by their start and length.
-const SHOWN_BYTES: usize = 24;
+/// Byte strings longer than this are shown over several lines, this many bytes to a line,
+/// so that a diff points at the bytes that differ.
+const SHOWN_BYTES: usize = 32;
 
 /// Canonical CBOR as indented diagnostic notation, one item per line.
 pub fn diagnostic(bytes: &[u8]) -> String {
@@ -29,10 +30,9 @@ fn scalar(value: &Value) -> Option<String> {
         Value::Bool(b) => b.to_string(),
         Value::Null => "null".into(),
         Value::Bytes(b) if b.len() <= SHOWN_BYTES => format!("h'{}'", hex(b)),
-        Value::Bytes(b) => format!("h'{}…' ({} bytes)", hex(&b[..SHOWN_BYTES]), b.len()),
         Value::Array(a) if a.is_empty() => "[]".into(),
         Value::Map(m) if m.is_empty() => "{}".into(),
-        Value::Array(_) | Value::Map(_) => return None,
+        Value::Bytes(_) | Value::Array(_) | Value::Map(_) => return None,
         other => format!("{other:?}"),
     })
 }
@@ -44,6 +44,13 @@ fn item(value: &Value, depth: usize, out: &mut String) {
         return;
     }
     match value {
+        Value::Bytes(bytes) => {
+            let _ = writeln!(out, "{pad}h'  ; {} bytes", bytes.len());
+            for line in bytes.chunks(SHOWN_BYTES) {
+                let _ = writeln!(out, "{pad}  {}", hex(line));
+            }
+            let _ = writeln!(out, "{pad}'");
+        }
         Value::Array(items) => {
             let _ = writeln!(out, "{pad}[");
             items.iter().for_each(|v| item(v, depth + 1, out));
@@ -185,8 +192,15 @@ mod tests {
     }
 
     #[test]
-    fn diagnostic_shows_long_bytes_by_their_start() {
+    fn diagnostic_shows_long_bytes_a_line_at_a_time() {
         let text = diagnostic(&codec::encode(&Value::Bytes(vec![7u8; 40])));
-        assert!(text.contains("(40 bytes)"), "{text}");
+        assert_eq!(
+            text,
+            format!(
+                "h'  ; 40 bytes\n  {}\n  {}\n'\n",
+                "07".repeat(32),
+                "07".repeat(8)
+            )
+        );
     }
 }

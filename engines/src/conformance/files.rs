@@ -1,18 +1,44 @@
 //! A case on disk: one directory of canonical CBOR files and a `meta.json`.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
-use engines::conformance::{Case, CaseStep};
 use serde_json::{Value as Json, json};
 
-use crate::exit;
+use super::{Case, CaseStep};
 
 /// The format a suite's files are in; a runner refuses any other.
 pub const FORMAT: &str = "sealwright-conformance/1";
+
+/// Why a case cannot be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseFileError {
+    /// A file cannot be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// `meta.json` is not what the format says.
+    #[error("{path}: {why}")]
+    Meta {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> CaseFileError + '_ {
+    move |source| CaseFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
 
 /// Where a case lives under the suite's root: `ENGINE/HANDLER/ID`.
 pub fn case_path(root: &Path, case: &Case) -> PathBuf {
@@ -37,15 +63,15 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 }
 
 /// Writes `case` under `root`; `scenarios` are the model scenarios that reach it.
-pub fn write(root: &Path, case: &Case, scenarios: &BTreeSet<&str>) -> Result<()> {
+pub fn write(root: &Path, case: &Case, scenarios: &[&str]) -> Result<(), CaseFileError> {
     let dir = case_path(root, case);
-    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    fs::create_dir_all(&dir).map_err(io_error(&dir))?;
     let meta = json!({
         "format": FORMAT,
         "engine": case.engine,
         "handler": case.handler(),
         "description": case.description,
-        "scenarios": scenarios.iter().collect::<Vec<_>>(),
+        "scenarios": scenarios,
         "refused": case.post.is_none(),
         "steps": case.steps.iter().map(|s| json!({
             "handler": s.handler,
@@ -65,56 +91,61 @@ pub fn write(root: &Path, case: &Case, scenarios: &BTreeSet<&str>) -> Result<()>
     if let Some(post) = &case.post {
         files.push(("post.cbor".into(), post));
     }
-    let mut text = serde_json::to_string_pretty(&meta)?;
-    text.push('\n');
+    let text = format!("{meta:#}\n");
     files.push(("meta.json".into(), text.as_bytes()));
     for (name, bytes) in files {
         let path = dir.join(&name);
-        fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        fs::write(&path, bytes).map_err(io_error(&path))?;
     }
     Ok(())
 }
 
-fn file(dir: &Path, name: &str) -> Result<Vec<u8>> {
+fn file(dir: &Path, name: &str) -> Result<Vec<u8>, CaseFileError> {
     let path = dir.join(name);
-    fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
-}
-
-fn text<'a>(meta: &'a Json, key: &str) -> Result<&'a str> {
-    meta.get(key)
-        .and_then(Json::as_str)
-        .ok_or_else(|| exit::bad_input(format!("meta.json has no text field {key:?}")))
+    fs::read(&path).map_err(io_error(&path))
 }
 
 /// Reads the case in `dir`.
-pub fn read(dir: &Path) -> Result<Case> {
+pub fn read(dir: &Path) -> Result<Case, CaseFileError> {
+    let path = dir.join("meta.json");
+    let bad = |why: String| CaseFileError::Meta {
+        path: path.clone(),
+        why,
+    };
     let meta: Json = serde_json::from_slice(&file(dir, "meta.json")?)
-        .map_err(|e| exit::bad_input(format!("meta.json is not JSON: {e}")))?;
+        .map_err(|e| bad(format!("not JSON: {e}")))?;
+    let text = |v: &Json, key: &str| {
+        v.get(key)
+            .and_then(Json::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| bad(format!("no text field {key:?}")))
+    };
     if text(&meta, "format")? != FORMAT {
-        bail!(exit::bad_input(format!("meta.json is not format {FORMAT}")));
+        return Err(bad(format!("not format {FORMAT}")));
     }
     let refused = meta.get("refused").and_then(Json::as_bool).unwrap_or(false);
-    let Some(steps) = meta.get("steps").and_then(Json::as_array) else {
-        bail!(exit::bad_input("meta.json has no list of steps"));
-    };
+    let steps = meta
+        .get("steps")
+        .and_then(Json::as_array)
+        .ok_or_else(|| bad("no list of steps".into()))?;
     let mut read_steps = Vec::with_capacity(steps.len());
     for (i, step) in steps.iter().enumerate() {
-        let random = unhex(text(step, "random")?)
-            .ok_or_else(|| exit::bad_input(format!("step {i}: random is not hex")))?;
+        let random = unhex(&text(step, "random")?)
+            .ok_or_else(|| bad(format!("step {i}: random is not hex")))?;
+        let effects = match refused {
+            true => Vec::new(),
+            false => file(dir, &format!("effects_{i}.cbor"))?,
+        };
         read_steps.push(CaseStep {
             input: file(dir, &format!("input_{i}.cbor"))?,
             random,
-            handler: text(step, "handler")?.to_string(),
-            effects: if refused {
-                Vec::new()
-            } else {
-                file(dir, &format!("effects_{i}.cbor"))?
-            },
+            handler: text(step, "handler")?,
+            effects,
         });
     }
     Ok(Case {
-        engine: text(&meta, "engine")?.to_string(),
-        description: text(&meta, "description")?.to_string(),
+        engine: text(&meta, "engine")?,
+        description: text(&meta, "description")?,
         config: file(dir, "config.cbor")?,
         pre: file(dir, "pre.cbor")?,
         steps: read_steps,
@@ -127,7 +158,7 @@ pub fn read(dir: &Path) -> Result<Case> {
 }
 
 /// Every case directory under `root` (a directory holding a `meta.json`), sorted.
-pub fn find(root: &Path) -> Result<Vec<PathBuf>> {
+pub fn find(root: &Path) -> Result<Vec<PathBuf>, CaseFileError> {
     let mut found = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
@@ -135,10 +166,8 @@ pub fn find(root: &Path) -> Result<Vec<PathBuf>> {
             found.push(dir);
             continue;
         }
-        let entries =
-            fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?;
-        for entry in entries {
-            let path = entry?.path();
+        for entry in fs::read_dir(&dir).map_err(io_error(&dir))? {
+            let path = entry.map_err(io_error(&dir))?.path();
             if path.is_dir() {
                 pending.push(path);
             }

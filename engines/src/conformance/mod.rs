@@ -16,6 +16,8 @@ use spec::codec::{self, DecodeError};
 use spec::effects::{Effects, Rejection};
 
 use crate::Engine;
+
+pub mod files;
 use crate::backend::hpke::HpkeBackend;
 use crate::backend::seeded::{Drawn, ReplayRng, SeededBackend};
 use crate::decryption::Decryption;

@@ -1,0 +1,354 @@
+//! `sealwright conformance`: a generated suite passes, every part of it matches the CDDL on
+//! the engines' state pages and the conformance page, generating twice gives the same bytes,
+//! and altering any part of a case makes `run` fail, saying what differed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use common::{Dir, bin, ok, run};
+
+/// The suite, generated once for the tests of this binary (its directory stays until the
+/// process ends: a `static` is never dropped).
+fn suite() -> &'static Path {
+    static SUITE: OnceLock<(Dir, PathBuf)> = OnceLock::new();
+    &SUITE
+        .get_or_init(|| {
+            let dir = Dir::new("conformance", "suite");
+            let path = dir.p("suite");
+            ok(bin().args(["conformance", "generate", "--out"]).arg(&path));
+            (dir, path)
+        })
+        .1
+}
+
+fn cases(root: &Path) -> Vec<PathBuf> {
+    engines::conformance::files::find(root).unwrap()
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The CDDL blocks of the state pages and the conformance page, then `spec/wire.cddl`.
+fn schema() -> String {
+    let pages = [
+        "docs/encryption/state.md",
+        "docs/reads-for/state.md",
+        "docs/decryption/state.md",
+        "docs/identity-management/state.md",
+        "docs/conformance/index.md",
+    ];
+    let mut out = String::new();
+    for page in pages {
+        let text = fs::read_to_string(repo().join(page)).unwrap();
+        let blocks: Vec<&str> = text
+            .split("```cddl\n")
+            .skip(1)
+            .filter_map(|rest| rest.split("```").next())
+            .collect();
+        assert!(!blocks.is_empty(), "{page} has no cddl block");
+        out.extend(blocks.iter().map(|b| format!("{b}\n")));
+    }
+    // The `cddl` crate (0.10.7) refuses every map whose keys are a named rule (it validates
+    // the whole map against the key's rule), and any map with two array keys: such keys are
+    // checked by their prelude type, or not at all. Values are checked as written.
+    let out = out
+        .replace("{ * identity-id =>", "{ * bstr =>")
+        .replace("{ * key-id =>", "{ * bstr =>")
+        .replace("{ * correlation-id =>", "{ * uint =>")
+        .replace("{ * [identity-id, identity-id] =>", "{ * any =>");
+    out + &fs::read_to_string(repo().join("spec/wire.cddl")).unwrap()
+}
+
+fn validate(schema: &str, rule: &str, bytes: &[u8]) -> Result<(), String> {
+    let rooted = format!("sealwright-test-root = {rule}\n{schema}");
+    cddl::validate_cbor_from_slice(&rooted, bytes, None).map_err(|e| e.to_string())
+}
+
+#[test]
+fn a_generated_suite_passes_and_every_part_matches_its_cddl() {
+    let root = suite();
+    let all = cases(root);
+    let stdout = ok(bin().args(["conformance", "run"]).arg(root));
+    let total = all.len();
+    assert!(total > 700, "{total} cases");
+    assert!(
+        stdout.contains(&format!("{total} of {total} cases passed")),
+        "{stdout}"
+    );
+    let schema = schema();
+    let mut checked = 0;
+    // The validator parses the schema on every call: the first three cases of each handler.
+    let mut per_handler = std::collections::BTreeMap::new();
+    let sample = all.iter().filter(|c| {
+        let n = per_handler
+            .entry(c.parent().unwrap().to_path_buf())
+            .or_insert(0);
+        *n += 1;
+        *n <= 3
+    });
+    for case in sample {
+        let engine = case.strip_prefix(root).unwrap().iter().next().unwrap();
+        let engine = engine.to_str().unwrap();
+        let mut parts = vec![
+            ("config.cbor".to_string(), format!("{engine}-config")),
+            ("pre.cbor".to_string(), format!("{engine}-state")),
+        ];
+        if case.join("post.cbor").is_file() {
+            parts.push(("post.cbor".into(), format!("{engine}-state")));
+            let steps = fs::read_dir(case).unwrap().count();
+            parts.extend(
+                (0..steps)
+                    .map(|i| format!("effects_{i}.cbor"))
+                    .filter(|f| case.join(f).is_file())
+                    .map(|f| (f, "expected-effects".to_string())),
+            );
+        }
+        for (file, rule) in parts {
+            let bytes = fs::read(case.join(&file)).unwrap();
+            validate(&schema, &rule, &bytes)
+                .unwrap_or_else(|e| panic!("{}/{file} is not {rule}: {e}", case.display()));
+            checked += 1;
+        }
+    }
+    assert!(checked > 3 * per_handler.len(), "{checked} parts checked");
+}
+
+/// The first case under `root/sub` that `pick` accepts, copied alone into `into`.
+fn copy_case(root: &Path, sub: &str, pick: impl Fn(&Path) -> bool, into: &Path) -> PathBuf {
+    let from = cases(&root.join(sub))
+        .into_iter()
+        .find(|c| pick(c))
+        .unwrap();
+    let to = into.join(from.file_name().unwrap());
+    fs::create_dir_all(&to).unwrap();
+    for entry in fs::read_dir(&from).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+    to
+}
+
+fn sealing(case: &Path) -> bool {
+    fs::read_to_string(case.join("meta.json"))
+        .unwrap()
+        .contains("\"random\": \"")
+        && fs::metadata(case.join("effects_0.cbor")).unwrap().len() > 200
+}
+
+fn any(_: &Path) -> bool {
+    true
+}
+
+fn edit_meta(case: &Path, edit: impl Fn(&str) -> String) {
+    let text = fs::read_to_string(case.join("meta.json")).unwrap();
+    fs::write(case.join("meta.json"), edit(&text)).unwrap();
+}
+
+fn flip_middle(case: &Path, file: &str) {
+    let mut bytes = fs::read(case.join(file)).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    fs::write(case.join(file), bytes).unwrap();
+}
+
+/// A change to a case: where it is, which case, what is done to it, what `run` must say.
+type Alteration = (&'static str, fn(&Path) -> bool, fn(&Path), &'static str);
+
+const ALTERATIONS: &[Alteration] = &[
+    (
+        "encryption/seal-directly",
+        sealing,
+        |c| flip_middle(c, "effects_0.cbor"),
+        "the effects differ",
+    ),
+    (
+        "encryption/seal-directly",
+        sealing,
+        |c| {
+            // One byte more than the engine draws: the effects are the same, the draw is not.
+            edit_meta(c, |t| {
+                let start = t.find("\"random\": \"").unwrap() + 11;
+                let end = start + t[start..].find('"').unwrap();
+                format!("{}ff{}", &t[..end], &t[end..])
+            })
+        },
+        "the case records",
+    ),
+    (
+        "encryption/seal-directly",
+        sealing,
+        |c| {
+            edit_meta(c, |t| {
+                // One different random byte: the ciphertext changes.
+                let at = t.find("\"random\": \"").unwrap() + 11;
+                let old = &t[at..at + 2];
+                let new = if old == "00" { "01" } else { "00" };
+                format!("{}{new}{}", &t[..at], &t[at + 2..])
+            })
+        },
+        "the effects differ",
+    ),
+    (
+        "reads-for/collect-evidence",
+        any,
+        |c| flip_middle(c, "pre.cbor"),
+        "FAIL",
+    ),
+    (
+        "reads-for/submit-evidence",
+        any,
+        |c| flip_middle(c, "post.cbor"),
+        "FAIL",
+    ),
+    (
+        "reads-for/submit-evidence",
+        any,
+        |c| {
+            let bytes = fs::read(c.join("input_0.cbor")).unwrap();
+            fs::write(c.join("input_0.cbor"), &bytes[..bytes.len() - 1]).unwrap();
+        },
+        "input_0.cbor does not decode",
+    ),
+    (
+        "reads-for/submit-evidence",
+        any,
+        |c| {
+            edit_meta(c, |t| {
+                t.replace(
+                    "\"handler\": \"submit-evidence\"",
+                    "\"handler\": \"submit-revocation\"",
+                )
+            })
+        },
+        "handled by row",
+    ),
+    (
+        "reads-for/refused",
+        any,
+        |c| {
+            let good = cases(&suite().join("reads-for/submit-evidence"))[0].join("input_0.cbor");
+            fs::copy(good, c.join("input_0.cbor")).unwrap();
+        },
+        "must be refused",
+    ),
+    (
+        "decryption/decrypt",
+        any,
+        |c| fs::remove_file(c.join("effects_0.cbor")).unwrap(),
+        "cannot be read",
+    ),
+    (
+        "identity-management/flow",
+        any,
+        |c| flip_middle(c, "effects_1.cbor"),
+        "FAIL",
+    ),
+];
+
+#[test]
+fn altering_any_part_of_a_case_makes_run_fail_and_say_what_differed() {
+    let root = suite();
+    for (i, (sub, pick, alter, says)) in ALTERATIONS.iter().enumerate() {
+        let scratch = Dir::new("conformance", &format!("altered-{i}"));
+        let case = copy_case(root, sub, pick, &scratch.0);
+        let clean = run(bin().args(["conformance", "run"]).arg(&case));
+        assert!(
+            clean.status.success(),
+            "row {i}: the copy of {sub} passes before it is altered"
+        );
+        alter(&case);
+        let out = run(bin().args(["conformance", "run"]).arg(&case));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "row {i} ({sub}): {stdout}");
+        assert!(
+            stdout.contains(says),
+            "row {i} ({sub}) should say {says:?}: {stdout}"
+        );
+        assert!(
+            stdout.contains(&case.display().to_string()),
+            "row {i}: names the case"
+        );
+    }
+}
+
+#[test]
+fn a_failure_shows_the_diff_and_the_case_as_a_diagram() {
+    let scratch = Dir::new("conformance", "diagram");
+    let case = copy_case(suite(), "encryption/seal-directly", sealing, &scratch.0);
+    flip_middle(&case, "effects_0.cbor");
+    let out = run(bin().args(["conformance", "run"]).arg(&case));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("\n- ") && stdout.contains("\n+ "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("```mermaid\nsequenceDiagram\n"), "{stdout}");
+    assert!(
+        stdout.contains("->>P0: RequestEncrypt") || stdout.contains("RequestEncrypt #"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn generating_twice_writes_the_same_bytes() {
+    let first = suite();
+    let again = Dir::new("conformance", "again");
+    ok(bin()
+        .args(["conformance", "generate", "--out"])
+        .arg(again.p("suite")));
+    let a = cases(first);
+    let b = cases(&again.p("suite"));
+    let names = |v: &[PathBuf], root: &Path| -> Vec<PathBuf> {
+        v.iter()
+            .map(|p| p.strip_prefix(root).unwrap().to_path_buf())
+            .collect()
+    };
+    assert_eq!(names(&a, first), names(&b, &again.p("suite")));
+    for case in &a {
+        let other = again.p("suite").join(case.strip_prefix(first).unwrap());
+        for entry in fs::read_dir(case).unwrap() {
+            let name = entry.unwrap().file_name();
+            assert_eq!(
+                fs::read(case.join(&name)).unwrap(),
+                fs::read(other.join(&name)).unwrap(),
+                "{}/{name:?}",
+                case.display()
+            );
+        }
+    }
+    assert_eq!(
+        fs::read(first.join("suite.json")).unwrap(),
+        fs::read(again.p("suite/suite.json")).unwrap()
+    );
+}
+
+#[test]
+fn bad_command_lines_and_directories_are_refused_with_their_class() {
+    let scratch = Dir::new("conformance", "refusals");
+    let empty = scratch.p("empty");
+    fs::create_dir_all(&empty).unwrap();
+    let out = run(bin().args(["conformance", "run"]).arg(&empty));
+    assert_eq!(out.status.code(), Some(3), "no case: bad input");
+    let out = run(bin()
+        .args(["conformance", "run", "--engine", "nope"])
+        .arg(suite()));
+    assert_eq!(out.status.code(), Some(2), "unknown engine: usage");
+    // The scratch directory holds `pass` and no suite.json: generate must not empty it.
+    let out = run(bin()
+        .args(["conformance", "generate", "--out"])
+        .arg(&scratch.0));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(scratch.p("pass").is_file(), "nothing was deleted");
+    let only = ok(bin()
+        .args(["conformance", "run", "--engine", "reads-for"])
+        .arg(suite()));
+    assert!(
+        only.contains("reads-for") && !only.contains("decryption"),
+        "{only}"
+    );
+}
