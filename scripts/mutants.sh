@@ -68,7 +68,8 @@ case $ORACLE in
     echo "== generating the oracle: the conformance suite of the unmutated engines, in $suite"
     rm -rf "$suite"
     cargo run --release -q -p sealwright -- conformance generate --out "$suite" > /dev/null
-    export SEALWRIGHT_CONFORMANCE_SUITE="$PWD/$suite"
+    SEALWRIGHT_CONFORMANCE_SUITE="$(cd "$suite" && pwd)"
+    export SEALWRIGHT_CONFORMANCE_SUITE
     args=(--test-package sealwright-engines --cargo-test-arg=--test=conformance_suite
       --cargo-test-arg=-- --cargo-test-arg=--ignored)
     oracle_name="the conformance suite alone"

@@ -1,9 +1,11 @@
 //! `load`: drives a node with mixed requests while killing engine threads, and reports.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use engines::runtime::load::{self, LoadConfig, LoadReport};
+use engines::runtime::trace::Trace;
 
 /// The bounds `sealwright load` runs with.
 #[derive(Debug, clap::Args)]
@@ -32,6 +34,11 @@ pub struct LoadArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Record every engine step to FILE (a CBOR sequence `sealwright validate` checks).
+    ///
+    /// The trace holds the vault's keys and the randomness behind every key: for test runs.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 /// Runs the load and prints the report; fails if any request was lost or answered wrongly.
@@ -46,8 +53,19 @@ pub fn run(args: &LoadArgs) -> Result<()> {
         queue_capacity: (args.clients * args.window).max(1),
         reply_timeout: Duration::from_secs(30),
         payload: args.payload,
+        trace: match &args.trace {
+            Some(path) => Some(
+                Trace::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+            ),
+            None => None,
+        },
     };
     let report = load::run(&config)?;
+    if let (Some(trace), Some(path)) = (&config.trace, &args.trace) {
+        trace
+            .finish()
+            .with_context(|| format!("cannot write the trace {}", path.display()))?;
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&json(&report))?);
     } else {

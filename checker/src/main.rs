@@ -171,6 +171,18 @@ enum Command {
         #[command(subcommand)]
         command: ConformanceCommand,
     },
+    /// Check a recorded trace against the reference engines (`load --trace FILE` writes one).
+    ///
+    /// Replays every engine instance's steps from its recorded start, with the randomness
+    /// each step drew, and compares what it sent and rejected. Exits 0 only if every step
+    /// is one the reference takes; otherwise prints the first that is not, what differed,
+    /// and the instance's steps up to it as a mermaid diagram. A trace cut short, altered,
+    /// or with records removed or moved is refused.
+    #[command(arg_required_else_help = true)]
+    Validate {
+        /// The trace (a CBOR sequence of records; the format is on the conformance page).
+        file: PathBuf,
+    },
     /// Drive a node with mixed requests while killing engine threads, and report.
     ///
     /// Every request must get exactly one reply — its result, the expected refusal, or
@@ -423,6 +435,7 @@ fn main() -> ExitCode {
         Command::Decode { input } => decode::decode(&input),
         Command::Vectors { out } => vectors::run(&out),
         Command::Load(args) => load::run(&args),
+        Command::Validate { file } => conformance::validate(&file),
         Command::Conformance {
             command: ConformanceCommand::Generate { out, max_states },
         } => conformance::generate(&out, max_states),

@@ -22,6 +22,7 @@ fn every_request_gets_exactly_one_reply_while_engines_are_killed() {
         queue_capacity: 32,
         reply_timeout: Duration::from_secs(30),
         payload: 256,
+        trace: None,
     };
     let report = load::run(&config).unwrap();
     println!("{report:#?}");

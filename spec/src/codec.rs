@@ -137,6 +137,13 @@ pub fn decode_with<T: Serialize + DeserializeOwned>(
     Ok(value)
 }
 
+/// The length of the first item of a CBOR sequence (RFC 8742), checked as [`decode`]
+/// checks an item's heads; the bytes after it are the rest of the sequence.
+pub fn item_len(bytes: &[u8], limits: Limits) -> Result<usize, DecodeError> {
+    let window = &bytes[..bytes.len().min(limits.max_bytes)];
+    scan_item(window, 0, 0, limits.max_depth)
+}
+
 /// Decodes canonical-limits-checked bytes into a generic CBOR value (for inspection, not trust).
 pub fn decode_value(bytes: &[u8]) -> Result<ciborium::Value, DecodeError> {
     let max = Limits::DEFAULT.max_bytes;

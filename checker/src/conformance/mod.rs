@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use engines::conformance::{Case, Divergence, replay};
+use engines::runtime::trace::TraceError;
 use model::Limits;
 use serde_json::json;
 
@@ -175,4 +176,36 @@ fn print_failure(path: &Path, case: &Case, d: &Divergence) {
         _ => {}
     }
     println!("{}", show::mermaid(case));
+}
+
+/// `sealwright validate`: a recorded trace, replayed through the reference engines.
+pub fn validate(path: &Path) -> Result<()> {
+    let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    match engines::runtime::trace::validate(&bytes) {
+        Ok(v) => {
+            for (instance, steps) in &v.steps {
+                println!("{instance:<20} {steps:>7} steps, each one the reference takes");
+            }
+            println!(
+                "{}: {} records, every step as the reference engines take it",
+                path.display(),
+                v.records
+            );
+            Ok(())
+        }
+        Err(TraceError::Diverged {
+            instance,
+            index,
+            divergence,
+            case,
+        }) => {
+            println!(
+                "{}: record {index} of instance {instance} is not what the reference does",
+                path.display()
+            );
+            print_failure(path, &case, &divergence);
+            bail!("the trace diverges from the reference at record {index}")
+        }
+        Err(e) => Err(exit::bad_input(format!("{}: {e}", path.display()))),
+    }
 }

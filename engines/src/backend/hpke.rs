@@ -161,6 +161,11 @@ impl<R: CryptoRng> HpkeBackend<R> {
         &self.rng
     }
 
+    /// The RNG, to take what a recording RNG kept.
+    pub fn rng_mut(&mut self) -> &mut R {
+        &mut self.rng
+    }
+
     fn random32(&mut self) -> [u8; 32] {
         let mut bytes = [0u8; 32];
         self.rng.fill_bytes(&mut bytes);

@@ -196,6 +196,59 @@ impl TryRng for ReplayRng {
 
 impl TryCryptoRng for ReplayRng {}
 
+/// An RNG that passes another's bytes through and, while recording, keeps a copy of them.
+///
+/// The runtime draws through it so that a trace can say which random bytes each engine
+/// step consumed; what it keeps is as secret as the keys those bytes became.
+#[derive(Debug, Clone)]
+pub struct RecordingRng<R> {
+    inner: R,
+    recording: bool,
+    drawn: Vec<u8>,
+}
+
+impl<R> RecordingRng<R> {
+    /// Wraps `inner`; records only if `recording`.
+    pub fn new(inner: R, recording: bool) -> Self {
+        RecordingRng {
+            inner,
+            recording,
+            drawn: Vec::new(),
+        }
+    }
+
+    /// The bytes drawn since the last call (none when not recording).
+    pub fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.drawn)
+    }
+}
+
+impl<R: TryRng> TryRng for RecordingRng<R> {
+    type Error = R::Error;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        self.inner.try_fill_bytes(dst)?;
+        if self.recording {
+            self.drawn.extend_from_slice(dst);
+        }
+        Ok(())
+    }
+}
+
+impl<R: TryCryptoRng> TryCryptoRng for RecordingRng<R> {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +263,21 @@ mod tests {
         assert_eq!(whole.drawn(mid, whole.position()), b.to_le_bytes());
         assert_eq!(whole.drawn(0, mid), a.to_le_bytes());
         assert_ne!(SeededBackend::new(8).fresh_u64(), a);
+    }
+
+    #[test]
+    fn a_recording_replays_the_same_step() {
+        let key = SeededBackend::new(9).new_cookie_key();
+        let rng = RecordingRng::new(SeededRng::new(b"recording"), true);
+        let mut recorded = HpkeBackend::with_rng(rng);
+        let sealed = recorded.cookie_seal(&key, b"aad", b"body");
+        let bytes = recorded.rng_mut().take();
+        assert_eq!(bytes.len(), 12);
+        let mut replay = HpkeBackend::with_rng(ReplayRng::new(bytes));
+        assert_eq!(replay.cookie_seal(&key, b"aad", b"body"), sealed);
+        let mut quiet = HpkeBackend::with_rng(RecordingRng::new(SeededRng::new(b"q"), false));
+        quiet.fresh_u64();
+        assert!(quiet.rng_mut().take().is_empty());
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub struct LoadConfig {
     pub reply_timeout: Duration,
     /// Plaintext bytes per encryption request.
     pub payload: usize,
+    /// Record every engine step of the node here.
+    pub trace: Option<super::trace::Trace>,
 }
 
 impl Default for LoadConfig {
@@ -59,6 +61,7 @@ impl Default for LoadConfig {
             queue_capacity: 64,
             reply_timeout: Duration::from_secs(30),
             payload: 256,
+            trace: None,
         }
     }
 }
@@ -269,6 +272,7 @@ fn setup(config: &LoadConfig) -> Result<(Node, Vec<Seat>), LoadError> {
         encryption_instances: config.encryption_instances,
         queue_capacity: config.queue_capacity,
         vault: DecryptionState::default(),
+        trace: config.trace.clone(),
         ..NodeConfig::default()
     };
     let plaintext = vec![0x5a; config.payload];

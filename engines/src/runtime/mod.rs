@@ -28,6 +28,7 @@
 
 pub mod load;
 pub mod tcp;
+pub mod trace;
 
 use std::collections::{BTreeSet, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -41,11 +42,15 @@ use spec::message::Refusal;
 use spec::{Address, CorrelationId, Envelope, Message};
 
 use crate::Engine;
-use crate::backend::hpke::HpkeBackend;
+use crate::backend::hpke::{HpkeBackend, SystemRng};
+use crate::backend::seeded::RecordingRng;
 use crate::decryption::{Decryption, DecryptionState};
 use crate::encryption::{Encryption, EncryptionState};
 use crate::identity_management::{IdentityManagement, IdentityManagementState};
 use crate::reads_for::{ReadsFor, ReadsForState};
+use hpke::rand_core::UnwrapErr;
+use serde::Serialize;
+use trace::Trace;
 
 /// The Encryption pool's address.
 pub const ENCRYPTION: &str = "node/encryption";
@@ -74,6 +79,8 @@ pub struct NodeConfig {
     pub vault_authorised: BTreeSet<Address>,
     /// How long shutdown waits for requests in flight.
     pub drain_timeout: Duration,
+    /// Record every engine step here ([`trace`]); the caller finishes it after shutdown.
+    pub trace: Option<Trace>,
 }
 
 impl Default for NodeConfig {
@@ -85,6 +92,7 @@ impl Default for NodeConfig {
             vault: DecryptionState::default(),
             vault_authorised: BTreeSet::new(),
             drain_timeout: Duration::from_secs(5),
+            trace: None,
         }
     }
 }
@@ -292,23 +300,32 @@ fn address(name: &str) -> Address {
     Address::new(name).unwrap_or_else(|_| unreachable!("built-in address {name} is valid"))
 }
 
+/// The runtime's backend: the operating system's randomness, kept per step when tracing.
+type RuntimeBackend = HpkeBackend<RecordingRng<SystemRng>>;
+
 /// Runs one engine step on a copy of its state, isolating a panic.
 fn guarded_step<E: Engine>(
     engine: &E,
     state: &mut E::State,
-    backend: &mut HpkeBackend,
+    backend: &mut RuntimeBackend,
     mail: &Mail,
     router: &Router,
+    trace: Option<(&Trace, &str)>,
 ) where
     E::State: Clone,
 {
     let mut next = state.clone();
+    // What a step that panicked drew belongs to no recorded step.
+    backend.rng_mut().take();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         engine.step(&mut next, backend, &mail.env)
     }));
     match outcome {
         Ok(effects) => {
             *state = next;
+            if let Some((trace, instance)) = trace {
+                trace.step(instance, &mail.env, backend.rng_mut().take(), &effects);
+            }
             router
                 .rejections
                 .fetch_add(effects.rejected.len() as u64, Ordering::Relaxed);
@@ -332,6 +349,7 @@ struct EngineSlot<E: Engine> {
     state: Arc<Mutex<E::State>>,
     inbox: Receiver<Slot>,
     router: Arc<Router>,
+    trace: Option<Trace>,
 }
 
 impl<E> EngineSlot<E>
@@ -341,7 +359,9 @@ where
 {
     /// Runs until a stop signal; dies (unwinds) when killed.
     fn run(&self, in_flight: &Mutex<Option<Mail>>) {
-        let mut backend = HpkeBackend::new();
+        let rng = RecordingRng::new(UnwrapErr(getrandom::SysRng), self.trace.is_some());
+        let mut backend = HpkeBackend::with_rng(rng);
+        let trace = self.trace.as_ref().map(|t| (t, self.name.as_str()));
         // Both guards live as long as this thread: a dying thread leaves the last completed
         // state and the message it held for the supervisor (a poisoned lock is recovered).
         let mut state = lock(&self.state);
@@ -352,7 +372,14 @@ where
             if self.router.take_kill(&self.address) {
                 std::panic::resume_unwind(Box::new(Killed));
             }
-            guarded_step(&self.engine, &mut state, &mut backend, mail, &self.router);
+            guarded_step(
+                &self.engine,
+                &mut state,
+                &mut backend,
+                mail,
+                &self.router,
+                trace,
+            );
             *current = None;
         }
     }
@@ -414,12 +441,17 @@ fn spawn_engine<E>(
     state: E::State,
     inbox: Receiver<Slot>,
     router: Arc<Router>,
+    trace: Option<&Trace>,
 ) -> Result<JoinHandle<()>, RuntimeError>
 where
-    E: Engine + Send + Sync + 'static,
-    E::State: Clone + Send + 'static,
+    E: Engine + Send + Sync + Serialize + 'static,
+    E::State: Clone + Send + Serialize + 'static,
 {
+    if let Some(trace) = trace {
+        trace.start(name, E::NAME, &engine, &state);
+    }
     EngineSlot {
+        trace: trace.cloned(),
         name: name.to_string(),
         address,
         engine,
@@ -468,6 +500,7 @@ impl Node {
                 cookie_state.clone(),
                 inbox(ENCRYPTION)?,
                 router.clone(),
+                config.trace.as_ref(),
             )?);
         }
         threads.push(spawn_engine(
@@ -479,6 +512,7 @@ impl Node {
             config.reads_for,
             inbox(READS_FOR)?,
             router.clone(),
+            config.trace.as_ref(),
         )?);
         threads.push(spawn_engine(
             "vault",
@@ -491,6 +525,7 @@ impl Node {
             config.vault,
             inbox(VAULT)?,
             router.clone(),
+            config.trace.as_ref(),
         )?);
         threads.push(spawn_engine(
             "identity",
@@ -499,6 +534,7 @@ impl Node {
             IdentityManagementState::default(),
             inbox(IDENTITY)?,
             router.clone(),
+            config.trace.as_ref(),
         )?);
         Ok(Node {
             router,
@@ -752,9 +788,10 @@ mod tests {
         guarded_step(
             &Panicky,
             &mut state,
-            &mut HpkeBackend::new(),
+            &mut HpkeBackend::with_rng(RecordingRng::new(UnwrapErr(getrandom::SysRng), false)),
             &mail,
             &router,
+            None,
         );
         assert_eq!(state, 7, "the state from before the panic is kept");
         assert_eq!(router.panics.load(Ordering::Relaxed), 1);
