@@ -66,6 +66,8 @@ pub struct CheckOptions<'a> {
     pub docs: Option<&'a Path>,
     /// Markdown verification page path.
     pub markdown: Option<&'a Path>,
+    /// Where counterexamples are written as ITF traces.
+    pub itf: Option<&'a Path>,
 }
 
 /// Writes a report file, creating its directory if needed.
@@ -300,6 +302,10 @@ fn finish(
         );
     }
     write_reports(&doc, opts.json, opts.junit, opts.markdown)?;
+    if let Some(dir) = opts.itf {
+        let written = crate::itf::write_all(dir, reports)?;
+        println!("{} ITF traces written to {}", written.len(), dir.display());
+    }
     if failed.is_empty() {
         Ok(())
     } else {

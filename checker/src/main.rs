@@ -8,6 +8,7 @@ mod decode;
 mod evidence;
 mod exit;
 mod files;
+mod itf;
 mod keys;
 mod load;
 mod merge;
@@ -244,6 +245,9 @@ struct CheckArgs {
     /// Write the verification page (markdown) here.
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
+    /// Write every counterexample as an ITF trace (Apalache ADR-015) into DIR.
+    #[arg(long, value_name = "DIR")]
+    itf: Option<PathBuf>,
 }
 
 /// The subcommands of `conformance`.
@@ -367,6 +371,7 @@ fn run_check(a: &CheckArgs) -> anyhow::Result<()> {
         time_limit: std::time::Duration::from_secs(a.time_limit),
         docs: (!a.no_docs).then_some(a.docs.as_path()),
         markdown: a.markdown.as_deref(),
+        itf: a.itf.as_deref(),
     })
 }
 

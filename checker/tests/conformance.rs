@@ -522,3 +522,37 @@ fn a_step_the_reference_would_not_take_is_shown_with_its_flow() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn counterexamples_are_written_as_itf_traces() {
+    let dir = Dir::new("conformance", "itf");
+    let out = ok(bin()
+        .args([
+            "check",
+            "--no-docs",
+            "--scenario",
+            "nspec-v02-ignored-error",
+            "--itf",
+        ])
+        .arg(dir.p("itf")));
+    assert!(out.contains("1 ITF traces written"), "{out}");
+    let path = dir.p("itf/nspec-v02-ignored-error.errors-propagate.itf.json");
+    let itf: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    assert_eq!(itf["#meta"]["format"], "ITF");
+    assert_eq!(itf["vars"], serde_json::json!(["action"]));
+    let states = itf["states"].as_array().unwrap();
+    assert!(states.len() > 2, "{itf:#}");
+    for (i, state) in states.iter().enumerate() {
+        assert_eq!(state["#meta"]["index"], i, "states are numbered in order");
+        let tag = state["action"]["tag"].as_str().unwrap();
+        assert!(
+            ["Deliver", "Sent", "Lost", "Timeout", "Choice"].contains(&tag),
+            "{tag}"
+        );
+    }
+    let delivered = states
+        .iter()
+        .filter(|s| s["action"]["tag"] == "Deliver")
+        .count();
+    assert!(delivered > 0, "the counterexample delivers messages");
+}
