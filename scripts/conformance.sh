@@ -14,20 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 suite="${1:-target/conformance}"
-venv=target/interop-venv
-requirements=scripts/interop-requirements.txt
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-
-if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-fi
-stamp="$venv/.requirements.sha256"
-if [[ "${INTEROP_FORCE:-0}" == 1 || ! -f "$stamp" || "$(cat "$stamp")" != "$(sha "$requirements")" ]]; then
-  echo "== conformance: installing $requirements into $venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
-  sha "$requirements" > "$stamp"
-fi
+source scripts/python-venv.sh
 
 if [[ ! -d "$suite/reads-for" ]]; then
   echo "conformance: no suite at $suite (make one with: sealwright conformance generate --out $suite)" >&2

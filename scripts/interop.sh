@@ -12,20 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=target/interop-venv
-requirements=scripts/interop-requirements.txt
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-
-if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-fi
-stamp="$venv/.requirements.sha256"
-if [[ "${INTEROP_FORCE:-0}" == 1 || ! -f "$stamp" || "$(cat "$stamp")" != "$(sha "$requirements")" ]]; then
-  echo "== interop: installing $requirements into $venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
-  sha "$requirements" > "$stamp"
-fi
+source scripts/python-venv.sh
 
 echo "== interop: checking test vectors with cbor2, cryptography and pyhpke"
 exec "$venv/bin/python" scripts/interop.py "$@"

@@ -393,47 +393,11 @@ fn rewritten(alter: impl Fn(&mut Vec<Record>)) -> Vec<u8> {
     }
     let t = Trace::to_writer(Box::new(Shared(buffer.clone())));
     for r in records {
-        t.record(|seq| renumber(r, seq));
+        t.record(|seq| r.renumbered(seq));
     }
     t.finish().unwrap();
     out.extend_from_slice(&buffer.lock().unwrap());
     out
-}
-
-fn renumber(r: Record, n: u64) -> Record {
-    match r {
-        Record::Start {
-            instance,
-            engine,
-            config,
-            state,
-            ..
-        } => Record::Start {
-            seq: n,
-            instance,
-            engine,
-            config,
-            state,
-        },
-        Record::Step {
-            instance,
-            input,
-            random,
-            handler,
-            send,
-            rejected,
-            ..
-        } => Record::Step {
-            seq: n,
-            instance,
-            input,
-            random,
-            handler,
-            send,
-            rejected,
-        },
-        Record::End { digest, .. } => Record::End { seq: n, digest },
-    }
 }
 
 use engines::runtime::trace::{Record, Trace};

@@ -86,20 +86,29 @@ impl std::fmt::Debug for SeededRng {
     }
 }
 
+/// `try_next_u32` and `try_next_u64` from `try_fill_bytes`, little-endian: every RNG of the
+/// backends yields its words this way, so recorded bytes replay the same words.
+macro_rules! words_from_bytes {
+    () => {
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            let mut b = [0u8; 4];
+            self.try_fill_bytes(&mut b)?;
+            Ok(u32::from_le_bytes(b))
+        }
+
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            let mut b = [0u8; 8];
+            self.try_fill_bytes(&mut b)?;
+            Ok(u64::from_le_bytes(b))
+        }
+    };
+}
+pub(crate) use words_from_bytes;
+
 impl TryRng for SeededRng {
     type Error = std::convert::Infallible;
 
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
+    words_from_bytes!();
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
         for byte in dst {

@@ -13,7 +13,7 @@ use std::io::{Read, Write};
 use hpke::rand_core::{TryCryptoRng, TryRng};
 use spec::{ExternalIdentity, ReadsForError};
 
-use super::hpke::{HpkeBackend, SeededRng};
+use super::hpke::{HpkeBackend, SeededRng, words_from_bytes};
 use super::{Backend, KeyRing, OpenStreamError, SealStreamError};
 use crate::cookie::CookieKey;
 use crate::identity::InternalIdentity;
@@ -172,17 +172,7 @@ impl ReplayRng {
 impl TryRng for ReplayRng {
     type Error = std::convert::Infallible;
 
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
+    words_from_bytes!();
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
         for byte in dst {
@@ -226,17 +216,7 @@ impl<R> RecordingRng<R> {
 impl<R: TryRng> TryRng for RecordingRng<R> {
     type Error = R::Error;
 
-    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
+    words_from_bytes!();
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
         self.inner.try_fill_bytes(dst)?;

@@ -75,10 +75,21 @@ pub enum Record {
 }
 
 impl Record {
-    fn seq(&self) -> u64 {
+    /// The record's number.
+    pub fn seq(&self) -> u64 {
         match self {
             Record::Start { seq, .. } | Record::Step { seq, .. } | Record::End { seq, .. } => *seq,
         }
+    }
+
+    /// The same record numbered `n` (for tools that rewrite a trace).
+    pub fn renumbered(mut self, n: u64) -> Record {
+        match &mut self {
+            Record::Start { seq, .. } | Record::Step { seq, .. } | Record::End { seq, .. } => {
+                *seq = n;
+            }
+        }
+        self
     }
 }
 
