@@ -70,8 +70,7 @@ case $ORACLE in
     cargo run --release -q -p sealwright -- conformance generate --out "$suite" > /dev/null
     SEALWRIGHT_CONFORMANCE_SUITE="$(cd "$suite" && pwd)"
     export SEALWRIGHT_CONFORMANCE_SUITE
-    args=(--test-package sealwright-engines --cargo-test-arg=--test=conformance_suite
-      --cargo-test-arg=-- --cargo-test-arg=--ignored)
+    args=(--test-package sealwright-engines --cargo-test-arg=--test=conformance_suite)
     oracle_name="the conformance suite alone"
     ;;
   *)

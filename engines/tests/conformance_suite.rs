@@ -1,21 +1,66 @@
-//! The conformance suite as a test oracle: every case of the suite in
-//! `SEALWRIGHT_CONFORMANCE_SUITE` must pass against these engines as built.
+//! Conformance cases as an oracle: every case of a suite must pass against these engines as
+//! built.
 //!
-//! `scripts/mutants.sh` with `MUTANTS_ORACLE=conformance` generates a suite with
-//! the unmutated engines, then runs this test (and nothing else) against each
-//! mutant: the score says how many deliberate bugs the suite alone catches.
-//! It is ignored by default because it needs that suite; asked for without
-//! one, it fails.
+//! With `SEALWRIGHT_CONFORMANCE_SUITE` set, the suite is that directory:
+//! `scripts/mutants.sh` with `MUTANTS_ORACLE=conformance` generates one with the
+//! unmutated engines and runs this test (and nothing else) against each mutant.
+//! Without it, the test records a small suite itself (an Encryption engine
+//! sealing with seeded randomness), writes it, reads it back and replays it, and
+//! checks that a changed random byte fails the replay.
 
 use std::path::PathBuf;
 
-use sealwright_engines::conformance::{files, replay};
+use sealwright_engines::Engine;
+use sealwright_engines::backend::Backend;
+use sealwright_engines::backend::seeded::SeededBackend;
+use sealwright_engines::conformance::{Case, files, replay};
+use sealwright_engines::encryption::Encryption;
+use spec::message::{Plaintext, RequestEncrypt};
+use spec::{Address, CorrelationId, Envelope};
+
+fn recorded_suite(root: &std::path::Path) -> Vec<Case> {
+    let address = |n: &str| Address::new(n).unwrap_or_else(|_| panic!("{n}"));
+    let engine = Encryption::new(address("encryption"), address("reads-for"));
+    let mut backend = SeededBackend::new(1);
+    let mut state = Encryption::initial_state(&mut backend);
+    let mut cases = Vec::new();
+    for (i, data) in [&b"one"[..], b"two", b""].into_iter().enumerate() {
+        let target = backend.generate_identity().external;
+        let input = Envelope {
+            sender: address("client/alice"),
+            target: address("encryption"),
+            correlation: CorrelationId(i as u64 + 1),
+            message: RequestEncrypt {
+                data: Plaintext(data.to_vec()),
+                external_identity: target,
+                use_reads_for: false,
+            }
+            .into(),
+        };
+        let pre = state.clone();
+        let from = backend.position();
+        let effects = engine.step(&mut state, &mut backend, &input);
+        let random = backend.drawn(from, backend.position());
+        let case = Case::recorded(&engine, &pre, &input, random, &effects, &state);
+        files::write(root, &case, &["recorded here"]).unwrap_or_else(|e| panic!("{e}"));
+        cases.push(case);
+    }
+    cases
+}
 
 #[test]
-#[ignore = "the oracle of scripts/mutants.sh with MUTANTS_ORACLE=conformance; needs SEALWRIGHT_CONFORMANCE_SUITE"]
 fn every_case_of_the_suite_passes() {
-    let Some(root) = std::env::var_os("SEALWRIGHT_CONFORMANCE_SUITE").map(PathBuf::from) else {
-        panic!("set SEALWRIGHT_CONFORMANCE_SUITE to a suite (sealwright conformance generate)");
+    let (root, made) = match std::env::var_os("SEALWRIGHT_CONFORMANCE_SUITE") {
+        Some(dir) => (PathBuf::from(dir), Vec::new()),
+        None => {
+            let dir = std::env::temp_dir().join(format!(
+                "sealwright-conformance-suite-{}",
+                std::process::id()
+            ));
+            let _ = std::fs::remove_dir_all(&dir);
+            let made = recorded_suite(&dir);
+            (dir, made)
+        }
     };
     let paths = files::find(&root).unwrap_or_else(|e| panic!("{e}"));
     assert!(!paths.is_empty(), "no case under {}", root.display());
@@ -36,4 +81,19 @@ fn every_case_of_the_suite_passes() {
         paths.len(),
         failed.first().map_or("", String::as_str)
     );
+    if !made.is_empty() {
+        // What was read back is what was written, and the oracle can fail.
+        assert_eq!(paths.len(), made.len());
+        let mut altered = made[0].clone();
+        assert!(
+            !altered.steps[0].random.is_empty(),
+            "a seal draws randomness"
+        );
+        altered.steps[0].random[0] ^= 1;
+        assert!(
+            replay(&altered).is_err(),
+            "a changed random byte changes the ciphertext"
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }
