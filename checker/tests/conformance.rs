@@ -354,53 +354,8 @@ fn bad_command_lines_and_directories_are_refused_with_their_class() {
 }
 
 /// A trace of a short load run with engine kills, recorded once.
-fn trace() -> &'static [u8] {
-    static TRACE: OnceLock<Vec<u8>> = OnceLock::new();
-    TRACE.get_or_init(|| {
-        let dir = Dir::new("conformance", "trace");
-        let path = dir.p("load.trace");
-        ok(bin()
-            .args(["load", "--requests", "400", "--kill-every", "60", "--trace"])
-            .arg(&path));
-        fs::read(&path).unwrap()
-    })
-}
-
-fn validate_bytes(name: &str, bytes: &[u8]) -> std::process::Output {
-    let dir = Dir::new("conformance", name);
-    let path = dir.p("t.trace");
-    fs::write(&path, bytes).unwrap();
-    run(bin().arg("validate").arg(&path))
-}
-
-/// The same records with `alter` applied, renumbered and with a fresh end digest: a trace
-/// that is well formed but records steps the reference would not take.
-fn rewritten(alter: impl Fn(&mut Vec<Record>)) -> Vec<u8> {
-    let mut records = engines::runtime::trace::records(trace()).unwrap();
-    records.pop();
-    alter(&mut records);
-    let mut out = Vec::new();
-    let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-    impl std::io::Write for Shared {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let t = Trace::to_writer(Box::new(Shared(buffer.clone())));
-    for r in records {
-        t.record(|seq| r.renumbered(seq));
-    }
-    t.finish().unwrap();
-    out.extend_from_slice(&buffer.lock().unwrap());
-    out
-}
-
-use engines::runtime::trace::{Record, Trace};
+use common::traces::{rewritten, trace, validate_bytes};
+use engines::runtime::trace::Record;
 
 #[test]
 fn a_recorded_trace_validates_and_any_damage_to_it_is_refused() {

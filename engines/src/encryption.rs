@@ -188,7 +188,7 @@ impl Encryption {
     /// more randomness; a deterministic backend gives one id per distinct
     /// query, so the model does not tell states apart by the order queries
     /// were made in.
-    fn query_correlation(continuation: &Continuation) -> CorrelationId {
+    pub(crate) fn query_correlation(continuation: &Continuation) -> CorrelationId {
         let id = continuation
             .0
             .get(8..16)

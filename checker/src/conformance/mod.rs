@@ -186,6 +186,13 @@ pub fn validate(path: &Path) -> Result<()> {
             for (instance, steps) in &v.steps {
                 println!("{instance:<20} {steps:>7} steps, each one the reference takes");
             }
+            if v.by_meaning > 0 {
+                println!(
+                    "{} steps came without their randomness: their ciphertexts and continuations \
+                     were checked by what they open to",
+                    v.by_meaning
+                );
+            }
             println!(
                 "{}: {} records, every step as the reference engines take it",
                 path.display(),

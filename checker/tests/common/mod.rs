@@ -2,6 +2,8 @@
 //! directory with a passphrase file, output helpers, `keygen` and a watchdog.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod traces;
+
 use std::fs;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;

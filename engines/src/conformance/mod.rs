@@ -18,12 +18,15 @@ use spec::effects::{Effects, Rejection};
 use crate::Engine;
 
 pub mod files;
+pub mod semantic;
+use crate::backend::KeyRing;
 use crate::backend::hpke::HpkeBackend;
 use crate::backend::seeded::{Drawn, ReplayRng, SeededBackend};
 use crate::decryption::Decryption;
 use crate::encryption::Encryption;
 use crate::identity_management::IdentityManagement;
 use crate::reads_for::ReadsFor;
+use semantic::{Meaning, Observing};
 
 /// The engines a case may name, in the order suites list them.
 pub const ENGINES: &[&str] = &[
@@ -193,6 +196,23 @@ pub enum Divergence {
         /// What the engine drew.
         drawn: DrawnText,
     },
+    /// A step's randomness was not recorded, and it enters the engine's state.
+    #[error(
+        "step {step}: its randomness was not recorded, and it changes the engine's state: \
+         only a trace with the step's random bytes can check it"
+    )]
+    Unrecorded {
+        /// The step.
+        step: usize,
+    },
+    /// A value made from unrecorded randomness does not mean what the reference's means.
+    #[error("step {step}: {meaning}")]
+    Meaning {
+        /// The step.
+        step: usize,
+        /// What differs.
+        meaning: Meaning,
+    },
     /// The state after the last step differs.
     #[error("the state after differs")]
     Post {
@@ -210,7 +230,9 @@ impl Divergence {
             Divergence::Accepted { step }
             | Divergence::Handler { step, .. }
             | Divergence::Effects { step, .. }
-            | Divergence::Randomness { step, .. } => Some(*step),
+            | Divergence::Randomness { step, .. }
+            | Divergence::Unrecorded { step }
+            | Divergence::Meaning { step, .. } => Some(*step),
             _ => None,
         }
     }
@@ -245,13 +267,7 @@ macro_rules! by_engine {
 
 /// Replays a case through the reference engine it names.
 pub fn replay(case: &Case) -> Result<(), Divergence> {
-    by_engine!(case.engine.as_str(), replay_as(case, true))
-}
-
-/// Replays a case's steps and compares their effects, whatever its `post` says (a recorded
-/// trace has no state after).
-pub fn replay_steps(case: &Case) -> Result<(), Divergence> {
-    by_engine!(case.engine.as_str(), replay_as(case, false))
+    by_engine!(case.engine.as_str(), replay_as(case))
 }
 
 /// The guard rows of the engine `name` names.
@@ -323,49 +339,19 @@ fn part<T: Serialize + DeserializeOwned>(name: &str, bytes: &[u8]) -> Result<T, 
     })
 }
 
-fn replay_as<E>(case: &Case, with_post: bool) -> Result<(), Divergence>
+fn replay_as<E>(case: &Case) -> Result<(), Divergence>
 where
     E: Engine + Serialize + DeserializeOwned,
     E::State: Serialize + DeserializeOwned,
 {
     let engine: E = part("config.cbor", &case.config)?;
     let mut state: E::State = part("pre.cbor", &case.pre)?;
-    let post = match (&case.post, with_post) {
-        (None, true) => return refused(case),
-        (post, _) => post.as_ref().filter(|_| with_post),
+    let Some(post) = &case.post else {
+        return refused(case);
     };
     for (i, step) in case.steps.iter().enumerate() {
-        let input: Envelope = part(&format!("input_{i}.cbor"), &step.input)?;
-        let expected: Expected = part(&format!("effects_{i}.cbor"), &step.effects)?;
-        let mut backend = HpkeBackend::with_rng(ReplayRng::new(step.random.clone()));
-        let effects = engine.step(&mut state, &mut backend, &input);
-        let actual = Expected::from(&effects);
-        if actual != expected {
-            return Err(Divergence::Effects {
-                step: i,
-                expected: Box::new(expected),
-                actual: Box::new(actual),
-            });
-        }
-        if effects.guard != step.handler {
-            return Err(Divergence::Handler {
-                step: i,
-                expected: step.handler.clone(),
-                actual: effects.guard.to_string(),
-            });
-        }
-        let drawn = backend.rng().verdict();
-        if drawn != Drawn::Exactly {
-            return Err(Divergence::Randomness {
-                step: i,
-                recorded: step.random.len(),
-                drawn: DrawnText(drawn),
-            });
-        }
+        recorded_step(&engine, &mut state, i, step)?;
     }
-    let Some(post) = post else {
-        return Ok(());
-    };
     let actual = codec::encode(&state);
     if actual != *post {
         // The case's own bytes must decode too: a corrupted post is reported as such.
@@ -376,6 +362,131 @@ where
         });
     }
     Ok(())
+}
+
+/// One step replayed with its recorded randomness.
+fn recorded_step<E: Engine>(
+    engine: &E,
+    state: &mut E::State,
+    i: usize,
+    step: &CaseStep,
+) -> Result<(), Divergence> {
+    let input: Envelope = part(&format!("input_{i}.cbor"), &step.input)?;
+    let expected: Expected = part(&format!("effects_{i}.cbor"), &step.effects)?;
+    let mut backend = HpkeBackend::with_rng(ReplayRng::new(step.random.clone()));
+    let effects = engine.step(state, &mut backend, &input);
+    compare(i, step, &effects, Expected::from(&effects), expected)?;
+    let drawn = backend.rng().verdict();
+    if drawn != Drawn::Exactly {
+        return Err(Divergence::Randomness {
+            step: i,
+            recorded: step.random.len(),
+            drawn: DrawnText(drawn),
+        });
+    }
+    Ok(())
+}
+
+/// The effects and the row a step took, against the case's.
+fn compare(
+    i: usize,
+    step: &CaseStep,
+    effects: &Effects,
+    actual: Expected,
+    expected: Expected,
+) -> Result<(), Divergence> {
+    if actual != expected {
+        return Err(Divergence::Effects {
+            step: i,
+            expected: Box::new(expected),
+            actual: Box::new(actual),
+        });
+    }
+    if effects.guard != step.handler {
+        return Err(Divergence::Handler {
+            step: i,
+            expected: step.handler.clone(),
+            actual: effects.guard.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The stream the reference draws from when a step's randomness was not recorded.
+const UNRECORDED_STREAM: u64 = u64::MAX - 1;
+
+/// One step whose randomness was not recorded: replayed with the reference's own, and
+/// compared by meaning where randomness made a value ([`semantic`]).
+fn unrecorded_step<E>(
+    engine: &E,
+    state: &mut E::State,
+    i: usize,
+    step: &CaseStep,
+    keys: &KeyRing,
+) -> Result<(), Divergence>
+where
+    E: Engine,
+    E::State: Serialize + DeserializeOwned,
+{
+    let input: Envelope = part(&format!("input_{i}.cbor"), &step.input)?;
+    let expected: Expected = part(&format!("effects_{i}.cbor"), &step.effects)?;
+    let before = codec::encode(&*state);
+    let mut backend = Observing::new(SeededBackend::new(UNRECORDED_STREAM));
+    let effects = engine.step(state, &mut backend, &input);
+    if backend.inner().position() > 0 {
+        // Randomness that reaches the state would make every later step differ.
+        let mut other: E::State = part("pre.cbor", &before)?;
+        engine.step(
+            &mut other,
+            &mut SeededBackend::new(UNRECORDED_STREAM + 1),
+            &input,
+        );
+        if codec::encode(&other) != codec::encode(&*state) {
+            return Err(Divergence::Unrecorded { step: i });
+        }
+    }
+    let mut actual = Expected::from(&effects);
+    semantic::reconcile(&mut actual, &expected, &backend, keys)
+        .map_err(|meaning| Divergence::Meaning { step: i, meaning })?;
+    compare(i, step, &effects, actual, expected)
+}
+
+/// Replays a recorded trace's steps (whatever `post` says); step `i`'s randomness is taken
+/// as not recorded when `unrecorded[i]`, and its ciphertexts are opened with `keys`.
+///
+/// Returns the engine's state after each step, in canonical CBOR.
+pub fn replay_trace(
+    case: &Case,
+    unrecorded: &[bool],
+    keys: &KeyRing,
+) -> Result<Vec<Vec<u8>>, Divergence> {
+    by_engine!(
+        case.engine.as_str(),
+        replay_trace_as(case, unrecorded, keys)
+    )
+}
+
+fn replay_trace_as<E>(
+    case: &Case,
+    unrecorded: &[bool],
+    keys: &KeyRing,
+) -> Result<Vec<Vec<u8>>, Divergence>
+where
+    E: Engine + Serialize + DeserializeOwned,
+    E::State: Serialize + DeserializeOwned,
+{
+    let engine: E = part("config.cbor", &case.config)?;
+    let mut state: E::State = part("pre.cbor", &case.pre)?;
+    let mut states = Vec::with_capacity(case.steps.len());
+    for (i, step) in case.steps.iter().enumerate() {
+        if unrecorded.get(i).copied().unwrap_or(false) {
+            unrecorded_step(&engine, &mut state, i, step, keys)?;
+        } else {
+            recorded_step(&engine, &mut state, i, step)?;
+        }
+        states.push(codec::encode(&state));
+    }
+    Ok(states)
 }
 
 /// A refused case passes when no input decodes as an envelope.

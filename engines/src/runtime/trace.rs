@@ -21,7 +21,10 @@ use spec::Envelope;
 use spec::codec::{self, DecodeError, Limits};
 use spec::effects::{Effects, Rejection};
 
+use crate::Engine;
+use crate::backend::KeyRing;
 use crate::conformance::{Case, CaseStep, Divergence, Expected};
+use crate::decryption::{Decryption, DecryptionState};
 
 /// One record of a trace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,9 +57,10 @@ pub enum Record {
         instance: String,
         /// What it received.
         input: Box<Envelope>,
-        /// The random bytes it drew, in order.
-        #[serde(with = "serde_bytes")]
-        random: Vec<u8>,
+        /// The random bytes it drew, in order; absent when the runtime does not record them
+        /// (the step is then checked by meaning, see [`crate::conformance::semantic`]).
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_bytes")]
+        random: Option<Vec<u8>>,
         /// The guard row that handled the input.
         handler: String,
         /// What it sent, in order.
@@ -164,7 +168,7 @@ impl Trace {
             seq,
             instance: instance.to_string(),
             input: Box::new(input.clone()),
-            random,
+            random: Some(random),
             handler: effects.guard.to_string(),
             send: effects.send.clone(),
             rejected: effects.rejected.clone(),
@@ -262,6 +266,15 @@ pub struct Validated {
     pub records: u64,
     /// Steps replayed, per instance.
     pub steps: BTreeMap<String, usize>,
+    /// Steps without recorded randomness, checked by meaning.
+    pub by_meaning: usize,
+}
+
+/// An instance's steps as a case, which of them came without randomness, and their records.
+struct Instance {
+    case: Case,
+    unrecorded: Vec<bool>,
+    at: Vec<u64>,
 }
 
 /// Reads every record of a trace, checking numbering, completeness and the digest.
@@ -310,9 +323,59 @@ pub fn records(bytes: &[u8]) -> Result<Vec<Record>, TraceError> {
 }
 
 /// Replays every instance's steps through the reference engine it names, in order.
+///
+/// Vault instances go first: every key their states hold, at any step, is what a
+/// ciphertext made from unrecorded randomness is opened with.
 pub fn validate(bytes: &[u8]) -> Result<Validated, TraceError> {
     let all = records(bytes)?;
-    let mut cases: BTreeMap<String, (Case, Vec<u64>)> = BTreeMap::new();
+    let instances = instances(&all)?;
+    let mut validated = Validated {
+        records: all.len() as u64,
+        ..Validated::default()
+    };
+    let mut keys = KeyRing::new();
+    for instance in instances.values() {
+        if instance.case.engine == Decryption::NAME {
+            collect_keys(&mut keys, &instance.case.pre);
+        }
+    }
+    let (vaults, others): (Vec<_>, Vec<_>) = instances
+        .into_iter()
+        .partition(|(_, i)| i.case.engine == Decryption::NAME);
+    for (name, instance) in vaults.into_iter().chain(others) {
+        let states = crate::conformance::replay_trace(&instance.case, &instance.unrecorded, &keys)
+            .map_err(|divergence| diverged(name.clone(), &instance, divergence))?;
+        if instance.case.engine == Decryption::NAME {
+            states.iter().for_each(|s| collect_keys(&mut keys, s));
+        }
+        validated.by_meaning += instance.unrecorded.iter().filter(|u| **u).count();
+        validated.steps.insert(name, instance.case.steps.len());
+    }
+    Ok(validated)
+}
+
+/// Every key a vault state holds, added to `keys`.
+fn collect_keys(keys: &mut KeyRing, state: &[u8]) {
+    if let Ok(state) = codec::decode::<DecryptionState>(state) {
+        keys.extend(state.keys);
+    }
+}
+
+fn diverged(instance: String, i: &Instance, divergence: Divergence) -> TraceError {
+    let step = divergence.step().unwrap_or(0);
+    let mut shown = i.case.clone();
+    shown.steps.truncate(step + 1);
+    TraceError::Diverged {
+        instance,
+        index: i.at.get(step).copied().unwrap_or(0),
+        divergence,
+        case: Box::new(shown),
+    }
+}
+
+/// Each instance's start and steps, by name.
+fn instances(all: &[Record]) -> Result<BTreeMap<String, Instance>, TraceError> {
+    let mut instances: BTreeMap<String, Instance> = BTreeMap::new();
     for (index, record) in all.iter().enumerate() {
         let index = index as u64;
         match record {
@@ -331,7 +394,12 @@ pub fn validate(bytes: &[u8]) -> Result<Validated, TraceError> {
                     steps: Vec::new(),
                     post: None,
                 };
-                if cases.insert(instance.clone(), (case, Vec::new())).is_some() {
+                let started = Instance {
+                    case,
+                    unrecorded: Vec::new(),
+                    at: Vec::new(),
+                };
+                if instances.insert(instance.clone(), started).is_some() {
                     return Err(TraceError::Instance {
                         index,
                         instance: instance.clone(),
@@ -348,7 +416,7 @@ pub fn validate(bytes: &[u8]) -> Result<Validated, TraceError> {
                 rejected,
                 ..
             } => {
-                let Some((case, at)) = cases.get_mut(instance) else {
+                let Some(i) = instances.get_mut(instance) else {
                     return Err(TraceError::Instance {
                         index,
                         instance: instance.clone(),
@@ -359,34 +427,17 @@ pub fn validate(bytes: &[u8]) -> Result<Validated, TraceError> {
                     send: send.clone(),
                     rejected: rejected.clone(),
                 };
-                case.steps.push(CaseStep {
+                i.case.steps.push(CaseStep {
                     input: codec::encode(input),
-                    random: random.clone(),
+                    random: random.clone().unwrap_or_default(),
                     handler: handler.clone(),
                     effects: codec::encode(&expected),
                 });
-                at.push(index);
+                i.unrecorded.push(random.is_none());
+                i.at.push(index);
             }
             Record::End { .. } => {}
         }
     }
-    let mut validated = Validated {
-        records: all.len() as u64,
-        steps: BTreeMap::new(),
-    };
-    for (instance, (case, at)) in cases {
-        if let Err(divergence) = crate::conformance::replay_steps(&case) {
-            let step = divergence.step().unwrap_or(0);
-            let mut shown = case.clone();
-            shown.steps.truncate(step + 1);
-            return Err(TraceError::Diverged {
-                instance,
-                index: at.get(step).copied().unwrap_or(0),
-                divergence,
-                case: Box::new(shown),
-            });
-        }
-        validated.steps.insert(instance, case.steps.len());
-    }
-    Ok(validated)
+    Ok(instances)
 }

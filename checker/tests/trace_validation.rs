@@ -1,0 +1,182 @@
+//! `sealwright validate` on traces whose randomness was not recorded: each row strips the
+//! random bytes of some instances' steps, perhaps changes one value made from randomness,
+//! and says what validation must answer.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::traces::{rewritten, validate_bytes};
+use engines::backend::Backend;
+use engines::backend::hpke::HpkeBackend;
+use engines::runtime::trace::Record;
+use spec::message::{Message, Plaintext};
+use spec::{CorrelationId, ExternalIdentity};
+
+/// A value made from randomness, changed the way a faulty runtime might.
+#[derive(Clone, Copy)]
+enum Change {
+    /// Nothing: the stripped trace as recorded.
+    None,
+    /// The first direct ciphertext re-sealed, by other randomness, to the same recipient.
+    Resealed,
+    /// The same, with a byte of plaintext changed.
+    OtherPlaintext,
+    /// The same plaintext, sealed to the recipient and one more identity.
+    ExtraRecipient,
+    /// A byte flipped in the first continuation's sealed part (its correlation kept true).
+    Continuation,
+    /// The first query's correlation id, off by one.
+    Correlation,
+}
+
+struct Row {
+    what: &'static str,
+    /// Instances whose steps lose their random bytes (by name prefix).
+    strip: &'static [&'static str],
+    change: Change,
+    /// `None`: validates; `Some(text)`: refused, and the output says `text`.
+    refused: Option<&'static str>,
+}
+
+const ROWS: &[Row] = &[
+    Row {
+        what: "encryption steps without randomness are checked by meaning",
+        strip: &["encryption-"],
+        change: Change::None,
+        refused: None,
+    },
+    Row {
+        what: "a ciphertext made with other randomness, to the same reader, of the same data",
+        strip: &["encryption-"],
+        change: Change::Resealed,
+        refused: None,
+    },
+    Row {
+        what: "randomness that makes the vault's keys cannot go unrecorded",
+        strip: &["vault"],
+        change: Change::None,
+        refused: Some("its randomness was not recorded, and it changes the engine's state"),
+    },
+    Row {
+        what: "a ciphertext of other data",
+        strip: &["encryption-"],
+        change: Change::OtherPlaintext,
+        refused: Some("opens to another plaintext"),
+    },
+    Row {
+        what: "a ciphertext for one reader too many",
+        strip: &["encryption-"],
+        change: Change::ExtraRecipient,
+        refused: Some("the ciphertext is for ["),
+    },
+    Row {
+        what: "a continuation that does not open",
+        strip: &["encryption-"],
+        change: Change::Continuation,
+        refused: Some("the continuation does not open to the pending request"),
+    },
+    Row {
+        what: "a query whose correlation id is not its continuation's",
+        strip: &["encryption-"],
+        change: Change::Correlation,
+        refused: Some("but the continuation gives"),
+    },
+    Row {
+        what: "a changed ciphertext is refused when its randomness is recorded",
+        strip: &[],
+        change: Change::Resealed,
+        refused: Some("the effects differ"),
+    },
+];
+
+#[test]
+fn a_trace_without_randomness_is_checked_by_what_its_values_mean() {
+    for (i, row) in ROWS.iter().enumerate() {
+        let bytes = rewritten(|records| {
+            for r in records.iter_mut() {
+                if let Record::Step {
+                    instance, random, ..
+                } = r
+                    && row.strip.iter().any(|p| instance.starts_with(p))
+                {
+                    *random = None;
+                }
+            }
+            let changed = records.iter_mut().any(|r| change(r, row.change));
+            assert!(
+                changed || matches!(row.change, Change::None),
+                "{}",
+                row.what
+            );
+        });
+        let out = validate_bytes(&format!("meaning-{i}"), &bytes);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        match row.refused {
+            None => {
+                assert!(out.status.success(), "{}: {stdout}", row.what);
+                let by_meaning = !row.strip.is_empty();
+                assert_eq!(
+                    stdout.contains("were checked by what they open to"),
+                    by_meaning,
+                    "{}: {stdout}",
+                    row.what
+                );
+            }
+            Some(says) => {
+                assert_eq!(out.status.code(), Some(1), "{}: {stdout}", row.what);
+                assert!(stdout.contains(says), "{}: {stdout}", row.what);
+                assert!(stdout.contains("```mermaid"), "{}: {stdout}", row.what);
+            }
+        }
+    }
+}
+
+/// Applies `change` to `record` if it is the kind of step the change is for.
+fn change(record: &mut Record, change: Change) -> bool {
+    let Record::Step {
+        input,
+        send,
+        handler,
+        ..
+    } = record
+    else {
+        return false;
+    };
+    let Some(sent) = send.first_mut() else {
+        return false;
+    };
+    match (change, handler.as_str(), &input.message, &mut sent.message) {
+        (
+            Change::Resealed | Change::OtherPlaintext | Change::ExtraRecipient,
+            "seal-directly",
+            Message::RequestEncrypt(req),
+            Message::ReplyEncrypt(reply),
+        ) if reply.result.is_ok() => {
+            let mut data = req.data.0.clone();
+            let mut to = vec![req.external_identity.clone()];
+            match change {
+                Change::OtherPlaintext => data.push(b'!'),
+                Change::ExtraRecipient => to.push(stranger()),
+                _ => {}
+            }
+            reply.result = HpkeBackend::new().seal(&to, &Plaintext(data).0);
+            true
+        }
+        (Change::Continuation, "query-reads-for", _, Message::RequestQueryReadsForEvidence(q)) => {
+            let c = q.continuation.as_mut().unwrap();
+            let last = c.0.len() - 1;
+            c.0[last] ^= 1;
+            true
+        }
+        (Change::Correlation, "query-reads-for", _, Message::RequestQueryReadsForEvidence(_)) => {
+            sent.correlation = CorrelationId(sent.correlation.0.wrapping_add(1));
+            true
+        }
+        _ => false,
+    }
+}
+
+/// An identity no vault in the trace knows.
+fn stranger() -> ExternalIdentity {
+    HpkeBackend::new().generate_identity().external
+}
