@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use model::diagrams::DiagramsReport;
+use model::witnesses::Witness;
 use model::{Limits, Scenario, ScenarioReport, catalog};
 
 use crate::exit;
@@ -66,7 +67,8 @@ pub struct CheckOptions<'a> {
     pub docs: Option<&'a Path>,
     /// Markdown verification page path.
     pub markdown: Option<&'a Path>,
-    /// Where counterexamples are written as ITF traces.
+    /// Where counterexamples, and the flows that realize the docs' diagrams, are written as
+    /// ITF traces.
     pub itf: Option<&'a Path>,
 }
 
@@ -245,7 +247,16 @@ pub fn run(opts: &CheckOptions<'_>) -> Result<()> {
             } else {
                 scenarios.clone()
             };
-            let d = check_diagrams(docs, &flows_of, limits, partial && opts.shard.is_none())?;
+            let (d, witnesses) =
+                check_diagrams(docs, &flows_of, limits, partial && opts.shard.is_none())?;
+            if let Some(dir) = opts.itf {
+                let written = crate::itf::write_witnesses(dir, docs, &witnesses)?;
+                println!(
+                    "{} documented flows written as ITF traces to {}",
+                    written.len(),
+                    dir.display()
+                );
+            }
             print!("{}", report::diagrams_text(&d));
             let t = crate::tables::check(docs)?;
             print!("{}", t.text());
@@ -321,7 +332,7 @@ pub fn check_diagrams(
     scenarios: &[Scenario],
     limits: Limits,
     partial: bool,
-) -> Result<DiagramsReport> {
+) -> Result<(DiagramsReport, Vec<Witness>)> {
     let (diagrams, errors) = model::diagrams::load(docs)
         .with_context(|| format!("cannot read the docs at {}", docs.display()))?;
     let mut collected = Vec::new();
@@ -333,7 +344,7 @@ pub fn check_diagrams(
     if partial {
         report.partial();
     }
-    Ok(report)
+    Ok((report, model::witnesses::witnesses(&diagrams, &collected)))
 }
 
 /// `diagrams`: lists every diagram under `docs`, what it is checked against, and exclusions.
@@ -361,6 +372,7 @@ pub fn simulate(
     seconds: u64,
     seed: u64,
     threads: usize,
+    itf: Option<&Path>,
 ) -> Result<()> {
     let chosen = select(&[scenario.to_string()], set)?;
     let Some(s) = chosen.first() else {
@@ -368,6 +380,10 @@ pub fn simulate(
     };
     let sim = model::simulate::simulate(s, seconds, seed, threads);
     print!("{}", report::simulation_text(s, &sim, seed, threads));
+    if let Some(dir) = itf {
+        let written = crate::itf::write_walks(dir, s, &sim)?;
+        println!("{} ITF traces written to {}", written.len(), dir.display());
+    }
     let unexpected: Vec<&str> = sim.violated.iter().filter(|v| !v.1).map(|v| v.0).collect();
     let missing: Vec<&str> = s
         .properties()

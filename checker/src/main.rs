@@ -72,6 +72,9 @@ enum Command {
         /// Worker threads (default: 1, so a seed reproduces the walks).
         #[arg(long, value_name = "N", default_value_t = 1)]
         threads: usize,
+        /// Write every violation found as an ITF trace (Apalache ADR-015) into DIR.
+        #[arg(long, value_name = "DIR")]
+        itf: Option<PathBuf>,
     },
     /// Work with the JSON reports that `check --json` writes.
     #[command(arg_required_else_help = true)]
@@ -245,7 +248,8 @@ struct CheckArgs {
     /// Write the verification page (markdown) here.
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
-    /// Write every counterexample as an ITF trace (Apalache ADR-015) into DIR.
+    /// Write every counterexample, and the flow that realizes each alternative of each checked
+    /// diagram, as an ITF trace (Apalache ADR-015) into DIR.
     #[arg(long, value_name = "DIR")]
     itf: Option<PathBuf>,
 }
@@ -403,7 +407,8 @@ fn main() -> ExitCode {
             seconds,
             seed,
             threads,
-        } => check::simulate(&scenario, &set, seconds, seed, threads),
+            itf,
+        } => check::simulate(&scenario, &set, seconds, seed, threads, itf.as_deref()),
         Command::Report { command } => report_command(command),
         Command::Diagrams { docs } => check::list_diagrams(&docs),
         Command::Explore {

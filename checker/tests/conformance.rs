@@ -442,36 +442,106 @@ fn a_step_the_reference_would_not_take_is_shown_with_its_flow() {
     );
 }
 
-#[test]
-fn counterexamples_are_written_as_itf_traces() {
-    let dir = Dir::new("conformance", "itf");
-    let out = ok(bin()
-        .args([
+/// A command that writes ITF traces, what it must say, and which files it must write.
+struct ItfRow {
+    args: &'static [&'static str],
+    says: &'static str,
+    /// File name prefixes; each must name exactly one file written.
+    files: &'static [&'static str],
+}
+
+const ITF_ROWS: &[ItfRow] = &[
+    ItfRow {
+        args: &[
             "check",
             "--no-docs",
             "--scenario",
             "nspec-v02-ignored-error",
-            "--itf",
-        ])
-        .arg(dir.p("itf")));
-    assert!(out.contains("1 ITF traces written"), "{out}");
-    let path = dir.p("itf/nspec-v02-ignored-error.errors-propagate.itf.json");
-    let itf: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
-    assert_eq!(itf["#meta"]["format"], "ITF");
-    assert_eq!(itf["vars"], serde_json::json!(["action"]));
+        ],
+        says: "1 ITF traces written",
+        files: &["nspec-v02-ignored-error.errors-propagate.itf.json"],
+    },
+    ItfRow {
+        args: &[
+            "simulate",
+            "--scenario",
+            "nspec-v02-ignored-error",
+            "--seconds",
+            "3",
+        ],
+        says: "1 ITF traces written",
+        files: &["nspec-v02-ignored-error.errors-propagate.itf.json"],
+    },
+    ItfRow {
+        args: &["check", "--scenario", "direct", "--docs", "DOCS"],
+        says: "3 documented flows written as ITF traces",
+        files: &[
+            "flow.encryption-behaviour.",
+            "flow.decryption-behaviour.",
+            "flow.decryption-behaviour.",
+        ],
+    },
+];
+
+#[test]
+fn counterexamples_walks_and_documented_flows_are_written_as_itf_traces() {
+    let docs = repo().join("docs");
+    for (i, row) in ITF_ROWS.iter().enumerate() {
+        let dir = Dir::new("conformance", &format!("itf-{i}"));
+        let args = row.args.iter().map(|a| {
+            if *a == "DOCS" {
+                docs.as_os_str()
+            } else {
+                a.as_ref()
+            }
+        });
+        let out = ok(bin().args(args).arg("--itf").arg(dir.p("itf")));
+        assert!(out.contains(row.says), "{out}");
+        let mut names: Vec<String> = fs::read_dir(dir.p("itf"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), row.files.len(), "{names:?}");
+        for prefix in row.files {
+            assert!(
+                names.iter().any(|n| n.starts_with(prefix)),
+                "{prefix}: {names:?}"
+            );
+        }
+        for name in &names {
+            let text = fs::read(dir.p(&format!("itf/{name}"))).unwrap();
+            well_formed_itf(&serde_json::from_slice(&text).unwrap(), name);
+        }
+    }
+}
+
+/// An ITF document as ADR-015 has it: numbered states of one variable, `action`.
+fn well_formed_itf(itf: &serde_json::Value, name: &str) {
+    assert_eq!(itf["#meta"]["format"], "ITF", "{name}");
+    assert_eq!(itf["vars"], serde_json::json!(["action"]), "{name}");
     let states = itf["states"].as_array().unwrap();
-    assert!(states.len() > 2, "{itf:#}");
+    assert!(states.len() >= 2, "{name}: {itf:#}");
     for (i, state) in states.iter().enumerate() {
-        assert_eq!(state["#meta"]["index"], i, "states are numbered in order");
+        assert_eq!(
+            state["#meta"]["index"], i,
+            "{name}: states are numbered in order"
+        );
         let tag = state["action"]["tag"].as_str().unwrap();
         assert!(
             ["Deliver", "Sent", "Lost", "Timeout", "Choice"].contains(&tag),
-            "{tag}"
+            "{name}: {tag}"
         );
     }
-    let delivered = states
-        .iter()
-        .filter(|s| s["action"]["tag"] == "Deliver")
-        .count();
-    assert!(delivered > 0, "the counterexample delivers messages");
+    let tags = |t: &str| states.iter().filter(|s| s["action"]["tag"] == t).count();
+    if name.starts_with("flow.") {
+        // A documented flow: every message sent, a client's request first.
+        assert_eq!(tags("Sent"), states.len(), "{name}");
+        assert_eq!(states[0]["action"]["value"]["from"], "Client", "{name}");
+    } else {
+        assert!(
+            tags("Deliver") > 0,
+            "{name}: the counterexample delivers messages"
+        );
+    }
 }

@@ -639,7 +639,7 @@ fn common(alt: &[Drawn], flow: &Flow) -> usize {
         .count()
 }
 
-fn alternative_matches(alt: &[Drawn], flow: &Flow) -> bool {
+pub(crate) fn alternative_matches(alt: &[Drawn], flow: &Flow) -> bool {
     alt.len() == flow.len() && common(alt, flow) == flow.len()
 }
 

@@ -32,6 +32,7 @@ pub mod scenarios;
 pub mod simulate;
 pub mod system;
 pub mod vocab;
+pub mod witnesses;
 
 pub use catalog::catalog;
 pub use run::{PropertyOutcome, PropertyResult, ScenarioReport, Step};
