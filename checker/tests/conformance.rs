@@ -248,7 +248,32 @@ const ALTERATIONS: &[Alteration] = &[
         |c| flip_middle(c, "effects_1.cbor"),
         "FAIL",
     ),
+    (
+        // A runtime that does not rotate: the state after is the state before.
+        "encryption/rotate-cookie-key",
+        any,
+        |c| {
+            fs::copy(c.join("pre.cbor"), c.join("post.cbor")).unwrap();
+        },
+        "the state after differs",
+    ),
+    (
+        "encryption/flow",
+        rotating,
+        |c| {
+            edit_meta(c, |t| {
+                t.replace("\"event\": \"rotate-cookie-key\"", "\"event\": \"reboot\"")
+            })
+        },
+        "unknown event",
+    ),
 ];
+
+fn rotating(case: &Path) -> bool {
+    fs::read_to_string(case.join("meta.json"))
+        .unwrap()
+        .contains("\"event\": \"rotate-cookie-key\"")
+}
 
 #[test]
 fn altering_any_part_of_a_case_makes_run_fail_and_say_what_differed() {

@@ -27,7 +27,7 @@ use spec::{
 };
 
 use crate::cookie::{CookieRing, Lookup};
-use crate::{Backend, Engine};
+use crate::{Backend, Engine, HostEvent};
 
 /// Associated data of every continuation: binds it to its purpose and epoch.
 const CONTINUATION_DOMAIN: &[u8] = b"sealwright/continuation/v1";
@@ -289,6 +289,13 @@ impl Engine for Encryption {
         let action = self.guard(env);
         let row = action.row();
         self.act(state, backend, env, action).by(row)
+    }
+
+    fn on_event(&self, state: &mut EncryptionState, event: HostEvent) -> bool {
+        match event {
+            HostEvent::RotateCookieKey => state.cookies.rotate(),
+        }
+        true
     }
 }
 

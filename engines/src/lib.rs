@@ -51,4 +51,35 @@ pub trait Engine {
         backend: &mut B,
         input: &Envelope,
     ) -> Effects;
+
+    /// Handles something the host does that is not an envelope; `false` if this engine has
+    /// no such event (the state is then unchanged).
+    fn on_event(&self, state: &mut Self::State, event: HostEvent) -> bool {
+        let _ = (state, event);
+        false
+    }
+}
+
+/// Something the host does to an engine between envelopes: no input, no effects, no randomness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HostEvent {
+    /// Advance the Encryption engine's cookie ring one epoch (its state page, "Rotation").
+    RotateCookieKey,
+}
+
+impl HostEvent {
+    /// Every event.
+    pub const ALL: &[HostEvent] = &[HostEvent::RotateCookieKey];
+
+    /// Its name, as conformance cases spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            HostEvent::RotateCookieKey => "rotate-cookie-key",
+        }
+    }
+
+    /// The event `name` names.
+    pub fn parse(name: &str) -> Option<HostEvent> {
+        Self::ALL.iter().copied().find(|e| e.name() == name)
+    }
 }

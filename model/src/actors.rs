@@ -5,12 +5,12 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use engines::Engine;
 use engines::conformance::Case;
 use engines::decryption::{Decryption, DecryptionState};
 use engines::encryption::{Encryption, EncryptionState};
 use engines::identity_management::{IdentityManagement, IdentityManagementState};
 use engines::reads_for::{ReadsFor, ReadsForState};
+use engines::{Engine, HostEvent};
 use serde::Serialize;
 use spec::effects::{Effects, Rejection};
 use spec::message::{ReplyQueryReadsForEvidence, ReplySubmitReadsForEvidence};
@@ -302,6 +302,23 @@ where
     effects
 }
 
+/// Hands `engine` a host event, and the transition to `recorder` when there is one.
+fn event_slot<E>(
+    engine: &E,
+    slot: &mut EngineSlot<E::State>,
+    event: HostEvent,
+    recorder: Option<&Recorder>,
+) where
+    E: Engine + Serialize,
+    E::State: Serialize + Clone,
+{
+    let pre = recorder.map(|_| slot.state.clone());
+    engine.on_event(&mut slot.state, event);
+    if let (Some(recorder), Some(pre)) = (recorder, pre) {
+        recorder.record(Case::event(engine, &pre, event, &slot.state));
+    }
+}
+
 /// Runs one engine step on a copy of the slot; returns the new slot if anything happened.
 fn run_engine<S, E>(
     engine: &E,
@@ -578,9 +595,10 @@ impl ModelActor {
             (Node::Client(c), NodeState::Client(s), ModelTimer::Retry(correlation)) => c
                 .timeout(id, &self.directory, s, *correlation, o)
                 .map(NodeState::Client),
-            (Node::Encryption(..), NodeState::Encryption(s), ModelTimer::RotateCookie) => {
+            (Node::Encryption(e, ..), NodeState::Encryption(s), ModelTimer::RotateCookie) => {
                 let mut next = s.clone();
-                next.engine.state.cookies.rotate();
+                let recorder = self.recorder.as_ref();
+                event_slot(e, &mut next.engine, HostEvent::RotateCookieKey, recorder);
                 next.rotations_left = next.rotations_left.saturating_sub(1);
                 if next.rotations_left > 0 {
                     o.set_timer(ModelTimer::RotateCookie, model_timeout());

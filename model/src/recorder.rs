@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use engines::HostEvent;
 use engines::conformance::Case;
 
 /// The transitions seen, one per (engine, configuration, state before, input).
@@ -13,8 +14,8 @@ use engines::conformance::Case;
 #[derive(Clone, Debug, Default)]
 pub struct Recorder(Arc<Mutex<BTreeMap<CaseKey, Case>>>);
 
-/// What makes two transitions the same case.
-type CaseKey = (String, Vec<u8>, Vec<u8>, Vec<u8>);
+/// What makes two transitions the same case: engine, configuration, state, input or event.
+type CaseKey = (String, Vec<u8>, Vec<u8>, Vec<u8>, Option<HostEvent>);
 
 impl Recorder {
     /// Keeps one transition.
@@ -27,6 +28,7 @@ impl Recorder {
             case.config.clone(),
             case.pre.clone(),
             step.input.clone(),
+            step.event,
         );
         let Ok(mut cases) = self.0.lock() else {
             return;

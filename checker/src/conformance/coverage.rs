@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use ciborium::Value;
+use engines::HostEvent;
 use engines::conformance::{Case, ENGINES, Expected, guards};
 use serde_json::{Value as Json, json};
 use spec::codec;
@@ -52,6 +53,8 @@ pub struct Coverage {
     pub errors: BTreeSet<(String, String)>,
     /// Rejection reasons reached.
     pub reasons: BTreeSet<String>,
+    /// Host events reached.
+    pub events: BTreeSet<HostEvent>,
 }
 
 impl Coverage {
@@ -62,7 +65,10 @@ impl Coverage {
             let key = (case.engine.clone(), case.handler().to_string());
             *c.cases.entry(key).or_insert(0) += 1;
             for step in &case.steps {
-                c.step(&case.engine, &step.handler, &step.effects);
+                match step.event {
+                    Some(event) => _ = c.events.insert(event),
+                    None => c.step(&case.engine, &step.handler, &step.effects),
+                }
             }
         }
         c
@@ -125,6 +131,11 @@ impl Coverage {
                 gaps.push(format!("rejection {reason}: no case reaches it"));
             }
         }
+        for event in HostEvent::ALL {
+            if !self.events.contains(event) {
+                gaps.push(format!("host event {}: no case reaches it", event.name()));
+            }
+        }
         gaps
     }
 
@@ -144,12 +155,14 @@ impl Coverage {
             .sum();
         let _ = writeln!(
             out,
-            "guard rows reached: {}/{rows}; error variants reached: {}/{variants} ({} listed as unreachable); rejection reasons reached: {}/{}",
+            "guard rows reached: {}/{rows}; error variants reached: {}/{variants} ({} listed as unreachable); rejection reasons reached: {}/{}; host events reached: {}/{}",
             self.rows.len(),
             self.errors.len(),
             UNREACHED_ERRORS.len(),
             self.reasons.len(),
-            spec::effects::reject_reasons().len()
+            spec::effects::reject_reasons().len(),
+            self.events.len(),
+            HostEvent::ALL.len()
         );
         out
     }
@@ -169,6 +182,7 @@ impl Coverage {
             "errors": self.errors.iter().map(|(f, v)| format!("{f}::{v}")).collect::<Vec<_>>(),
             "unreachedErrors": UNREACHED_ERRORS.iter().map(|(f, v, why)| json!({"error": format!("{f}::{v}"), "why": why})).collect::<Vec<_>>(),
             "reasons": self.reasons,
+            "events": self.events.iter().map(|e| e.name()).collect::<Vec<_>>(),
         })
     }
 }

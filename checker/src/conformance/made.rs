@@ -4,10 +4,10 @@
 //! the first recorded case (by id) whose changed input reaches it.
 
 use anyhow::Result;
-use engines::Engine;
 use engines::backend::format::MAX_RECIPIENTS;
 use engines::conformance::{Case, CaseStep, with_input};
 use engines::encryption::{Encryption, EncryptionState};
+use engines::{Engine, HostEvent};
 use spec::message::{
     Continuation, ReplyQueryReadsForEvidence, ReplySubmitReadsForEvidence, RequestGenerateIdentity,
 };
@@ -268,26 +268,32 @@ fn crowd(r: &ReplyQueryReadsForEvidence) -> Option<ReplyQueryReadsForEvidence> {
     Some(crowded)
 }
 
-/// A Encryption case whose state has rotated twice past the continuation its input carries.
+/// An Encryption flow: the host rotates the cookie key twice, then a reply arrives with a
+/// continuation from before both rotations.
 pub fn expired(recorded: &[&Case]) -> Result<Option<Case>> {
     let finishing = recorded
         .iter()
         .filter(|c| c.engine == Encryption::NAME && c.handler() == "finish");
     for case in finishing {
+        let Some(step) = case.steps.first() else {
+            continue;
+        };
+        // The reply is recorded in the rotated state; the case starts before the rotations.
+        let engine: Encryption = codec::decode(&case.config)?;
         let mut state: EncryptionState = codec::decode(&case.pre)?;
-        state.cookies.rotate();
-        state.cookies.rotate();
+        engine.on_event(&mut state, HostEvent::RotateCookieKey);
+        engine.on_event(&mut state, HostEvent::RotateCookieKey);
         let rotated = Case {
             pre: codec::encode(&state),
             ..(*case).clone()
         };
-        let Some(step) = case.steps.first() else {
-            continue;
-        };
         let mut new = with_input(&rotated, &codec::decode(&step.input)?, 0)?;
+        let rotate = CaseStep::event(HostEvent::RotateCookieKey);
+        new.steps.splice(0..0, [rotate.clone(), rotate]);
+        new.pre.clone_from(&case.pre);
         if Target::Reason("ContinuationExpired").reached(&new) {
             new.description = format!(
-                "a continuation from two cookie epochs ago ({})",
+                "two cookie-key rotations, then a continuation from before them ({})",
                 new.description
             );
             return Ok(Some(new));
@@ -378,6 +384,7 @@ pub fn refused(recorded: &[&Case]) -> Vec<Case> {
             made.push(Case {
                 description: format!("{name}: bytes that are not a canonical envelope"),
                 steps: vec![CaseStep {
+                    event: None,
                     input: change(&step.input),
                     random: Vec::new(),
                     handler: String::new(),

@@ -139,6 +139,13 @@ pub fn mermaid(case: &Case) -> String {
     };
     let engine = alias(&format!("{} (under test)", case.engine));
     for (i, step) in case.steps.iter().enumerate() {
+        if let Some(event) = step.event {
+            lines.push(format!(
+                "Note over {engine}: step {i}: host event {}",
+                event.name()
+            ));
+            continue;
+        }
         let Ok(input) = codec::decode::<Envelope>(&step.input) else {
             lines.push(format!(
                 "Note over {engine}: step {i}: bytes that must be refused"

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value as Json, json};
 
 use super::{Case, CaseStep};
+use crate::HostEvent;
 
 /// The format a suite's files are in; a runner refuses any other.
 pub const FORMAT: &str = "sealwright-conformance/1";
@@ -73,16 +74,19 @@ pub fn write(root: &Path, case: &Case, scenarios: &[&str]) -> Result<(), CaseFil
         "description": case.description,
         "scenarios": scenarios,
         "refused": case.post.is_none(),
-        "steps": case.steps.iter().map(|s| json!({
-            "handler": s.handler,
-            "random": hex(&s.random),
-        })).collect::<Vec<_>>(),
+        "steps": case.steps.iter().map(|s| match s.event {
+            Some(event) => json!({ "handler": s.handler, "event": event.name() }),
+            None => json!({ "handler": s.handler, "random": hex(&s.random) }),
+        }).collect::<Vec<_>>(),
     });
     let mut files: Vec<(String, &[u8])> = vec![
         ("config.cbor".into(), &case.config),
         ("pre.cbor".into(), &case.pre),
     ];
     for (i, step) in case.steps.iter().enumerate() {
+        if step.event.is_some() {
+            continue;
+        }
         files.push((format!("input_{i}.cbor"), &step.input));
         if case.post.is_some() {
             files.push((format!("effects_{i}.cbor"), &step.effects));
@@ -130,6 +134,14 @@ pub fn read(dir: &Path) -> Result<Case, CaseFileError> {
         .ok_or_else(|| bad("no list of steps".into()))?;
     let mut read_steps = Vec::with_capacity(steps.len());
     for (i, step) in steps.iter().enumerate() {
+        if let Some(name) = step.get("event") {
+            let event = name
+                .as_str()
+                .and_then(HostEvent::parse)
+                .ok_or_else(|| bad(format!("step {i}: unknown event {name}")))?;
+            read_steps.push(CaseStep::event(event));
+            continue;
+        }
         let random = unhex(&text(step, "random")?)
             .ok_or_else(|| bad(format!("step {i}: random is not hex")))?;
         let effects = match refused {
@@ -137,6 +149,7 @@ pub fn read(dir: &Path) -> Result<Case, CaseFileError> {
             false => file(dir, &format!("effects_{i}.cbor"))?,
         };
         read_steps.push(CaseStep {
+            event: None,
             input: file(dir, &format!("input_{i}.cbor"))?,
             random,
             handler: text(step, "handler")?,

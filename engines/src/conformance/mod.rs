@@ -15,7 +15,7 @@ use spec::Envelope;
 use spec::codec::{self, DecodeError};
 use spec::effects::{Effects, Rejection};
 
-use crate::Engine;
+use crate::{Engine, HostEvent};
 
 pub mod files;
 pub mod semantic;
@@ -58,6 +58,8 @@ impl From<&Effects> for Expected {
 /// One input of a case and what it must cause.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseStep {
+    /// A host event instead of an envelope: `input`, `random` and `effects` are then empty.
+    pub event: Option<HostEvent>,
     /// The input: an envelope in canonical CBOR (or, in a refused case, bytes that are not one).
     pub input: Vec<u8>,
     /// The random bytes the engine draws while handling it, in order.
@@ -66,6 +68,19 @@ pub struct CaseStep {
     pub handler: String,
     /// [`Expected`] in canonical CBOR (empty in a refused case).
     pub effects: Vec<u8>,
+}
+
+impl CaseStep {
+    /// A step that is the host event `event`.
+    pub fn event(event: HostEvent) -> CaseStep {
+        CaseStep {
+            event: Some(event),
+            input: Vec::new(),
+            random: Vec::new(),
+            handler: event.name().to_string(),
+            effects: Vec::new(),
+        }
+    }
 }
 
 /// A conformance case.
@@ -110,11 +125,28 @@ impl Case {
             config: codec::encode(engine),
             pre: codec::encode(pre),
             steps: vec![CaseStep {
+                event: None,
                 input: codec::encode(input),
                 random,
                 handler: effects.guard.to_string(),
                 effects: codec::encode(&Expected::from(effects)),
             }],
+            post: Some(codec::encode(post)),
+        }
+    }
+
+    /// A one-step case of a host event, recorded from the reference engine.
+    pub fn event<E>(engine: &E, pre: &E::State, event: HostEvent, post: &E::State) -> Case
+    where
+        E: Engine + Serialize,
+        E::State: Serialize,
+    {
+        Case {
+            engine: E::NAME.to_string(),
+            description: format!("the host's {} event", event.name()),
+            config: codec::encode(engine),
+            pre: codec::encode(pre),
+            steps: vec![CaseStep::event(event)],
             post: Some(codec::encode(post)),
         }
     }
@@ -138,6 +170,9 @@ impl Case {
         for step in &self.steps {
             h.update((step.input.len() as u64).to_be_bytes());
             h.update(&step.input);
+            if let Some(event) = step.event {
+                h.update(event.name());
+            }
         }
         h.finalize()[..8]
             .iter()
@@ -196,6 +231,14 @@ pub enum Divergence {
         /// What the engine drew.
         drawn: DrawnText,
     },
+    /// The engine has no such host event.
+    #[error("step {step}: the engine has no host event {event}", event = event.name())]
+    NoEvent {
+        /// The step.
+        step: usize,
+        /// The event.
+        event: HostEvent,
+    },
     /// A step's randomness was not recorded, and it enters the engine's state.
     #[error(
         "step {step}: its randomness was not recorded, and it changes the engine's state: \
@@ -232,6 +275,7 @@ impl Divergence {
             | Divergence::Effects { step, .. }
             | Divergence::Randomness { step, .. }
             | Divergence::Unrecorded { step }
+            | Divergence::NoEvent { step, .. }
             | Divergence::Meaning { step, .. } => Some(*step),
             _ => None,
         }
@@ -371,6 +415,12 @@ fn recorded_step<E: Engine>(
     i: usize,
     step: &CaseStep,
 ) -> Result<(), Divergence> {
+    if let Some(event) = step.event {
+        return match engine.on_event(state, event) {
+            true => Ok(()),
+            false => Err(Divergence::NoEvent { step: i, event }),
+        };
+    }
     let input: Envelope = part(&format!("input_{i}.cbor"), &step.input)?;
     let expected: Expected = part(&format!("effects_{i}.cbor"), &step.effects)?;
     let mut backend = HpkeBackend::with_rng(ReplayRng::new(step.random.clone()));

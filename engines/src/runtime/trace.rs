@@ -428,6 +428,7 @@ fn instances(all: &[Record]) -> Result<BTreeMap<String, Instance>, TraceError> {
                     rejected: rejected.clone(),
                 };
                 i.case.steps.push(CaseStep {
+                    event: None,
                     input: codec::encode(input),
                     random: random.clone().unwrap_or_default(),
                     handler: handler.clone(),
