@@ -414,6 +414,28 @@ mod tests {
         assert_eq!(decode::<Sample>(&bytes), Err(DecodeError::NotReencodable));
     }
 
+    /// The boundary the wire-format page states: 32 arrays or maps may enclose one another.
+    #[test]
+    fn thirty_two_nested_containers_are_read_and_thirty_three_are_too_deep() {
+        let nested = |n: usize| {
+            let mut b = vec![0x81; n];
+            b.push(0x00);
+            b
+        };
+        assert_eq!(item_len(&nested(32), Limits::DEFAULT), Ok(33));
+        assert!(matches!(
+            item_len(&nested(33), Limits::DEFAULT),
+            Err(DecodeError::TooDeep { max: 32, .. })
+        ));
+        // A map's value is one level inside it, as an array's element is.
+        let mut maps = vec![0xa1, 0x00].repeat(32);
+        maps.push(0x00);
+        assert_eq!(item_len(&maps, Limits::DEFAULT), Ok(65));
+        let mut deeper = vec![0xa1, 0x00].repeat(33);
+        deeper.push(0x00);
+        assert!(item_len(&deeper, Limits::DEFAULT).is_err());
+    }
+
     #[test]
     fn oversized_input_is_refused() {
         let limits = Limits {
