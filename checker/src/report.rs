@@ -605,6 +605,13 @@ pub fn diagram_list(diagrams: &[Diagram], errors: &[DiagramError]) -> String {
                     d.title,
                     d.alternatives().len()
                 );
+                for line in &d.bare_labels {
+                    let _ = writeln!(
+                        out,
+                        "  note    {}:{line}: this branch label claims no row or result (no `[...]` at its end); the branch is checked as drawn",
+                        d.file.display()
+                    );
+                }
             }
         }
     }

@@ -31,14 +31,20 @@ pub fn guards_of(party: Party) -> &'static [&'static str] {
     }
 }
 
-/// Reads the condition at the end of `label` (the text after `alt`, `else` or `opt`).
-pub fn condition(label: &str) -> Result<Condition, String> {
-    let inner = label
-        .trim()
+/// Reads the condition at the end of `label` (the text after `alt`, `else` or `opt`);
+/// `None` for a label of words alone (the Anoma pages' style), which claims nothing.
+pub fn condition(label: &str) -> Result<Option<Condition>, String> {
+    let label = label.trim();
+    let Some(inner) = label
         .strip_suffix(']')
         .and_then(|l| l.rsplit_once('['))
         .map(|(_, inner)| inner)
-        .ok_or_else(|| SYNTAX.to_string())?;
+    else {
+        return match label.contains(['[', ']']) {
+            true => Err(SYNTAX.to_string()),
+            false => Ok(None),
+        };
+    };
     let mut c = Condition::default();
     for item in inner.split(',').map(str::trim) {
         if let Some(row) = item.strip_prefix("row ") {
@@ -49,7 +55,7 @@ pub fn condition(label: &str) -> Result<Condition, String> {
             return Err(format!("`{item}` is no condition: {SYNTAX}"));
         }
     }
-    Ok(c)
+    Ok(Some(c))
 }
 
 /// The row called `row` in the guard table of `party`, or why there is none.
@@ -99,13 +105,21 @@ mod tests {
         let c = condition("the evidence is stored [row submit-evidence, Ok]");
         assert_eq!(
             c,
-            Ok(Condition {
+            Ok(Some(Condition {
                 row: Some("submit-evidence".into()),
                 result: Some("Ok".into())
-            })
+            }))
         );
-        assert!(condition("the evidence is stored").is_err());
+        assert_eq!(
+            condition("the evidence is stored"),
+            Ok(None),
+            "words alone claim nothing"
+        );
         assert!(condition("stored [maybe]").is_err());
+        assert!(
+            condition("stored [row x").is_err(),
+            "an unclosed bracket is an error"
+        );
         assert_eq!(
             row_of(Party::ReadsFor, "submit-evidence"),
             Ok("submit-evidence")

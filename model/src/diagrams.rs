@@ -59,6 +59,8 @@ pub struct Diagram {
     pub title: String,
     /// Why it is excluded from checking, if it is (`%% unchecked: reason`).
     pub unchecked: Option<String>,
+    /// Lines of branch labels that claim nothing (words with no `[condition]`).
+    pub bare_labels: Vec<usize>,
     body: Vec<Item>,
 }
 
@@ -79,40 +81,8 @@ impl fmt::Display for DiagramError {
     }
 }
 
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-/// The candidate closest to `word`.
-pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates.into_iter().min_by_key(|c| distance(word, c))
-}
-
-fn party(word: &str) -> Option<Party> {
-    let norm: String = word
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_lowercase();
-    if norm == "vault" {
-        return Some(Party::Decryption);
-    }
-    Party::ALL
-        .iter()
-        .find(|(_, n)| n.to_lowercase() == norm)
-        .map(|(p, _)| *p)
-}
+pub use crate::nearest::closest;
+use crate::participants::Participants;
 
 struct Parser<'a> {
     file: &'a Path,
@@ -140,6 +110,14 @@ impl Parser<'_> {
             Some(i) => (text[..i].trim(), Some(&text[i..])),
             None => (text, None),
         };
+        if name == "Spawn" {
+            self.error(
+                line,
+                "`Spawn` is no message: spawning an engine is not drawn (leave the arrow out)"
+                    .into(),
+            );
+            return None;
+        }
         let Some(&known) = MESSAGE_NAMES.iter().find(|n| **n == name) else {
             // Suggest among the arrow's kind, reading the Anoma suffix style
             // (`QueryReadsForEvidenceRequest`) as our prefix style.
@@ -183,8 +161,11 @@ impl Parser<'_> {
             let fields = message_fields(known).unwrap_or_default();
             for cond in split_top_level(inner) {
                 let Some((field, value)) = cond.split_once(':') else {
-                    self.error(line, format!("condition `{cond}` must be `field: value`"));
-                    return None;
+                    if let Err(e) = annotation(cond, fields) {
+                        self.error(line, e);
+                        return None;
+                    }
+                    continue;
                 };
                 let (field, value) = (field.trim(), value.trim());
                 if !fields.contains(&field) {
@@ -199,6 +180,18 @@ impl Parser<'_> {
             }
         }
         Some((known, conditions))
+    }
+}
+
+/// A parenthesised item without a colon: a field named alone (the way the Anoma pages list
+/// a message's arguments) or prose such as `A reads for B?` — a note that checks nothing. A
+/// field name followed by more words is a condition that lost its colon.
+fn annotation(item: &str, fields: &[&str]) -> Result<(), String> {
+    let mut words = item.split_whitespace();
+    let first = words.next().unwrap_or_default();
+    match fields.contains(&first) && words.next().is_some() {
+        true => Err(format!("condition `{item}` must be `field: value`")),
+        false => Ok(()),
     }
 }
 
@@ -257,13 +250,14 @@ pub fn parse_markdown(file: &Path, text: &str) -> (Vec<Diagram>, Vec<DiagramErro
 
 /// A diagram being read: its participants, open blocks, body, title and exclusion.
 struct Block {
-    participants: Vec<(String, Party)>,
+    participants: Participants,
     /// Open blocks: each holds its finished branches and the enclosing body.
     stack: Vec<OpenBlock>,
     body: Vec<Item>,
     title: String,
     unchecked: Option<String>,
     label: Option<Label>,
+    bare_labels: Vec<usize>,
 }
 
 /// The `title` line's text, if any.
@@ -302,16 +296,18 @@ fn parse_block(
             line: fence,
             title: title_line(block).unwrap_or_else(|| heading.to_string()),
             unchecked: Some(reason.trim().to_string()),
+            bare_labels: Vec::new(),
             body: Vec::new(),
         });
     }
     let mut b = Block {
-        participants: Vec::new(),
+        participants: Participants::default(),
         stack: Vec::new(),
         body: Vec::new(),
         title: heading.to_string(),
         unchecked: None,
         label: None,
+        bare_labels: Vec::new(),
     };
     let errors_before = p.errors.len();
     for &(n, raw) in block.iter().filter(|(_, l)| !l.trim().is_empty()) {
@@ -339,6 +335,7 @@ fn parse_block(
         line: fence,
         title: b.title,
         unchecked: b.unchecked,
+        bare_labels: b.bare_labels,
         body: b.body,
     })
 }
@@ -416,7 +413,7 @@ fn parse_line(p: &mut Parser<'_>, b: &mut Block, n: usize, line: &str) {
             );
         }
         _ => {
-            if let Some(mut arrow) = parse_arrow(p, n, line, &b.participants) {
+            if let Some(mut arrow) = parse_arrow(p, n, line, &mut b.participants) {
                 first_of_branch(p, b, &mut arrow);
                 b.body.push(Item::Arrow(arrow));
             }
@@ -427,7 +424,11 @@ fn parse_line(p: &mut Parser<'_>, b: &mut Block, n: usize, line: &str) {
 /// Starts a branch: reads the condition its label (`rest`) ends with.
 fn open_branch(p: &mut Parser<'_>, b: &mut Block, n: usize, rest: &str) {
     match branches::condition(rest) {
-        Ok(condition) => {
+        Ok(None) => {
+            b.label = None;
+            b.bare_labels.push(n);
+        }
+        Ok(Some(condition)) => {
             b.label = Some(Label {
                 line: n,
                 condition,
@@ -481,16 +482,8 @@ fn flatten(items: &[Item]) -> Vec<&Drawn> {
 
 /// Reads `participant ID [as ALIAS]`.
 fn declare(p: &mut Parser<'_>, b: &mut Block, n: usize, rest: &str) {
-    let (id, alias) = match rest.split_once(" as ") {
-        Some((id, alias)) => (id.trim(), Some(alias.trim())),
-        None => (rest, None),
-    };
-    match party(id).or_else(|| alias.and_then(party)) {
-        Some(role) => b.participants.push((id.to_string(), role)),
-        None => {
-            let hint = closest(id, Party::ALL.iter().map(|(_, n)| *n)).unwrap_or_default();
-            p.error(n, format!("participant `{id}` is no engine role; the closest role is `{hint}` (roles: Client, Adversary, Encryption, ReadsFor, Decryption, IdentityManagement)"));
-        }
+    if let Err(e) = b.participants.declare(rest) {
+        p.error(n, e);
     }
 }
 
@@ -498,7 +491,7 @@ fn parse_arrow(
     p: &mut Parser<'_>,
     n: usize,
     line: &str,
-    participants: &[(String, Party)],
+    participants: &mut Participants,
 ) -> Option<Drawn> {
     let Some((head, text)) = line.split_once(':') else {
         p.error(
@@ -518,18 +511,16 @@ fn parse_arrow(
         );
         return None;
     };
-    let lookup = |p: &mut Parser<'_>, id: &str| -> Option<Party> {
-        let id = id.trim().trim_start_matches(['+', '-']);
-        match participants.iter().find(|(pid, _)| pid == id) {
-            Some((_, role)) => Some(*role),
-            None => {
-                p.error(n, format!("`{id}` is not a declared participant; declare it once with `participant {id}`"));
-                None
+    // An arrow to or from a participant already reported is left out without more errors.
+    let (from, to) = match (participants.find(parts.0), participants.find(parts.1)) {
+        (Ok(Some(from)), Ok(Some(to))) => (from, to),
+        (from, to) => {
+            for e in [from.err(), to.err()].into_iter().flatten() {
+                p.error(n, e);
             }
+            return None;
         }
     };
-    let from = lookup(p, parts.0)?;
-    let to = lookup(p, parts.1)?;
     let (name, fields) = p.label(n, text, reply)?;
     Some(Drawn {
         line: n,

@@ -169,9 +169,17 @@ fn diagrams_that_must_fail() {
         report.errors[0].to_string().contains("the label says the result is `Err(NoMatchingKey)`, but the branch's last result, in `ReplyDecryption`, is `Ok`"),
         "{report:#?}"
     );
-    // A label with no condition the model can observe.
+    // A label of words alone claims nothing (the Anoma pages' style), and is noted; a
+    // bracket left open is an error.
     let prose = DECRYPT.replace("a recipient asks [row decrypt, Ok]", "a recipient asks");
-    let (_, errors) = parse_markdown(Path::new("docs/test.md"), &prose);
+    let (diagrams, errors) = parse_markdown(Path::new("docs/test.md"), &prose);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(diagrams[0].bare_labels.len(), 1);
+    let open = DECRYPT.replace(
+        "a recipient asks [row decrypt, Ok]",
+        "a recipient asks [row decrypt",
+    );
+    let (_, errors) = parse_markdown(Path::new("docs/test.md"), &open);
     assert!(
         errors[0]
             .message

@@ -428,10 +428,10 @@ mod tests {
             Err(DecodeError::TooDeep { max: 32, .. })
         ));
         // A map's value is one level inside it, as an array's element is.
-        let mut maps = vec![0xa1, 0x00].repeat(32);
+        let mut maps = [0xa1, 0x00].repeat(32);
         maps.push(0x00);
         assert_eq!(item_len(&maps, Limits::DEFAULT), Ok(65));
-        let mut deeper = vec![0xa1, 0x00].repeat(33);
+        let mut deeper = [0xa1, 0x00].repeat(33);
         deeper.push(0x00);
         assert!(item_len(&deeper, Limits::DEFAULT).is_err());
     }
