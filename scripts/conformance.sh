@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Independent conformance runner: scripts/conformance/reads_for.py, a ReadsFor
-# engine written in Python from the docs alone, runs every `reads-for` case of
-# a generated suite. Then its copy with a deliberate bug
-# (--broken ignore-revocations) must fail, or the suite cannot tell a broken
+# Independent conformance runners: engines written in Python from the docs alone
+# (scripts/conformance/ENGINE.py) run their part of a generated suite. Then each
+# one's copy with a deliberate bug must fail, or the suite cannot tell a broken
 # engine from a good one.
 #
 #   bash scripts/conformance.sh [SUITE_DIR]    default: target/conformance
@@ -16,28 +15,36 @@ cd "$(dirname "$0")/.."
 suite="${1:-target/conformance}"
 source scripts/python-venv.sh
 
-if [[ ! -d "$suite/reads-for" ]]; then
-  echo "conformance: no suite at $suite (make one with: sealwright conformance generate --out $suite)" >&2
-  exit 1
-fi
+# engine (as the suite names it), runner script, the deliberate bug its --broken takes
+RUNNERS=(
+  "reads-for scripts/conformance/reads_for.py ignore-revocations"
+  "encryption scripts/conformance/encryption.py skip-readers"
+)
 
-echo "== conformance: independent ReadsFor runner on $suite"
-"$venv/bin/python" scripts/conformance/reads_for.py "$suite"
-
-echo "== conformance: the same runner with --broken ignore-revocations (must fail)"
 broken_out="$(mktemp)"
 trap 'rm -f "$broken_out"' EXIT
-if "$venv/bin/python" scripts/conformance/reads_for.py "$suite" --broken ignore-revocations >"$broken_out" 2>&1; then
-  cat "$broken_out"
-  echo "conformance: the suite cannot tell a broken engine from a good one:" \
-    "--broken ignore-revocations passed every reads-for case" >&2
-  exit 1
-fi
-if ! tail -n 1 "$broken_out" | grep -q '^reads-for: [0-9]*/[0-9]* cases passed$'; then
-  cat "$broken_out"
-  echo "conformance: the broken runner failed without finishing its run" >&2
-  exit 1
-fi
-echo "(expected) the broken engine fails $(grep -c '^FAIL ' "$broken_out") case(s); the last lines:"
-tail -n 40 "$broken_out"
+for row in "${RUNNERS[@]}"; do
+  read -r engine script bug <<<"$row"
+  if [[ ! -d "$suite/$engine" ]]; then
+    echo "conformance: no $engine cases at $suite (make a suite with: sealwright conformance generate --out $suite)" >&2
+    exit 1
+  fi
+  echo "== conformance: independent $engine runner on $suite"
+  "$venv/bin/python" "$script" "$suite"
+
+  echo "== conformance: the same runner with --broken $bug (must fail)"
+  if "$venv/bin/python" "$script" "$suite" --broken "$bug" >"$broken_out" 2>&1; then
+    cat "$broken_out"
+    echo "conformance: the suite cannot tell a broken engine from a good one:" \
+      "--broken $bug passed every $engine case" >&2
+    exit 1
+  fi
+  if ! tail -n 1 "$broken_out" | grep -q "^$engine: [0-9]*/[0-9]* cases passed$"; then
+    cat "$broken_out"
+    echo "conformance: the broken $engine runner failed without finishing its run" >&2
+    exit 1
+  fi
+  echo "(expected) the broken engine fails $(grep -c '^FAIL ' "$broken_out") case(s); the last lines:"
+  tail -n 30 "$broken_out"
+done
 echo "== conformance: ok"

@@ -23,6 +23,10 @@ enum Change {
     OtherPlaintext,
     /// The same plaintext, sealed to the recipient and one more identity.
     ExtraRecipient,
+    /// The first direct ciphertext cut inside its header.
+    CutHeader,
+    /// A byte flipped in the first direct ciphertext's wrapped content key.
+    Unwrappable,
     /// A byte flipped in the first continuation's sealed part (its correlation kept true).
     Continuation,
     /// The first query's correlation id, off by one.
@@ -68,6 +72,18 @@ const ROWS: &[Row] = &[
         strip: &["encryption-"],
         change: Change::ExtraRecipient,
         refused: Some("the ciphertext is for ["),
+    },
+    Row {
+        what: "a ciphertext cut inside its header",
+        strip: &["encryption-"],
+        change: Change::CutHeader,
+        refused: Some("the ciphertext's header does not parse"),
+    },
+    Row {
+        what: "a ciphertext whose wrapped key does not unwrap",
+        strip: &["encryption-"],
+        change: Change::Unwrappable,
+        refused: Some("the ciphertext does not open"),
     },
     Row {
         what: "a continuation that does not open",
@@ -160,6 +176,22 @@ fn change(record: &mut Record, change: Change) -> bool {
                 _ => {}
             }
             reply.result = HpkeBackend::new().seal(&to, &Plaintext(data).0);
+            true
+        }
+        (
+            Change::CutHeader | Change::Unwrappable,
+            "seal-directly",
+            _,
+            Message::ReplyEncrypt(reply),
+        ) => {
+            let Ok(ciphertext) = &mut reply.result else {
+                return false;
+            };
+            match change {
+                Change::CutHeader => ciphertext.0.truncate(12),
+                // Prefix (9), identity id (20), key id (8), enc (32): then the wrapped key.
+                _ => ciphertext.0[9 + 20 + 8 + 32 + 4] ^= 1,
+            }
             true
         }
         (Change::Continuation, "query-reads-for", _, Message::RequestQueryReadsForEvidence(q)) => {

@@ -5,12 +5,10 @@
 
 use anyhow::Result;
 use engines::backend::format::MAX_RECIPIENTS;
-use engines::conformance::{Case, CaseStep, with_input};
+use engines::conformance::{Case, CaseStep, Expected, with_input};
 use engines::encryption::{Encryption, EncryptionState};
 use engines::{Engine, HostEvent};
-use spec::message::{
-    Continuation, ReplyQueryReadsForEvidence, ReplySubmitReadsForEvidence, RequestGenerateIdentity,
-};
+use spec::message::{Continuation, ReplySubmitReadsForEvidence, RequestGenerateIdentity};
 use spec::{
     Address, CorrelationId, DecryptionError, Envelope, ExternalIdentity, IdentityId, Message,
     ReadsForEvidence, codec,
@@ -29,6 +27,8 @@ pub enum Target {
     Reason(&'static str),
     /// Words in what the step sends (an error's detail, in CBOR diagnostic notation).
     Says(&'static str),
+    /// A ciphertext sent with exactly this many recipients.
+    Recipients(usize),
 }
 
 impl Target {
@@ -42,6 +42,17 @@ impl Target {
                 .steps
                 .iter()
                 .any(|s| super::show::diagnostic(&s.effects).contains(words)),
+            Target::Recipients(n) => case.steps.iter().any(|s| {
+                codec::decode::<Expected>(&s.effects).is_ok_and(|e| {
+                    e.send.iter().any(|env| match &env.message {
+                        Message::ReplyEncrypt(r) => r
+                            .result
+                            .as_ref()
+                            .is_ok_and(|ct| ct.0.get(7..9) == Some(&(n as u16).to_be_bytes()[..])),
+                        _ => false,
+                    })
+                })
+            }),
         }
     }
 }
@@ -216,12 +227,35 @@ pub const MADE: &[(Target, &str, Change)] = &[
     ),
     (
         Target::Error("EncryptionError", "TooManyRecipients"),
-        "an evidence reply naming more readers than a ciphertext may have recipients",
-        |e| match &e.message {
-            Message::ReplyQueryReadsForEvidence(r) => {
-                crowd(r).map_or_else(Vec::new, |r| with(e, r))
-            }
-            _ => Vec::new(),
+        "an evidence reply naming 1024 readers: with the target, one recipient more than a ciphertext may have",
+        |e| evidence(e, |subject| readers(subject, MAX_RECIPIENTS).collect()),
+    ),
+    (
+        Target::Recipients(MAX_RECIPIENTS),
+        "an evidence reply naming 1023 readers, one of them twice: with the target, 1024 recipients after de-duplication, the most a ciphertext may have",
+        |e| {
+            evidence(e, |subject| {
+                readers(subject, MAX_RECIPIENTS - 1)
+                    .chain(readers(subject, 1))
+                    .collect()
+            })
+        },
+    ),
+    (
+        Target::Recipients(1),
+        "an evidence reply whose edges all miss the target (the target reads for another, two others read for each other): the target is the only recipient",
+        |e| {
+            evidence(e, |subject| {
+                let (a, b) = (made_identity(0x7a, 1), made_identity(0x7a, 2));
+                [
+                    (subject.clone(), a.clone()),
+                    (b.clone(), a.clone()),
+                    (made_identity(0x7a, 3), b),
+                ]
+                .into_iter()
+                .map(|(from, to)| edge(from, to))
+                .collect()
+            })
         },
     ),
     (
@@ -243,29 +277,50 @@ pub const MADE: &[(Target, &str, Change)] = &[
     ),
 ];
 
-/// The reply with one more reader of its subject than a ciphertext may have recipients.
-fn crowd(r: &ReplyQueryReadsForEvidence) -> Option<ReplyQueryReadsForEvidence> {
-    let evidence = r.result.as_ref().ok()?;
-    let subject = evidence
-        .iter()
-        .map(|ev| &ev.to_identity)
-        .find(|to| to.id() == r.external_identity)?;
-    let readers = (0..=MAX_RECIPIENTS as u32).map(|i| {
-        let mut key = [0x11; 32];
-        key[..4].copy_from_slice(&i.to_be_bytes());
-        ReadsForEvidence {
-            from_identity: ExternalIdentity {
-                verifying_key: key,
-                encryption_key: key,
-            },
-            to_identity: subject.clone(),
-            serial: 1,
-            signature: [0; 64],
-        }
-    });
-    let mut crowded = r.clone();
-    crowded.result = Ok(evidence.iter().cloned().chain(readers).collect());
-    Some(crowded)
+/// The evidence reply with its evidence replaced by what `make` gives for its subject.
+fn evidence(
+    e: &Envelope,
+    make: impl Fn(&ExternalIdentity) -> Vec<ReadsForEvidence>,
+) -> Vec<Envelope> {
+    let Message::ReplyQueryReadsForEvidence(r) = &e.message else {
+        return Vec::new();
+    };
+    let Some(subject) = r.result.as_ref().ok().and_then(|evidence| {
+        evidence
+            .iter()
+            .map(|ev| &ev.to_identity)
+            .find(|to| to.id() == r.external_identity)
+    }) else {
+        return Vec::new();
+    };
+    let mut changed = r.clone();
+    changed.result = Ok(make(subject));
+    with(e, changed)
+}
+
+/// `n` made-up readers of `subject`.
+fn readers(subject: &ExternalIdentity, n: usize) -> impl Iterator<Item = ReadsForEvidence> + '_ {
+    (0..n as u32).map(move |i| edge(made_identity(0x11, i), subject.clone()))
+}
+
+/// Evidence that `from` reads for `to` (unsigned: the Encryption engine trusts its ReadsFor).
+fn edge(from: ExternalIdentity, to: ExternalIdentity) -> ReadsForEvidence {
+    ReadsForEvidence {
+        from_identity: from,
+        to_identity: to,
+        serial: 1,
+        signature: [0; 64],
+    }
+}
+
+/// A made-up identity, distinct for each `(fill, i)`; any 32 bytes are an X25519 public key.
+fn made_identity(fill: u8, i: u32) -> ExternalIdentity {
+    let mut key = [fill; 32];
+    key[..4].copy_from_slice(&i.to_be_bytes());
+    ExternalIdentity {
+        verifying_key: key,
+        encryption_key: key,
+    }
 }
 
 /// An Encryption flow: the host rotates the cookie key twice, then a reply arrives with a

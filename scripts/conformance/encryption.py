@@ -1,0 +1,652 @@
+"""An independent Encryption engine that runs the `encryption` cases of a
+Sealwright conformance suite.
+
+Written from the documentation alone, never from the Rust sources:
+docs/conformance/index.md (case layout, how a case runs, the randomness
+table, host events), docs/encryption/{index,messages,state,behaviour}.md
+(guards, continuations, the cookie ring and its encoding),
+docs/reads-for/semantics.md (which readers a reads-for encryption seals to),
+and docs/wire-format/{envelope,ciphertext}.md with wire.cddl (canonical CBOR,
+envelopes, the ciphertext layout, ids). CBOR by cbor2; X25519, HKDF-SHA256,
+SHA-256 and ChaCha20-Poly1305 by cryptography. HPKE (RFC 9180) is assembled
+here by hand from those primitives, so nothing but the docs and the RFC
+decides which bytes are written.
+
+    python encryption.py SUITE_DIR [--broken skip-readers]
+
+With --broken skip-readers the engine finishes a reads-for request by
+sealing to the target alone, ignoring every reader the evidence proves; the
+suite must notice.
+"""
+import argparse, difflib, hashlib, json, re, sys
+from pathlib import Path
+
+import cbor2
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+BROKEN = ["skip-readers"]
+
+# --- Wire schema (envelope.md "Messages" and "Value types"; wire.cddl) -------
+# A schema is a dict (a map with exactly these keys, in this order), a string
+# naming a scalar type, or a tagged tuple for optional values, lists, results
+# and error enums. The refused cases need the decoder to be as strict as the
+# reference's, and a well-formed-but-wrong message must not reach the engine.
+IDENT = {"verifyingKey": "b32", "encryptionKey": "b32"}
+EVIDENCE = {"fromIdentity": IDENT, "toIdentity": IDENT, "serial": "uint", "signature": "b64"}
+REVOCATION = {"fromIdentity": "b20", "toIdentity": IDENT, "serial": "uint", "signature": "b64"}
+GENKEY = {"identity": IDENT, "evidence": ("opt", EVIDENCE)}
+
+
+def enum(units, **data):
+    """An error type: unit variants by name, data variants with their schema."""
+    return ("enum", {**{u: None for u in units.split()}, **data})
+
+
+RF_ERR = enum("SignatureInvalid Unavailable EngineFailed NotHandled",
+              Malformed=enum("SelfReference BadVerifyingKey"),
+              Revoked={"revokedThrough": "uint"}, Superseded={"current": "uint"})
+DEC_ERR = enum("NotAuthorised NoMatchingKey AuthenticationFailed Truncated UnknownIdentity "
+               "EngineFailed NotHandled",
+               Malformed=enum("BadMagic UnsupportedVersion UnsupportedSuite RecipientCount "
+                              "ChunkSize HeaderTruncated RecipientOrder"))
+ENC_ERR = enum("TooManyRecipients InvalidRecipient PlaintextTooLarge EngineFailed NotHandled",
+               ReadsFor=RF_ERR)
+ID_ERR = enum("NotOwner UnknownIdentity InvalidZone EngineFailed NotHandled",
+              Vault=DEC_ERR, ReadsFor=RF_ERR)
+
+
+def reply(ok, err, **fields):
+    return {**fields, "result": ("result", ok, err)}
+
+
+MESSAGES = {
+    "RequestEncrypt": {"data": "b", "externalIdentity": IDENT, "useReadsFor": "bool"},
+    "ReplyEncrypt": reply("b", ENC_ERR),
+    "RequestReadsFor": {"externalIdentityA": "b20", "externalIdentityB": "b20"},
+    "ReplyReadsFor": reply("bool", RF_ERR, externalIdentityA="b20", externalIdentityB="b20"),
+    "RequestSubmitReadsForEvidence": {"evidence": EVIDENCE},
+    "ReplySubmitReadsForEvidence": reply("null", RF_ERR),
+    "RequestSubmitReadsForRevocation": {"revocation": REVOCATION},
+    "ReplySubmitReadsForRevocation": reply("null", RF_ERR),
+    "RequestQueryReadsForEvidence": {"externalIdentity": "b20", "continuation": ("opt", "b")},
+    "ReplyQueryReadsForEvidence": reply(("list", EVIDENCE), RF_ERR, externalIdentity="b20",
+                                        continuation=("opt", "b")),
+    "RequestDecryption": {"data": "b"},
+    "ReplyDecryption": reply("b", DEC_ERR),
+    "RequestGenerateIdentity": {},
+    "ReplyGenerateIdentity": reply(IDENT, ID_ERR),
+    "RequestConnectIdentity": {"externalIdentity": "b20"},
+    "ReplyConnectIdentity": reply("addr", ID_ERR),
+    "RequestDeleteIdentity": {"externalIdentity": "b20"},
+    "ReplyDeleteIdentity": reply("null", ID_ERR),
+    "RequestDeriveZoneIdentity": {"master": "b20", "zone": "text"},
+    "ReplyDeriveZoneIdentity": reply(IDENT, ID_ERR),
+    "RequestRotateIdentity": {"externalIdentity": "b20"},
+    "ReplyRotateIdentity": reply(IDENT, ID_ERR),
+    "RequestGenerateKey": {"owner": "addr", "readBy": ("opt", IDENT)},
+    "ReplyGenerateKey": reply(GENKEY, DEC_ERR),
+    "RequestRotateKey": {"externalIdentity": "b20"},
+    "ReplyRotateKey": reply(GENKEY, DEC_ERR),
+    "RequestDeleteKey": {"externalIdentity": "b20"},
+    "ReplyDeleteKey": reply("null", DEC_ERR),
+}
+# The continuation's sealed content (state.md, "The continuation's bytes").
+PENDING = {"requester": "addr", "correlation": "uint", "target": IDENT, "data": "b"}
+# The case files' configuration and state (state.md, "Encoding").
+CONFIG = {"address": "addr", "readsFor": "addr", "maxPlaintext": "uint"}
+COOKIE_KEY = {"epoch": "uint", "key": "b32"}
+STATE = {"cookies": {"current": COOKIE_KEY, "previous": ("opt", COOKIE_KEY)}}
+ADDRESS = re.compile(r"[A-Za-z0-9._/-]{1,128}")
+
+
+def conforms(v, t):
+    """Whether the decoded value v has schema type t."""
+    if isinstance(t, dict):
+        return type(v) is dict and list(v) == list(t) and all(conforms(v[k], t[k]) for k in t)
+    if isinstance(t, tuple):
+        kind, arg = t[0], t[1]
+        if kind == "opt":
+            return v is None or conforms(v, arg)
+        if kind == "list":
+            return type(v) is list and all(conforms(x, arg) for x in v)
+        if kind == "result":
+            return single(v) and (("Ok" in v and conforms(v["Ok"], arg))
+                                  or ("Err" in v and conforms(v["Err"], t[2])))
+        if type(v) is str:  # an enum's unit variant is written as its bare name
+            return v in arg and arg[v] is None
+        return single(v) and all(arg.get(k) is not None and conforms(x, arg[k])
+                                 for k, x in v.items())
+    if re.fullmatch(r"b\d*", t):  # "b": any byte string; "bN": exactly N bytes
+        return type(v) is bytes and (t == "b" or len(v) == int(t[1:]))
+    if t == "uint":
+        return type(v) is int and 0 <= v < 2**64
+    if t == "bool":
+        return type(v) is bool
+    if t == "null":
+        return v is None
+    if t == "text":
+        return type(v) is str
+    if t == "addr":
+        return type(v) is str and ADDRESS.fullmatch(v) is not None
+    raise ValueError(f"unknown schema type {t!r}")
+
+
+def single(v):
+    return type(v) is dict and len(v) == 1
+
+
+# --- Canonical decoding (envelope.md "Canonical form") ------------------------
+class Refused(Exception):
+    """Bytes that are not the one canonical encoding of a documented value."""
+
+
+def walk(data, pos=0, depth=1):
+    """Check one item's heads before handing the bytes to a generic decoder:
+    every length must fit in what is left (a hostile length allocates
+    nothing), nesting stops at 32, and tags, floats, indefinite lengths and
+    over-long heads are refused. Returns the offset just past the item."""
+    if depth > 32:
+        raise Refused("nested more than 32 deep")
+    if pos >= len(data):
+        raise Refused("input ends inside an item")
+    major, ai = data[pos] >> 5, data[pos] & 31
+    pos += 1
+    if ai < 24:
+        arg = ai
+    elif ai < 28:
+        size = 1 << (ai - 24)
+        if pos + size > len(data):
+            raise Refused("input ends inside a head")
+        arg = int.from_bytes(data[pos:pos + size], "big")
+        pos += size
+        shortest_floor = 24 if size == 1 else 1 << (4 * size)
+        if major != 7 and arg < shortest_floor:
+            raise Refused("a head longer than it needs to be")
+    else:
+        raise Refused("an indefinite length or a reserved head")
+    if major == 6:
+        raise Refused("a tag")
+    if major == 7 and ai not in (20, 21, 22):
+        raise Refused("a float or a simple value other than false/true/null")
+    left = len(data) - pos
+    if major in (2, 3):
+        if arg > left:
+            raise Refused("a string longer than the input")
+        return pos + arg
+    if major in (4, 5):
+        count = arg * 2 if major == 5 else arg
+        if count > left:  # each element needs at least a byte
+            raise Refused("a container longer than the input")
+        for _ in range(count):
+            pos = walk(data, pos, depth + 1)
+    return pos
+
+
+def decode_canonical(data):
+    if walk(data) != len(data):
+        raise Refused("bytes after the item")
+    try:
+        value = cbor2.loads(data)
+    except Exception as e:
+        raise Refused(f"not CBOR: {e}")
+    # cbor2 keeps map insertion order and writes shortest heads, so encoding
+    # what it decoded gives the canonical bytes; any difference (duplicate
+    # keys, a text string that is not UTF-8, ...) means these were not them.
+    if cbor2.dumps(value) != data:
+        raise Refused("not in canonical form")
+    return value
+
+
+def decode_envelope(data):
+    env = decode_canonical(data)
+    if type(env) is not dict or list(env) != ["sender", "target", "correlation", "message"]:
+        raise Refused("not an envelope map")
+    if not all(conforms(env[k], "addr") for k in ("sender", "target")):
+        raise Refused("sender or target is not an address")
+    if not conforms(env["correlation"], "uint"):
+        raise Refused("correlation is not a u64")
+    msg = env["message"]
+    if not single(msg) or not all(n in MESSAGES and conforms(b, MESSAGES[n])
+                                  for n, b in msg.items()):
+        raise Refused("not a documented message")
+    return env
+
+
+# --- Ids (ciphertext.md "Ids") -------------------------------------------------
+def sha256(*parts):
+    return hashlib.sha256(b"".join(parts)).digest()
+
+
+def ident(i):
+    """A public identity with its two fields in wire order."""
+    return {"verifyingKey": i["verifyingKey"], "encryptionKey": i["encryptionKey"]}
+
+
+def identity_id(i):
+    return sha256(b"sealwright/identity-id/v1\x00", cbor2.dumps(ident(i)))[:20]
+
+
+def key_id(encryption_key):
+    return sha256(b"sealwright/key-id/v1\x00", encryption_key)[:8]
+
+
+# --- Randomness (conformance/index.md "Randomness") ---------------------------
+class OutOfRandomness(Exception):
+    pass
+
+
+class Draws:
+    """The recorded bytes as the engine's only source of randomness. It keeps
+    count, so that a runner can tell an engine that drew more, or less, than
+    the reference did: either means a different computation."""
+
+    def __init__(self, recorded):
+        self.recorded, self.used = recorded, 0
+
+    def take(self, n):
+        if self.used + n > len(self.recorded):
+            raise OutOfRandomness(f"the engine wants {n} more random bytes after "
+                                  f"{self.used}, but only {len(self.recorded)} were recorded")
+        out = self.recorded[self.used:self.used + n]
+        self.used += n
+        return out
+
+
+# --- HPKE, RFC 9180: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305
+KEM_ID, KDF_ID, AEAD_ID = 0x0020, 0x0001, 0x0003
+KEM_SUITE = b"KEM" + KEM_ID.to_bytes(2, "big")
+HPKE_SUITE = b"HPKE" + b"".join(x.to_bytes(2, "big") for x in (KEM_ID, KDF_ID, AEAD_ID))
+MODE_BASE = b"\x00"
+
+
+def hkdf_extract(salt, ikm):
+    h = hmac.HMAC(salt or b"\x00" * 32, hashes.SHA256())  # RFC 5869: empty salt = zeros
+    h.update(ikm)
+    return h.finalize()
+
+
+def hkdf_expand(prk, info, length):
+    out, block, i = b"", b"", 1
+    while len(out) < length:
+        h = hmac.HMAC(prk, hashes.SHA256())
+        h.update(block + info + bytes([i]))
+        block = h.finalize()
+        out += block
+        i += 1
+    return out[:length]
+
+
+def labeled_extract(suite, salt, label, ikm):
+    return hkdf_extract(salt, b"HPKE-v1" + suite + label + ikm)
+
+
+def labeled_expand(suite, prk, label, info, length):
+    return hkdf_expand(prk, length.to_bytes(2, "big") + b"HPKE-v1" + suite + label + info,
+                       length)
+
+
+def derive_key_pair(ikm):
+    """RFC 9180 7.1.3 for X25519: the secret is one labeled expand, no retry.
+    Returns (private key object, its 32-byte public key)."""
+    prk = labeled_extract(KEM_SUITE, b"", b"dkp_prk", ikm)
+    sk = X25519PrivateKey.from_private_bytes(labeled_expand(KEM_SUITE, prk, b"sk", b"", 32))
+    return sk, sk.public_key().public_bytes_raw()
+
+
+class BadRecipientKey(Exception):
+    pass
+
+
+def seal_base(pk_r, info, aad, plaintext, ikm_e):
+    """SealBase (RFC 9180 6.1) with the ephemeral key DeriveKeyPair(ikm_e):
+    returns (enc, ciphertext). A public key whose DH result is all zeros (a
+    low-order point) is refused, as 7.1.1 of the RFC requires."""
+    sk_e, enc = derive_key_pair(ikm_e)
+    try:
+        dh = sk_e.exchange(X25519PublicKey.from_public_bytes(pk_r))
+    except ValueError as e:  # OpenSSL refuses an all-zero shared secret itself
+        raise BadRecipientKey(str(e))
+    if dh == bytes(32):
+        raise BadRecipientKey("all-zero shared secret")
+    # Encap: ExtractAndExpand(dh, enc | pkR)
+    eae_prk = labeled_extract(KEM_SUITE, b"", b"eae_prk", dh)
+    shared = labeled_expand(KEM_SUITE, eae_prk, b"shared_secret", enc + pk_r, 32)
+    # KeySchedule in base mode: empty psk and psk_id
+    context = (MODE_BASE + labeled_extract(HPKE_SUITE, b"", b"psk_id_hash", b"")
+               + labeled_extract(HPKE_SUITE, b"", b"info_hash", info))
+    secret = labeled_extract(HPKE_SUITE, shared, b"secret", b"")
+    key = labeled_expand(HPKE_SUITE, secret, b"key", context, 32)
+    base_nonce = labeled_expand(HPKE_SUITE, secret, b"base_nonce", context, 12)
+    # sequence number 0: the nonce is base_nonce itself
+    return enc, ChaCha20Poly1305(key).encrypt(base_nonce, plaintext, aad)
+
+
+# --- Ciphertexts (ciphertext.md "Layout") -------------------------------------
+CT_INFO = b"sealwright/ciphertext/v1/suite-1"
+# The engine's requests carry no chunk size, so it uses the format's default
+# (ciphertext.md); the suite's headers agree (byte 6 is 0x10).
+CHUNK_LOG2 = 16
+MAX_RECIPIENTS = 1024
+
+
+def seal(recipients, plaintext, draws):
+    """Seal plaintext to recipients (identities sorted by id, deduplicated).
+    Draws the content key, then one ikmE per recipient in header order; a
+    refused key stops the draws there. Returns the ciphertext, or None when a
+    recipient's key is refused."""
+    content_key = draws.take(32)
+    entries = []
+    for r in recipients:
+        iid, kid = identity_id(r), key_id(r["encryptionKey"])
+        try:
+            enc, wrapped = seal_base(r["encryptionKey"], CT_INFO, iid + kid, content_key,
+                                     draws.take(32))
+        except BadRecipientKey:
+            return None
+        entries.append(iid + kid + enc + wrapped)
+    header = (b"SWCT\x01\x01" + bytes([CHUNK_LOG2]) + len(entries).to_bytes(2, "big")
+              + b"".join(entries))
+    h = sha256(header)
+    size, aead = 1 << CHUNK_LOG2, ChaCha20Poly1305(content_key)
+    # Full chunks, then a last one of 0..S bytes; it is empty only for an empty
+    # payload, so a payload that is a multiple of S ends with a full last chunk.
+    pieces = [plaintext[i:i + size] for i in range(0, len(plaintext), size)] or [b""]
+    chunks = [aead.encrypt(bytes(3) + i.to_bytes(8, "big") + bytes([i == len(pieces) - 1]),
+                           piece, h)
+              for i, piece in enumerate(pieces)]
+    return header + b"".join(chunks)
+
+
+# --- Cookie ring (state.md "Cookie keys and epochs") --------------------------
+def ratchet(key):
+    return sha256(b"sealwright/cookie-ratchet/v1\x00", key)
+
+
+CONT_AAD = b"sealwright/continuation/v1"
+
+
+class ContinuationRefused(Exception):
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --- The engine (behaviour.md) -------------------------------------------------
+class Encryption:
+    def __init__(self, config, state, broken=None):
+        if not conforms(config, CONFIG):
+            raise ValueError("config.cbor is not an encryption-config")
+        if not conforms(state, STATE):
+            raise ValueError("pre.cbor is not an encryption-state")
+        self.address, self.reads_for = config["address"], config["readsFor"]
+        self.max_plaintext, self.broken = config["maxPlaintext"], broken
+        ring = state["cookies"]
+        self.current = (ring["current"]["epoch"], ring["current"]["key"])
+        prev = ring["previous"]
+        self.previous = None if prev is None else (prev["epoch"], prev["key"])
+
+    def state(self):
+        def key(k):
+            return {"epoch": k[0], "key": k[1]}
+        return {"cookies": {"current": key(self.current),
+                            "previous": None if self.previous is None else key(self.previous)}}
+
+    def rotate_cookie_key(self):
+        """Host event: the current key is kept as previous for one more period
+        (the old previous is dropped), and the new one is its ratchet."""
+        epoch, key = self.current
+        self.previous, self.current = self.current, (epoch + 1, ratchet(key))
+
+    def step(self, env, draws):
+        """One envelope in: (envelopes sent, rejections recorded, guard row)."""
+        (name, body), = env["message"].items()
+        if env["target"] != self.address:
+            return [], [rejection(env, name, "Misaddressed")], "misaddressed"
+        if name == "RequestEncrypt":
+            if not body["useReadsFor"]:
+                result = self.seal_result([body["externalIdentity"]], body["data"], draws)
+                return [self.answer(env["sender"], env["correlation"], "ReplyEncrypt",
+                                    {"result": result})], [], "seal-directly"
+            return [self.query(env, body, draws)], [], "query-reads-for"
+        if name == "ReplyQueryReadsForEvidence":
+            if env["sender"] != self.reads_for:
+                return [], [rejection(env, name, "UnexpectedSender")], "unexpected-sender"
+            try:
+                return [self.finish(body, draws)], [], "finish"
+            except ContinuationRefused as why:
+                return [], [rejection(env, name, why.reason)], "finish"
+        if name.startswith("Request"):
+            return [self.answer(env["sender"], env["correlation"], "Reply" + name[7:],
+                                not_handled(name, body))], [], "not-handled"
+        return [], [rejection(env, name, "UnexpectedReply")], "unexpected-reply"
+
+    def answer(self, to, correlation, name, body):
+        return {"sender": self.address, "target": to, "correlation": correlation,
+                "message": {name: body}}
+
+    def seal_result(self, recipients, data, draws):
+        """The `result` of a ReplyEncrypt: checks that cost no randomness come
+        first, so a request that cannot be sealed draws nothing."""
+        if len(data) > self.max_plaintext:
+            return {"Err": "PlaintextTooLarge"}
+        unique = {identity_id(r): ident(r) for r in recipients}
+        if len(unique) > MAX_RECIPIENTS:
+            return {"Err": "TooManyRecipients"}
+        ciphertext = seal([unique[i] for i in sorted(unique)], data, draws)
+        return {"Err": "InvalidRecipient"} if ciphertext is None else {"Ok": ciphertext}
+
+    # -- query-reads-for
+    def query(self, env, body, draws):
+        if len(body["data"]) > self.max_plaintext:  # never ask about what cannot be sealed
+            return self.answer(env["sender"], env["correlation"], "ReplyEncrypt",
+                               {"result": {"Err": "PlaintextTooLarge"}})
+        pending = {"requester": env["sender"], "correlation": env["correlation"],
+                   "target": ident(body["externalIdentity"]), "data": body["data"]}
+        epoch, key = self.current
+        prefix = epoch.to_bytes(8, "big")
+        nonce = draws.take(12)
+        continuation = prefix + nonce + ChaCha20Poly1305(key).encrypt(
+            nonce, cbor2.dumps(pending), CONT_AAD + prefix)
+        # The query's id is the nonce's first 8 bytes (continuation bytes 8..16),
+        # so it costs no draw of its own.
+        return self.answer(self.reads_for, int.from_bytes(continuation[8:16], "big"),
+                           "RequestQueryReadsForEvidence",
+                           {"externalIdentity": identity_id(body["externalIdentity"]),
+                            "continuation": continuation})
+
+    # -- finish
+    def key_for(self, epoch):
+        """The cookie key of a continuation's epoch, per the epoch table."""
+        now, key = self.current
+        if epoch == now:
+            return key
+        if epoch == now + 1:  # a peer rotated first: follow it without rotating
+            return ratchet(key)
+        if epoch > now + 1:
+            raise ContinuationRefused("ContinuationInvalid")
+        if self.previous is not None and epoch == self.previous[0]:
+            return self.previous[1]
+        raise ContinuationRefused("ContinuationExpired")
+
+    def open_continuation(self, cont):
+        if cont is None or len(cont) < 8:
+            raise ContinuationRefused("ContinuationInvalid")
+        key = self.key_for(int.from_bytes(cont[:8], "big"))
+        if len(cont) < 8 + 12 + 16:
+            raise ContinuationRefused("ContinuationInvalid")
+        try:
+            plain = ChaCha20Poly1305(key).decrypt(cont[8:20], cont[20:], CONT_AAD + cont[:8])
+            pending = decode_canonical(plain)
+        except (InvalidTag, Refused):
+            raise ContinuationRefused("ContinuationInvalid")
+        if not conforms(pending, PENDING):
+            raise ContinuationRefused("ContinuationInvalid")
+        return pending
+
+    def finish(self, body, draws):
+        pending = self.open_continuation(body["continuation"])
+        target = pending["target"]
+        if body["externalIdentity"] != identity_id(target):
+            raise ContinuationRefused("SubjectMismatch")
+        result = body["result"]
+        if "Err" in result:
+            out = {"Err": {"ReadsFor": result["Err"]}}
+        else:
+            readers = [] if self.broken == "skip-readers" else readers_of(target, result["Ok"])
+            out = self.seal_result([target] + readers, pending["data"], draws)
+        return self.answer(pending["requester"], pending["correlation"], "ReplyEncrypt",
+                           {"result": out})
+
+
+def readers_of(target, evidence):
+    """Everyone on a chain of edges into the target, recomputed from the
+    evidence as given (reads-for semantics.md, chains_into): an edge that
+    does not lead to the target widens nothing, and edges leaving the target
+    are never followed."""
+    by_subject = {}
+    for e in evidence:
+        by_subject.setdefault(identity_id(e["toIdentity"]), []).append(e["fromIdentity"])
+    seen, frontier, readers = {identity_id(target)}, [identity_id(target)], []
+    while frontier:
+        for reader in by_subject.get(frontier.pop(), []):
+            readers.append(reader)
+            rid = identity_id(reader)
+            if rid not in seen:
+                seen.add(rid)
+                frontier.append(rid)
+    return readers
+
+
+def not_handled(request, body):
+    """The reply a request gets when this engine has no guard for it. Every
+    error family spells its NotHandled the same way on the wire, so the
+    request's name alone picks the reply type. Fields
+    of the reply other than `result` echo the request's fields of the same
+    name (ReplyReadsFor's question, ReplyQueryReadsForEvidence's subject and
+    continuation); the docs do not say so, see the report."""
+    reply_schema = MESSAGES["Reply" + request[7:]]
+    fields = {k: body[k] for k in reply_schema if k != "result"}
+    return {**fields, "result": {"Err": "NotHandled"}}
+
+
+def rejection(env, name, reason):
+    return {"sender": env["sender"], "correlation": env["correlation"], "message": name,
+            "reason": reason}
+
+
+# --- Running cases (conformance/index.md "Running a case") --------------------
+def diag(v, indent=""):
+    """CBOR diagnostic notation, one map entry or array element per line, so
+    that a line diff points at the field that differs."""
+    inner = indent + "  "
+    if isinstance(v, dict) and v:
+        items = [f"{inner}{diag(k, inner)}: {diag(x, inner)}" for k, x in v.items()]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    if isinstance(v, list) and v:
+        return "[\n" + ",\n".join(inner + diag(x, inner) for x in v) + f"\n{indent}]"
+    if isinstance(v, bytes):
+        return f"h'{v.hex()}'"
+    if isinstance(v, (dict, list)):
+        return "{}" if isinstance(v, dict) else "[]"
+    return "null" if v is None else json.dumps(v)
+
+
+def fold_ciphertexts(v):
+    """Show a ciphertext (a ReplyEncrypt's Ok bytes) as its parts, so that a
+    diff says which recipient or chunk differs instead of one long hex line."""
+    if isinstance(v, dict):
+        if list(v) == ["Ok"] and isinstance(v["Ok"], bytes) and v["Ok"][:4] == b"SWCT":
+            return {"Ok": explain_ciphertext(v["Ok"])}
+        return {k: fold_ciphertexts(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [fold_ciphertexts(x) for x in v]
+    return v
+
+
+def explain_ciphertext(ct):
+    if len(ct) < 9:
+        return ct
+    count = int.from_bytes(ct[7:9], "big")
+    entries, end = [], 9 + 108 * count
+    for i in range(9, min(end, len(ct)), 108):
+        e = ct[i:i + 108]
+        entries.append({"identity_id": e[:20], "key_id": e[20:28], "enc": e[28:60],
+                        "wrapped_key": e[60:]})
+    size = (1 << ct[6]) + 16
+    return {"prefix": ct[:9], "recipients": entries,
+            "chunks": [ct[i:i + size] for i in range(end, len(ct), size)]}
+
+
+def compare(what, expected_bytes, actual):
+    actual_bytes = cbor2.dumps(actual)
+    if actual_bytes == expected_bytes:
+        return []
+    expected = fold_ciphertexts(decode_canonical(expected_bytes))
+    diff = difflib.unified_diff(diag(expected).splitlines(),
+                                diag(fold_ciphertexts(actual)).splitlines(),
+                                f"expected {what}", f"actual {what}", lineterm="", n=4)
+    return [f"{what} differs:"] + list(diff)
+
+
+def run_case(case, broken):
+    meta = json.loads((case / "meta.json").read_text())
+    engine = Encryption(decode_canonical((case / "config.cbor").read_bytes()),
+                        decode_canonical((case / "pre.cbor").read_bytes()), broken)
+    problems = []
+    for n, step in enumerate(meta["steps"]):
+        if "event" in step:  # host events draw nothing and send nothing
+            if step["event"] != "rotate-cookie-key":
+                return problems + [f"step {n}: unknown host event {step['event']!r}"]
+            engine.rotate_cookie_key()
+            continue
+        data = (case / f"input_{n}.cbor").read_bytes()
+        try:
+            env = decode_envelope(data)
+        except Refused as why:
+            if meta["refused"]:
+                continue
+            return problems + [f"input_{n}.cbor refused: {why}"]
+        if meta["refused"]:
+            return problems + [f"input_{n}.cbor must be refused but decodes as an envelope"]
+        draws = Draws(bytes.fromhex(step["random"]))
+        try:
+            sent, rejected, row = engine.step(env, draws)
+        except OutOfRandomness as why:
+            return problems + [f"step {n}: {why}"]
+        if draws.used != len(draws.recorded):
+            problems.append(f"step {n}: the engine drew {draws.used} random bytes, "
+                            f"the reference {len(draws.recorded)}")
+        if row != step["handler"]:
+            problems.append(f"step {n}: handled by row {row}, the reference by {step['handler']}")
+        problems += compare(f"effects_{n}", (case / f"effects_{n}.cbor").read_bytes(),
+                            {"send": sent, "rejected": rejected})
+    if not meta["refused"]:
+        problems += compare("post", (case / "post.cbor").read_bytes(), engine.state())
+    return problems
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("suite", type=Path)
+    parser.add_argument("--broken", choices=BROKEN)
+    args = parser.parse_args()
+    cases = sorted(m.parent for m in (args.suite / "encryption").rglob("meta.json"))
+    passed = 0
+    for case in cases:
+        try:
+            problems = run_case(case, args.broken)
+        except Exception as e:  # a case file that does not decode fails the case
+            problems = [f"error: {type(e).__name__}: {e}"]
+        if problems:
+            print(f"FAIL {case}")
+            print("\n".join("    " + p for p in problems))
+        passed += not problems
+    print(f"encryption: {passed}/{len(cases)} cases passed")
+    return 0 if cases and passed == len(cases) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
