@@ -14,7 +14,8 @@
 //!
 //! This holds only where randomness does not enter the engine's state (the
 //! Encryption engine's). A step whose randomness changes the state (a new key
-//! in the vault) cannot be checked without its bytes: [`enters_state`] says so.
+//! in the vault) cannot be checked without its bytes: the replay finds that out by taking
+//! the step twice with two streams, and reports [`super::Divergence::Unrecorded`].
 
 use std::io::{Read, Write};
 
