@@ -2,15 +2,18 @@
 Sealwright conformance suite.
 
 Written from the documentation alone, never from the Rust sources:
-docs/conformance/index.md (case layout, how a case runs, the randomness
-table, host events), docs/encryption/{index,messages,state,behaviour}.md
+docs/conformance/index.md (the randomness table: what the engine draws and
+in which order; the rotate-cookie-key host event),
+docs/encryption/{index,messages,state,behaviour}.md
 (guards, continuations, the cookie ring and its encoding),
 docs/reads-for/semantics.md (which readers a reads-for encryption seals to),
-and docs/wire-format/{envelope,ciphertext}.md with wire.cddl (canonical CBOR,
-envelopes, the ciphertext layout, ids). CBOR by cbor2; X25519, HKDF-SHA256,
-SHA-256 and ChaCha20-Poly1305 by cryptography. HPKE (RFC 9180) is assembled
-here by hand from those primitives, so nothing but the docs and the RFC
-decides which bytes are written.
+and docs/wire-format/ciphertext.md (the ciphertext layout). The rest of the
+wire format (schemas, canonical CBOR, envelopes, ids) is in wire.py, and
+reading and running the cases in suite.py, both shared with the other
+runners here. CBOR by cbor2; X25519, HKDF-SHA256, SHA-256 and
+ChaCha20-Poly1305 by cryptography. HPKE (RFC 9180) is assembled here by hand
+from those primitives, so nothing but the docs and the RFC decides which
+bytes are written.
 
     python encryption.py SUITE_DIR [--broken skip-readers]
 
@@ -18,8 +21,7 @@ With --broken skip-readers the engine finishes a reads-for request by
 sealing to the target alone, ignoring every reader the evidence proves; the
 suite must notice.
 """
-import argparse, difflib, hashlib, json, re, sys
-from pathlib import Path
+import hashlib, sys
 
 import cbor2
 from cryptography.exceptions import InvalidTag
@@ -27,232 +29,22 @@ from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-BROKEN = ["skip-readers"]
+import suite
+from suite import rejection
+from wire import IDENT, MESSAGES, Refused, conforms, decode_canonical, ident, identity_id, key_id
 
-# --- Wire schema (envelope.md "Messages" and "Value types"; wire.cddl) -------
-# A schema is a dict (a map with exactly these keys, in this order), a string
-# naming a scalar type, or a tagged tuple for optional values, lists, results
-# and error enums. The refused cases need the decoder to be as strict as the
-# reference's, and a well-formed-but-wrong message must not reach the engine.
-IDENT = {"verifyingKey": "b32", "encryptionKey": "b32"}
-EVIDENCE = {"fromIdentity": IDENT, "toIdentity": IDENT, "serial": "uint", "signature": "b64"}
-REVOCATION = {"fromIdentity": "b20", "toIdentity": IDENT, "serial": "uint", "signature": "b64"}
-GENKEY = {"identity": IDENT, "evidence": ("opt", EVIDENCE)}
-
-
-def enum(units, **data):
-    """An error type: unit variants by name, data variants with their schema."""
-    return ("enum", {**{u: None for u in units.split()}, **data})
-
-
-RF_ERR = enum("SignatureInvalid Unavailable EngineFailed NotHandled",
-              Malformed=enum("SelfReference BadVerifyingKey"),
-              Revoked={"revokedThrough": "uint"}, Superseded={"current": "uint"})
-DEC_ERR = enum("NotAuthorised NoMatchingKey AuthenticationFailed Truncated UnknownIdentity "
-               "EngineFailed NotHandled",
-               Malformed=enum("BadMagic UnsupportedVersion UnsupportedSuite RecipientCount "
-                              "ChunkSize HeaderTruncated RecipientOrder"))
-ENC_ERR = enum("TooManyRecipients InvalidRecipient PlaintextTooLarge EngineFailed NotHandled",
-               ReadsFor=RF_ERR)
-ID_ERR = enum("NotOwner UnknownIdentity InvalidZone EngineFailed NotHandled",
-              Vault=DEC_ERR, ReadsFor=RF_ERR)
-
-
-def reply(ok, err, **fields):
-    return {**fields, "result": ("result", ok, err)}
-
-
-MESSAGES = {
-    "RequestEncrypt": {"data": "b", "externalIdentity": IDENT, "useReadsFor": "bool"},
-    "ReplyEncrypt": reply("b", ENC_ERR),
-    "RequestReadsFor": {"externalIdentityA": "b20", "externalIdentityB": "b20"},
-    "ReplyReadsFor": reply("bool", RF_ERR, externalIdentityA="b20", externalIdentityB="b20"),
-    "RequestSubmitReadsForEvidence": {"evidence": EVIDENCE},
-    "ReplySubmitReadsForEvidence": reply("null", RF_ERR),
-    "RequestSubmitReadsForRevocation": {"revocation": REVOCATION},
-    "ReplySubmitReadsForRevocation": reply("null", RF_ERR),
-    "RequestQueryReadsForEvidence": {"externalIdentity": "b20", "continuation": ("opt", "b")},
-    "ReplyQueryReadsForEvidence": reply(("list", EVIDENCE), RF_ERR, externalIdentity="b20",
-                                        continuation=("opt", "b")),
-    "RequestDecryption": {"data": "b"},
-    "ReplyDecryption": reply("b", DEC_ERR),
-    "RequestGenerateIdentity": {},
-    "ReplyGenerateIdentity": reply(IDENT, ID_ERR),
-    "RequestConnectIdentity": {"externalIdentity": "b20"},
-    "ReplyConnectIdentity": reply("addr", ID_ERR),
-    "RequestDeleteIdentity": {"externalIdentity": "b20"},
-    "ReplyDeleteIdentity": reply("null", ID_ERR),
-    "RequestDeriveZoneIdentity": {"master": "b20", "zone": "text"},
-    "ReplyDeriveZoneIdentity": reply(IDENT, ID_ERR),
-    "RequestRotateIdentity": {"externalIdentity": "b20"},
-    "ReplyRotateIdentity": reply(IDENT, ID_ERR),
-    "RequestGenerateKey": {"owner": "addr", "readBy": ("opt", IDENT)},
-    "ReplyGenerateKey": reply(GENKEY, DEC_ERR),
-    "RequestRotateKey": {"externalIdentity": "b20"},
-    "ReplyRotateKey": reply(GENKEY, DEC_ERR),
-    "RequestDeleteKey": {"externalIdentity": "b20"},
-    "ReplyDeleteKey": reply("null", DEC_ERR),
-}
+# --- Schemas of this engine's own encodings (see wire.py for the notation) ---
 # The continuation's sealed content (state.md, "The continuation's bytes").
 PENDING = {"requester": "addr", "correlation": "uint", "target": IDENT, "data": "b"}
 # The case files' configuration and state (state.md, "Encoding").
 CONFIG = {"address": "addr", "readsFor": "addr", "maxPlaintext": "uint"}
 COOKIE_KEY = {"epoch": "uint", "key": "b32"}
 STATE = {"cookies": {"current": COOKIE_KEY, "previous": ("opt", COOKIE_KEY)}}
-ADDRESS = re.compile(r"[A-Za-z0-9._/-]{1,128}")
 
 
-def conforms(v, t):
-    """Whether the decoded value v has schema type t."""
-    if isinstance(t, dict):
-        return type(v) is dict and list(v) == list(t) and all(conforms(v[k], t[k]) for k in t)
-    if isinstance(t, tuple):
-        kind, arg = t[0], t[1]
-        if kind == "opt":
-            return v is None or conforms(v, arg)
-        if kind == "list":
-            return type(v) is list and all(conforms(x, arg) for x in v)
-        if kind == "result":
-            return single(v) and (("Ok" in v and conforms(v["Ok"], arg))
-                                  or ("Err" in v and conforms(v["Err"], t[2])))
-        if type(v) is str:  # an enum's unit variant is written as its bare name
-            return v in arg and arg[v] is None
-        return single(v) and all(arg.get(k) is not None and conforms(x, arg[k])
-                                 for k, x in v.items())
-    if re.fullmatch(r"b\d*", t):  # "b": any byte string; "bN": exactly N bytes
-        return type(v) is bytes and (t == "b" or len(v) == int(t[1:]))
-    if t == "uint":
-        return type(v) is int and 0 <= v < 2**64
-    if t == "bool":
-        return type(v) is bool
-    if t == "null":
-        return v is None
-    if t == "text":
-        return type(v) is str
-    if t == "addr":
-        return type(v) is str and ADDRESS.fullmatch(v) is not None
-    raise ValueError(f"unknown schema type {t!r}")
-
-
-def single(v):
-    return type(v) is dict and len(v) == 1
-
-
-# --- Canonical decoding (envelope.md "Canonical form") ------------------------
-class Refused(Exception):
-    """Bytes that are not the one canonical encoding of a documented value."""
-
-
-def walk(data, pos=0, depth=1):
-    """Check one item's heads before handing the bytes to a generic decoder:
-    every length must fit in what is left (a hostile length allocates
-    nothing), nesting stops at 32, and tags, floats, indefinite lengths and
-    over-long heads are refused. Returns the offset just past the item."""
-    if depth > 32:
-        raise Refused("nested more than 32 deep")
-    if pos >= len(data):
-        raise Refused("input ends inside an item")
-    major, ai = data[pos] >> 5, data[pos] & 31
-    pos += 1
-    if ai < 24:
-        arg = ai
-    elif ai < 28:
-        size = 1 << (ai - 24)
-        if pos + size > len(data):
-            raise Refused("input ends inside a head")
-        arg = int.from_bytes(data[pos:pos + size], "big")
-        pos += size
-        shortest_floor = 24 if size == 1 else 1 << (4 * size)
-        if major != 7 and arg < shortest_floor:
-            raise Refused("a head longer than it needs to be")
-    else:
-        raise Refused("an indefinite length or a reserved head")
-    if major == 6:
-        raise Refused("a tag")
-    if major == 7 and ai not in (20, 21, 22):
-        raise Refused("a float or a simple value other than false/true/null")
-    left = len(data) - pos
-    if major in (2, 3):
-        if arg > left:
-            raise Refused("a string longer than the input")
-        return pos + arg
-    if major in (4, 5):
-        count = arg * 2 if major == 5 else arg
-        if count > left:  # each element needs at least a byte
-            raise Refused("a container longer than the input")
-        for _ in range(count):
-            pos = walk(data, pos, depth + 1)
-    return pos
-
-
-def decode_canonical(data):
-    if walk(data) != len(data):
-        raise Refused("bytes after the item")
-    try:
-        value = cbor2.loads(data)
-    except Exception as e:
-        raise Refused(f"not CBOR: {e}")
-    # cbor2 keeps map insertion order and writes shortest heads, so encoding
-    # what it decoded gives the canonical bytes; any difference (duplicate
-    # keys, a text string that is not UTF-8, ...) means these were not them.
-    if cbor2.dumps(value) != data:
-        raise Refused("not in canonical form")
-    return value
-
-
-def decode_envelope(data):
-    env = decode_canonical(data)
-    if type(env) is not dict or list(env) != ["sender", "target", "correlation", "message"]:
-        raise Refused("not an envelope map")
-    if not all(conforms(env[k], "addr") for k in ("sender", "target")):
-        raise Refused("sender or target is not an address")
-    if not conforms(env["correlation"], "uint"):
-        raise Refused("correlation is not a u64")
-    msg = env["message"]
-    if not single(msg) or not all(n in MESSAGES and conforms(b, MESSAGES[n])
-                                  for n, b in msg.items()):
-        raise Refused("not a documented message")
-    return env
-
-
-# --- Ids (ciphertext.md "Ids") -------------------------------------------------
+# --- Hashing (cookie ratchet, ciphertext header) -----------------------------
 def sha256(*parts):
     return hashlib.sha256(b"".join(parts)).digest()
-
-
-def ident(i):
-    """A public identity with its two fields in wire order."""
-    return {"verifyingKey": i["verifyingKey"], "encryptionKey": i["encryptionKey"]}
-
-
-def identity_id(i):
-    return sha256(b"sealwright/identity-id/v1\x00", cbor2.dumps(ident(i)))[:20]
-
-
-def key_id(encryption_key):
-    return sha256(b"sealwright/key-id/v1\x00", encryption_key)[:8]
-
-
-# --- Randomness (conformance/index.md "Randomness") ---------------------------
-class OutOfRandomness(Exception):
-    pass
-
-
-class Draws:
-    """The recorded bytes as the engine's only source of randomness. It keeps
-    count, so that a runner can tell an engine that drew more, or less, than
-    the reference did: either means a different computation."""
-
-    def __init__(self, recorded):
-        self.recorded, self.used = recorded, 0
-
-    def take(self, n):
-        if self.used + n > len(self.recorded):
-            raise OutOfRandomness(f"the engine wants {n} more random bytes after "
-                                  f"{self.used}, but only {len(self.recorded)} were recorded")
-        out = self.recorded[self.used:self.used + n]
-        self.used += n
-        return out
 
 
 # --- HPKE, RFC 9180: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305
@@ -532,28 +324,7 @@ def not_handled(request, body):
     return {**fields, "result": {"Err": "NotHandled"}}
 
 
-def rejection(env, name, reason):
-    return {"sender": env["sender"], "correlation": env["correlation"], "message": name,
-            "reason": reason}
-
-
-# --- Running cases (conformance/index.md "Running a case") --------------------
-def diag(v, indent=""):
-    """CBOR diagnostic notation, one map entry or array element per line, so
-    that a line diff points at the field that differs."""
-    inner = indent + "  "
-    if isinstance(v, dict) and v:
-        items = [f"{inner}{diag(k, inner)}: {diag(x, inner)}" for k, x in v.items()]
-        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
-    if isinstance(v, list) and v:
-        return "[\n" + ",\n".join(inner + diag(x, inner) for x in v) + f"\n{indent}]"
-    if isinstance(v, bytes):
-        return f"h'{v.hex()}'"
-    if isinstance(v, (dict, list)):
-        return "{}" if isinstance(v, dict) else "[]"
-    return "null" if v is None else json.dumps(v)
-
-
+# --- Showing a difference ----------------------------------------------------
 def fold_ciphertexts(v):
     """Show a ciphertext (a ReplyEncrypt's Ok bytes) as its parts, so that a
     diff says which recipient or chunk differs instead of one long hex line."""
@@ -580,73 +351,7 @@ def explain_ciphertext(ct):
             "chunks": [ct[i:i + size] for i in range(end, len(ct), size)]}
 
 
-def compare(what, expected_bytes, actual):
-    actual_bytes = cbor2.dumps(actual)
-    if actual_bytes == expected_bytes:
-        return []
-    expected = fold_ciphertexts(decode_canonical(expected_bytes))
-    diff = difflib.unified_diff(diag(expected).splitlines(),
-                                diag(fold_ciphertexts(actual)).splitlines(),
-                                f"expected {what}", f"actual {what}", lineterm="", n=4)
-    return [f"{what} differs:"] + list(diff)
-
-
-def run_case(case, broken):
-    meta = json.loads((case / "meta.json").read_text())
-    engine = Encryption(decode_canonical((case / "config.cbor").read_bytes()),
-                        decode_canonical((case / "pre.cbor").read_bytes()), broken)
-    problems = []
-    for n, step in enumerate(meta["steps"]):
-        if "event" in step:  # host events draw nothing and send nothing
-            if step["event"] != "rotate-cookie-key":
-                return problems + [f"step {n}: unknown host event {step['event']!r}"]
-            engine.rotate_cookie_key()
-            continue
-        data = (case / f"input_{n}.cbor").read_bytes()
-        try:
-            env = decode_envelope(data)
-        except Refused as why:
-            if meta["refused"]:
-                continue
-            return problems + [f"input_{n}.cbor refused: {why}"]
-        if meta["refused"]:
-            return problems + [f"input_{n}.cbor must be refused but decodes as an envelope"]
-        draws = Draws(bytes.fromhex(step["random"]))
-        try:
-            sent, rejected, row = engine.step(env, draws)
-        except OutOfRandomness as why:
-            return problems + [f"step {n}: {why}"]
-        if draws.used != len(draws.recorded):
-            problems.append(f"step {n}: the engine drew {draws.used} random bytes, "
-                            f"the reference {len(draws.recorded)}")
-        if row != step["handler"]:
-            problems.append(f"step {n}: handled by row {row}, the reference by {step['handler']}")
-        problems += compare(f"effects_{n}", (case / f"effects_{n}.cbor").read_bytes(),
-                            {"send": sent, "rejected": rejected})
-    if not meta["refused"]:
-        problems += compare("post", (case / "post.cbor").read_bytes(), engine.state())
-    return problems
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("suite", type=Path)
-    parser.add_argument("--broken", choices=BROKEN)
-    args = parser.parse_args()
-    cases = sorted(m.parent for m in (args.suite / "encryption").rglob("meta.json"))
-    passed = 0
-    for case in cases:
-        try:
-            problems = run_case(case, args.broken)
-        except Exception as e:  # a case file that does not decode fails the case
-            problems = [f"error: {type(e).__name__}: {e}"]
-        if problems:
-            print(f"FAIL {case}")
-            print("\n".join("    " + p for p in problems))
-        passed += not problems
-    print(f"encryption: {passed}/{len(cases)} cases passed")
-    return 0 if cases and passed == len(cases) else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(suite.main("encryption", __doc__, Encryption, broken=["skip-readers"],
+                        events={"rotate-cookie-key": Encryption.rotate_cookie_key},
+                        view=fold_ciphertexts))
