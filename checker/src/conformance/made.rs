@@ -8,7 +8,10 @@ use engines::backend::format::MAX_RECIPIENTS;
 use engines::conformance::{Case, CaseStep, Expected, with_input};
 use engines::encryption::{Encryption, EncryptionState};
 use engines::{Engine, HostEvent};
-use spec::message::{Continuation, ReplySubmitReadsForEvidence, RequestGenerateIdentity};
+use spec::message::{
+    Ciphertext, Continuation, ReplySubmitReadsForEvidence, RequestDecryption,
+    RequestGenerateIdentity, RequestReadsFor,
+};
 use spec::{
     Address, CorrelationId, DecryptionError, Envelope, ExternalIdentity, IdentityId, Message,
     ReadsForEvidence, codec,
@@ -226,6 +229,50 @@ pub const MADE: &[(Target, &str, Change)] = &[
         },
     ),
     (
+        Target::Error("ReadsForError", "NotHandled"),
+        "a ReadsFor request sent to another engine",
+        |e| match &e.message {
+            m if m.is_request() => with(
+                e,
+                RequestReadsFor {
+                    external_identity_a: IdentityId([0x5a; spec::identity::IDENTITY_ID_LEN]),
+                    external_identity_b: IdentityId([0xa5; spec::identity::IDENTITY_ID_LEN]),
+                },
+            ),
+            _ => Vec::new(),
+        },
+    ),
+    (
+        Target::Error("DecryptionError", "NotHandled"),
+        "a vault request sent to another engine",
+        |e| match &e.message {
+            m if m.is_request() => with(
+                e,
+                RequestDecryption {
+                    data: Ciphertext(b"SWCT".to_vec()),
+                },
+            ),
+            _ => Vec::new(),
+        },
+    ),
+    (
+        Target::Reason("ContinuationInvalid"),
+        "an evidence reply without its continuation",
+        |e| match &e.message {
+            Message::ReplyQueryReadsForEvidence(r) if r.continuation.is_some() => {
+                let mut r = r.clone();
+                r.continuation = None;
+                with(e, r)
+            }
+            _ => Vec::new(),
+        },
+    ),
+    (
+        Target::Reason("ContinuationInvalid"),
+        "an evidence reply whose continuation is cut to less than its epoch",
+        |e| continuation(e, |c| c.truncate(5)),
+    ),
+    (
         Target::Error("EncryptionError", "TooManyRecipients"),
         "an evidence reply naming 1024 readers: with the target, one recipient more than a ciphertext may have",
         |e| evidence(e, |subject| readers(subject, MAX_RECIPIENTS).collect()),
@@ -323,6 +370,41 @@ fn made_identity(fill: u8, i: u32) -> ExternalIdentity {
     }
 }
 
+/// For each Encryption row that checks the plaintext limit, a recorded case of that row
+/// replayed under a configuration whose limit is 0 bytes: `PlaintextTooLarge`, at query time
+/// (no query is sent) and at finish time (an instance of the pool with a smaller limit).
+pub fn over_limit(recorded: &[&Case]) -> Result<Vec<Case>> {
+    let mut made = Vec::new();
+    for row in ["query-reads-for", "finish"] {
+        let candidates = recorded
+            .iter()
+            .filter(|c| c.engine == Encryption::NAME && c.handler() == row);
+        for case in candidates {
+            let Some(step) = case.steps.first() else {
+                continue;
+            };
+            let mut engine: Encryption = codec::decode(&case.config)?;
+            engine.max_plaintext = 0;
+            let limited = Case {
+                config: codec::encode(&engine),
+                ..(*case).clone()
+            };
+            let mut new = with_input(&limited, &codec::decode(&step.input)?, 0)?;
+            if new.handler() == row
+                && Target::Error("EncryptionError", "PlaintextTooLarge").reached(&new)
+            {
+                new.description = format!(
+                    "an engine whose plaintext limit is 0 bytes ({})",
+                    new.description
+                );
+                made.push(new);
+                break;
+            }
+        }
+    }
+    Ok(made)
+}
+
 /// An Encryption flow: the host rotates the cookie key twice, then a reply arrives with a
 /// continuation from before both rotations.
 pub fn expired(recorded: &[&Case]) -> Result<Option<Case>> {
@@ -397,6 +479,7 @@ fn continuation(e: &Envelope, f: impl Fn(&mut Vec<u8>)) -> Vec<Envelope> {
 pub fn cases(recorded: &[&Case]) -> Result<Vec<Case>> {
     let mut made = Vec::new();
     made.extend(expired(recorded)?);
+    made.extend(over_limit(recorded)?);
     for engine in engines::conformance::ENGINES {
         let own: Vec<&&Case> = recorded.iter().filter(|c| c.engine == *engine).collect();
         for (target, what, change) in MADE {
