@@ -376,31 +376,16 @@ fn made_identity(fill: u8, i: u32) -> ExternalIdentity {
 pub fn over_limit(recorded: &[&Case]) -> Result<Vec<Case>> {
     let mut made = Vec::new();
     for row in ["query-reads-for", "finish"] {
-        let candidates = recorded
-            .iter()
-            .filter(|c| c.engine == Encryption::NAME && c.handler() == row);
-        for case in candidates {
-            let Some(step) = case.steps.first() else {
-                continue;
-            };
-            let mut engine: Encryption = codec::decode(&case.config)?;
-            engine.max_plaintext = 0;
-            let limited = Case {
-                config: codec::encode(&engine),
-                ..(*case).clone()
-            };
-            let mut new = with_input(&limited, &codec::decode(&step.input)?, 0)?;
-            if new.handler() == row
-                && Target::Error("EncryptionError", "PlaintextTooLarge").reached(&new)
-            {
-                new.description = format!(
-                    "an engine whose plaintext limit is 0 bytes ({})",
-                    new.description
-                );
-                made.push(new);
-                break;
-            }
-        }
+        made.extend(replayed_after(
+            recorded,
+            row,
+            Target::Error("EncryptionError", "PlaintextTooLarge"),
+            "an engine whose plaintext limit is 0 bytes",
+            |engine, _| {
+                engine.max_plaintext = 0;
+                Vec::new()
+            },
+        )?);
     }
     Ok(made)
 }
@@ -408,31 +393,55 @@ pub fn over_limit(recorded: &[&Case]) -> Result<Vec<Case>> {
 /// An Encryption flow: the host rotates the cookie key twice, then a reply arrives with a
 /// continuation from before both rotations.
 pub fn expired(recorded: &[&Case]) -> Result<Option<Case>> {
-    let finishing = recorded
+    replayed_after(
+        recorded,
+        "finish",
+        Target::Reason("ContinuationExpired"),
+        "two cookie-key rotations, then a continuation from before them",
+        |engine, state| {
+            let rotate = HostEvent::RotateCookieKey;
+            engine.on_event(state, rotate);
+            engine.on_event(state, rotate);
+            vec![CaseStep::event(rotate), CaseStep::event(rotate)]
+        },
+    )
+}
+
+/// The first recorded Encryption case of `row` whose input, replayed after `prepare` changes
+/// the configuration or the state, is still handled by `row` and reaches `target`.
+///
+/// `prepare` returns the host events it applied: the case then starts before them, with
+/// them as its first steps.
+fn replayed_after(
+    recorded: &[&Case],
+    row: &str,
+    target: Target,
+    what: &str,
+    prepare: impl Fn(&mut Encryption, &mut EncryptionState) -> Vec<CaseStep>,
+) -> Result<Option<Case>> {
+    let candidates = recorded
         .iter()
-        .filter(|c| c.engine == Encryption::NAME && c.handler() == "finish");
-    for case in finishing {
+        .filter(|c| c.engine == Encryption::NAME && c.handler() == row);
+    for case in candidates {
         let Some(step) = case.steps.first() else {
             continue;
         };
-        // The reply is recorded in the rotated state; the case starts before the rotations.
-        let engine: Encryption = codec::decode(&case.config)?;
+        let mut engine: Encryption = codec::decode(&case.config)?;
         let mut state: EncryptionState = codec::decode(&case.pre)?;
-        engine.on_event(&mut state, HostEvent::RotateCookieKey);
-        engine.on_event(&mut state, HostEvent::RotateCookieKey);
-        let rotated = Case {
+        let events = prepare(&mut engine, &mut state);
+        let changed = Case {
+            config: codec::encode(&engine),
             pre: codec::encode(&state),
             ..(*case).clone()
         };
-        let mut new = with_input(&rotated, &codec::decode(&step.input)?, 0)?;
-        let rotate = CaseStep::event(HostEvent::RotateCookieKey);
-        new.steps.splice(0..0, [rotate.clone(), rotate]);
-        new.pre.clone_from(&case.pre);
-        if Target::Reason("ContinuationExpired").reached(&new) {
-            new.description = format!(
-                "two cookie-key rotations, then a continuation from before them ({})",
-                new.description
-            );
+        let mut new = with_input(&changed, &codec::decode(&step.input)?, 0)?;
+        if !events.is_empty() {
+            new.steps.splice(0..0, events);
+            new.pre.clone_from(&case.pre);
+        }
+        let handled = new.steps.last().is_some_and(|s| s.handler == row);
+        if handled && target.reached(&new) {
+            new.description = format!("{what} ({})", new.description);
             return Ok(Some(new));
         }
     }

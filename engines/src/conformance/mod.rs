@@ -388,14 +388,13 @@ where
     E: Engine + Serialize + DeserializeOwned,
     E::State: Serialize + DeserializeOwned,
 {
-    let engine: E = part("config.cbor", &case.config)?;
-    let mut state: E::State = part("pre.cbor", &case.pre)?;
     let Some(post) = &case.post else {
+        // Even a refused case's configuration and state must decode.
+        let _: E = part("config.cbor", &case.config)?;
+        let _: E::State = part("pre.cbor", &case.pre)?;
         return refused(case);
     };
-    for (i, step) in case.steps.iter().enumerate() {
-        recorded_step(&engine, &mut state, i, step)?;
-    }
+    let state = run_steps::<E>(case, &[], &KeyRing::new(), |_| {})?;
     let actual = codec::encode(&state);
     if actual != *post {
         // The case's own bytes must decode too: a corrupted post is reported as such.
@@ -406,6 +405,32 @@ where
         });
     }
     Ok(())
+}
+
+/// Runs a case's steps from its state before, each with its recorded randomness unless
+/// `unrecorded[i]` (then by meaning, opening ciphertexts with `keys`); `each` sees the state
+/// after every step. Returns the state after the last.
+fn run_steps<E>(
+    case: &Case,
+    unrecorded: &[bool],
+    keys: &KeyRing,
+    mut each: impl FnMut(&E::State),
+) -> Result<E::State, Divergence>
+where
+    E: Engine + Serialize + DeserializeOwned,
+    E::State: Serialize + DeserializeOwned,
+{
+    let engine: E = part("config.cbor", &case.config)?;
+    let mut state: E::State = part("pre.cbor", &case.pre)?;
+    for (i, step) in case.steps.iter().enumerate() {
+        if unrecorded.get(i).copied().unwrap_or(false) {
+            unrecorded_step(&engine, &mut state, i, step, keys)?;
+        } else {
+            recorded_step(&engine, &mut state, i, step)?;
+        }
+        each(&state);
+    }
+    Ok(state)
 }
 
 /// One step replayed with its recorded randomness.
@@ -525,17 +550,8 @@ where
     E: Engine + Serialize + DeserializeOwned,
     E::State: Serialize + DeserializeOwned,
 {
-    let engine: E = part("config.cbor", &case.config)?;
-    let mut state: E::State = part("pre.cbor", &case.pre)?;
     let mut states = Vec::with_capacity(case.steps.len());
-    for (i, step) in case.steps.iter().enumerate() {
-        if unrecorded.get(i).copied().unwrap_or(false) {
-            unrecorded_step(&engine, &mut state, i, step, keys)?;
-        } else {
-            recorded_step(&engine, &mut state, i, step)?;
-        }
-        states.push(codec::encode(&state));
-    }
+    run_steps::<E>(case, unrecorded, keys, |s| states.push(codec::encode(s)))?;
     Ok(states)
 }
 
