@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use model::diagrams::DiagramsReport;
-use model::witnesses::Witness;
 use model::{Limits, Scenario, ScenarioReport, catalog};
 
 use crate::exit;
@@ -247,16 +246,8 @@ pub fn run(opts: &CheckOptions<'_>) -> Result<()> {
             } else {
                 scenarios.clone()
             };
-            let (d, witnesses) =
-                check_diagrams(docs, &flows_of, limits, partial && opts.shard.is_none())?;
-            if let Some(dir) = opts.itf {
-                let written = crate::itf::write_witnesses(dir, docs, &witnesses)?;
-                println!(
-                    "{} documented flows written as ITF traces to {}",
-                    written.len(),
-                    dir.display()
-                );
-            }
+            let partial = partial && opts.shard.is_none();
+            let d = check_diagrams(docs, &flows_of, limits, partial, opts.itf)?;
             print!("{}", report::diagrams_text(&d));
             let t = crate::tables::check(docs)?;
             print!("{}", t.text());
@@ -325,14 +316,16 @@ fn finish(
 }
 
 /// Collects the flows of every scenario whose flows are documented, and checks the docs'
-/// diagrams; `partial` when only some scenarios ran (alternatives are then not required
-/// to happen, since another scenario may be the one that realizes them).
+/// diagrams (writing the flow behind each of their alternatives into `itf`, if given);
+/// `partial` when only some scenarios ran (alternatives are then not required to happen,
+/// since another scenario may be the one that realizes them).
 pub fn check_diagrams(
     docs: &Path,
     scenarios: &[Scenario],
     limits: Limits,
     partial: bool,
-) -> Result<(DiagramsReport, Vec<Witness>)> {
+    itf: Option<&Path>,
+) -> Result<DiagramsReport> {
     let (diagrams, errors) = model::diagrams::load(docs)
         .with_context(|| format!("cannot read the docs at {}", docs.display()))?;
     let mut collected = Vec::new();
@@ -344,7 +337,18 @@ pub fn check_diagrams(
     if partial {
         report.partial();
     }
-    Ok((report, model::witnesses::witnesses(&diagrams, &collected)))
+    // The flows behind each diagram, as ITF, only when asked: finding them matches every
+    // flow against every alternative again.
+    if let Some(dir) = itf {
+        let witnesses = model::witnesses::witnesses(&diagrams, &collected);
+        let written = crate::itf::write_witnesses(dir, docs, &witnesses)?;
+        println!(
+            "{} documented flows written as ITF traces to {}",
+            written.len(),
+            dir.display()
+        );
+    }
+    Ok(report)
 }
 
 /// `diagrams`: lists every diagram under `docs`, what it is checked against, and exclusions.
