@@ -34,12 +34,7 @@ fn widen(
     let mut node = LocalNode::new(HpkeBackend::new());
     node.insert(
         address(READS_FOR),
-        NodeEngine::ReadsFor(
-            ReadsFor {
-                address: address(READS_FOR),
-            },
-            Default::default(),
-        ),
+        NodeEngine::ReadsFor(ReadsFor::new(address(READS_FOR)), Default::default()),
     );
     let mut correlation = 0u64;
     let mut ask = |node: &mut LocalNode<HpkeBackend>, message: Message| -> Result<Message> {

@@ -120,7 +120,7 @@ fn class_of(cause: &(dyn std::error::Error + 'static)) -> Option<Class> {
     if cause.is::<BadInput>()
         || cause.is::<spec::codec::DecodeError>()
         || cause.is::<spec::identity::ParseIdError>()
-        || cause.is::<spec::ReadsForError>()
+        || cause.is::<spec::RelationError>()
     {
         return Some(Class::BadInput);
     }

@@ -231,6 +231,7 @@ pub fn revoke(args: &VaultArgs, reader: &str, output: &Path) -> Result<()> {
             &subject,
             &ReadsForRevocation::statement_bytes(&reader, &subject.external, serial),
         ),
+        relation: Default::default(),
     };
     files::write_atomic(output, &codec::encode(&revocation))?;
     eprintln!(

@@ -33,7 +33,7 @@ use spec::message::{
 };
 use spec::{
     Address, Coded, CorrelationId, DecryptionError, EncryptionError, Envelope, IdentityError,
-    ReadsForError, ReadsForEvidence, ReadsForRevocation, codec,
+    ReadsForEvidence, ReadsForRevocation, RelationError, codec,
 };
 
 use crate::files;
@@ -245,6 +245,7 @@ fn evidence(from: &InternalIdentity, to: &InternalIdentity, serial: u64) -> Read
         to_identity: to.external.clone(),
         serial,
         signature: sign(to, &statement),
+        relation: Default::default(),
     }
 }
 
@@ -255,6 +256,7 @@ fn revocation(from: &InternalIdentity, to: &InternalIdentity, serial: u64) -> Re
         to_identity: to.external.clone(),
         serial,
         signature: sign(to, &statement),
+        relation: Default::default(),
     }
 }
 
@@ -765,7 +767,7 @@ fn encryption_exchanges(
         vec![(
             "err-reads-for-unavailable",
             ReplyEncrypt {
-                result: Err(EncryptionError::ReadsFor(ReadsForError::Unavailable)),
+                result: Err(EncryptionError::ReadsFor(RelationError::Unavailable)),
             }
             .into(),
         )],
@@ -812,7 +814,7 @@ fn reads_for_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
         )],
     )?;
     let submit_err =
-        |e: ReadsForError| -> Message { ReplySubmitReadsForEvidence { result: Err(e) }.into() };
+        |e: RelationError| -> Message { ReplySubmitReadsForEvidence { result: Err(e) }.into() };
     x.exchange(
         "alice-for-bob",
         (CLIENT, READS_FOR),
@@ -823,25 +825,25 @@ fn reads_for_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
             ("ok", ReplySubmitReadsForEvidence { result: Ok(()) }.into()),
             (
                 "err-signature-invalid",
-                submit_err(ReadsForError::SignatureInvalid),
+                submit_err(RelationError::SignatureInvalid),
             ),
             (
                 "err-malformed-self-reference",
-                submit_err(ReadsForError::Malformed(MalformedStatement::SelfReference)),
+                submit_err(RelationError::Malformed(MalformedStatement::SelfReference)),
             ),
             (
                 "err-malformed-bad-verifying-key",
-                submit_err(ReadsForError::Malformed(
+                submit_err(RelationError::Malformed(
                     MalformedStatement::BadVerifyingKey,
                 )),
             ),
             (
                 "err-revoked",
-                submit_err(ReadsForError::Revoked { revoked_through: 1 }),
+                submit_err(RelationError::Revoked { revoked_through: 1 }),
             ),
             (
                 "err-superseded",
-                submit_err(ReadsForError::Superseded { current: 300 }),
+                submit_err(RelationError::Superseded { current: 300 }),
             ),
         ],
     )?;
@@ -859,7 +861,7 @@ fn reads_for_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
             (
                 "err-signature-invalid",
                 ReplySubmitReadsForRevocation {
-                    result: Err(ReadsForError::SignatureInvalid),
+                    result: Err(RelationError::SignatureInvalid),
                 }
                 .into(),
             ),
@@ -916,7 +918,7 @@ fn reads_for_query_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
                 ReplyQueryReadsForEvidence {
                     external_identity: carol.id(),
                     continuation,
-                    result: Err(ReadsForError::Unavailable),
+                    result: Err(RelationError::Unavailable),
                 }
                 .into(),
             ),
@@ -1103,7 +1105,7 @@ fn identity_key_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
             (
                 "err-reads-for-superseded",
                 ReplyRotateIdentity {
-                    result: Err(IdentityError::ReadsFor(ReadsForError::Superseded {
+                    result: Err(IdentityError::ReadsFor(RelationError::Superseded {
                         current: 7,
                     })),
                 }

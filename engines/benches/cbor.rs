@@ -41,9 +41,7 @@ fn request(target: &InternalIdentity, use_reads_for: bool) -> Envelope {
 fn reply_with_three_evidence(backend: &mut HpkeBackend, target: &InternalIdentity) -> Envelope {
     let encryption = Encryption::new(addr("node/encryption"), addr("node/reads-for"));
     let mut enc_state = Encryption::initial_state(backend);
-    let reads_for = ReadsFor {
-        address: addr("node/reads-for"),
-    };
+    let reads_for = ReadsFor::new(addr("node/reads-for"));
     let mut rf_state = ReadsForState::default();
     for _ in 0..3 {
         let reader = backend.generate_identity();

@@ -75,7 +75,7 @@ impl Local {
         );
         node.insert(
             rf.clone(),
-            NodeEngine::ReadsFor(ReadsFor { address: rf }, reads_for),
+            NodeEngine::ReadsFor(ReadsFor::new(rf), reads_for),
         );
         Local {
             node,

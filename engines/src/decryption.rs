@@ -5,10 +5,12 @@
 //! 2. `RequestDecryption` → open with the keys of the identities the requester
 //!    may use (its own, or all of them for a requester the configuration
 //!    names); `NotAuthorised` if there are none; `ReplyDecryption`;
-//! 3. `RequestGenerateKey` / `RequestRotateKey` / `RequestDeleteKey` from the
+//! 3. `RequestCommitment` → sign the data's commitment statement as the named
+//!    identity if the requester owns it ([`crate::commitment`]); `ReplyCommitment`;
+//! 4. `RequestGenerateKey` / `RequestRotateKey` / `RequestDeleteKey` from the
 //!    configured manager (Identity Management) → act, reply; from anyone else
 //!    → `NotAuthorised`;
-//! 4. any other request → its reply with `NotHandled`; any reply → rejected.
+//! 5. any other request → its reply with `NotHandled`; any reply → rejected.
 //!
 //! Secret bytes never leave this module in a message: replies carry public
 //! identities, signed evidence and plaintexts only. Keys are [`Secret32`]
@@ -23,13 +25,15 @@ use std::io::{Read, Write};
 
 use spec::effects::{Effects, RejectReason, guards};
 use spec::message::{
-    GeneratedKey, ReplyDecryption, ReplyDeleteKey, ReplyGenerateKey, ReplyRotateKey,
+    GeneratedKey, ReplyCommitment, ReplyDecryption, ReplyDeleteKey, ReplyGenerateKey,
+    ReplyRotateKey,
 };
 use spec::{
     Address, DecryptionError, Envelope, ExternalIdentity, IdentityId, Message, ReadsForEvidence,
 };
 
 use crate::backend::{KeyEntry, KeyRing, OpenStreamError};
+use crate::commitment;
 use crate::identity::InternalIdentity;
 use crate::{Backend, Engine};
 
@@ -96,6 +100,7 @@ impl DecryptionState {
             to_identity: subject.external.clone(),
             serial,
             signature: backend.sign(subject, &bytes),
+            relation: Default::default(),
         }
     }
 }
@@ -202,6 +207,8 @@ impl Decryption {
 
 /// Row: decrypt for the sender.
 const DECRYPT: &str = "decrypt";
+/// Row: a commitment for the identity's owner.
+const COMMIT: &str = "commit";
 /// Row: key management from the configured manager.
 const MANAGE_KEYS: &str = "manage-keys";
 /// Row: key management from anyone else.
@@ -211,6 +218,7 @@ const REFUSE_MANAGEMENT: &str = "refuse-management";
 pub const GUARDS: &[&str] = &[
     guards::MISADDRESSED,
     DECRYPT,
+    COMMIT,
     MANAGE_KEYS,
     REFUSE_MANAGEMENT,
     guards::NOT_HANDLED,
@@ -244,6 +252,14 @@ impl Engine for Decryption {
                 }
                 .into(),
             ),
+            Message::RequestCommitment(req) => {
+                let held = state
+                    .identities
+                    .get(&req.external_identity)
+                    .map(|held| (&held.owner, &held.secrets));
+                let result = commitment::commit(backend, held, &env.sender, req);
+                (COMMIT, ReplyCommitment { result }.into())
+            }
             m @ (Message::RequestGenerateKey(_)
             | Message::RequestRotateKey(_)
             | Message::RequestDeleteKey(_)) => {
@@ -259,7 +275,7 @@ impl Engine for Decryption {
                     }
                 }
             }
-            // Row 5 (a request) or row 6 (a reply): `not_handled` tells them apart.
+            // Row 6 (a request) or row 7 (a reply): `not_handled` tells them apart.
             _ => return Effects::not_handled(env),
         };
         Effects::send(env.reply(reply)).by(row)

@@ -17,16 +17,16 @@
 use serde::{Deserialize, Serialize};
 use spec::effects::{Effects, RejectReason, guards};
 use spec::message::{
-    Continuation, Plaintext, ReplyEncrypt, ReplyQueryReadsForEvidence, RequestEncrypt,
+    Plaintext, ReplyEncrypt, ReplyQueryReadsForEvidence, RequestEncrypt,
     RequestQueryReadsForEvidence,
 };
 use spec::relation::ReadsForGraph;
 use spec::{
     Address, CorrelationId, EncryptionError, Envelope, ExternalIdentity, Message, ReadsForEvidence,
-    codec,
 };
 
-use crate::cookie::{CookieRing, Lookup};
+use crate::continuation;
+use crate::cookie::CookieRing;
 use crate::{Backend, Engine, HostEvent};
 
 /// Associated data of every continuation: binds it to its purpose and epoch.
@@ -158,67 +158,6 @@ impl Encryption {
         ReplyEncrypt { result }.into()
     }
 
-    fn continuation_aad(epoch: u64) -> Vec<u8> {
-        let mut aad = CONTINUATION_DOMAIN.to_vec();
-        aad.extend_from_slice(&epoch.to_be_bytes());
-        aad
-    }
-
-    /// Seals the pending request: `epoch (8 bytes, big-endian) | sealed CBOR`.
-    fn make_continuation<B: Backend>(
-        state: &EncryptionState,
-        backend: &mut B,
-        pending: &Pending,
-    ) -> Continuation {
-        let key = state.cookies.current();
-        let mut bytes = key.epoch.to_be_bytes().to_vec();
-        let sealed = backend.cookie_seal(
-            key,
-            &Self::continuation_aad(key.epoch),
-            &codec::encode(pending),
-        );
-        bytes.extend_from_slice(&sealed);
-        Continuation(bytes)
-    }
-
-    /// The query's correlation id: bytes 8..16 of the continuation, big-endian.
-    ///
-    /// Those are the first bytes of the sealed part, which a real backend
-    /// starts with a random nonce, so the id is unpredictable without drawing
-    /// more randomness; a deterministic backend gives one id per distinct
-    /// query, so the model does not tell states apart by the order queries
-    /// were made in.
-    pub(crate) fn query_correlation(continuation: &Continuation) -> CorrelationId {
-        let id = continuation
-            .0
-            .get(8..16)
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-            .map_or(0, u64::from_be_bytes);
-        CorrelationId(id)
-    }
-
-    fn open_continuation<B: Backend>(
-        state: &EncryptionState,
-        backend: &B,
-        continuation: Option<&Continuation>,
-    ) -> Result<Pending, RejectReason> {
-        let bytes = continuation.ok_or(RejectReason::ContinuationInvalid)?;
-        let (epoch, sealed) = bytes
-            .0
-            .split_first_chunk::<8>()
-            .ok_or(RejectReason::ContinuationInvalid)?;
-        let epoch = u64::from_be_bytes(*epoch);
-        let key = match state.cookies.lookup(epoch) {
-            Lookup::Key(key) => key,
-            Lookup::Expired => return Err(RejectReason::ContinuationExpired),
-            Lookup::Unknown => return Err(RejectReason::ContinuationInvalid),
-        };
-        let plain = backend
-            .cookie_open(&key, &Self::continuation_aad(epoch), sealed)
-            .ok_or(RejectReason::ContinuationInvalid)?;
-        codec::decode(&plain).map_err(|_| RejectReason::ContinuationInvalid)
-    }
-
     fn finish<B: Backend>(
         &self,
         state: &EncryptionState,
@@ -226,7 +165,13 @@ impl Encryption {
         env: &Envelope,
         reply: &ReplyQueryReadsForEvidence,
     ) -> Effects {
-        let pending = match Self::open_continuation(state, backend, reply.continuation.as_ref()) {
+        let opened = continuation::open(
+            &state.cookies,
+            backend,
+            CONTINUATION_DOMAIN,
+            reply.continuation.as_ref(),
+        );
+        let pending: Pending = match opened {
             Ok(p) => p,
             Err(reason) => return Effects::reject(env, reason),
         };
@@ -330,11 +275,12 @@ impl Encryption {
                     target: req.external_identity.clone(),
                     data: req.data.clone(),
                 };
-                let continuation = Self::make_continuation(state, backend, &pending);
+                let continuation =
+                    continuation::seal(&state.cookies, backend, CONTINUATION_DOMAIN, &pending);
                 Effects::send(Envelope {
                     sender: self.address.clone(),
                     target: self.reads_for.clone(),
-                    correlation: Self::query_correlation(&continuation),
+                    correlation: continuation::correlation(&continuation),
                     message: RequestQueryReadsForEvidence {
                         external_identity: req.external_identity.id(),
                         continuation: Some(continuation),

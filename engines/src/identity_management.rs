@@ -450,7 +450,7 @@ impl IdentityManagement {
 fn stored(
     state: &mut IdentityManagementState,
     pending: &Pending,
-    result: &Result<(), spec::ReadsForError>,
+    result: &Result<(), spec::RelationError>,
     identity: &ExternalIdentity,
     answer: impl FnOnce(Result<ExternalIdentity, IdentityError>) -> Message,
 ) -> Next {

@@ -12,7 +12,9 @@
 #![deny(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)]
 
 pub mod backend;
+pub mod commitment;
 pub mod conformance;
+pub mod continuation;
 pub mod cookie;
 pub mod decryption;
 pub mod encryption;
@@ -20,8 +22,11 @@ pub mod identity;
 pub mod identity_management;
 pub mod local;
 pub mod reads_for;
+pub mod relation;
 pub mod runtime;
 pub mod secret;
+pub mod signs_for;
+pub mod verification;
 pub mod vault_file;
 
 use spec::Envelope;
@@ -63,7 +68,7 @@ pub trait Engine {
 /// Something the host does to an engine between envelopes: no input, no effects, no randomness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum HostEvent {
-    /// Advance the Encryption engine's cookie ring one epoch (its state page, "Rotation").
+    /// Advance a stateless engine's cookie ring one epoch (Encryption, Verification; the state pages' "Rotation").
     RotateCookieKey,
 }
 

@@ -13,7 +13,7 @@ use sealwright_engines::backend::hpke::{HpkeBackend, SeededRng};
 use sealwright_engines::backend::{KeyEntry, KeyRing, OpenStreamError};
 use sealwright_engines::identity::InternalIdentity;
 use spec::error::{CiphertextFault, MalformedStatement};
-use spec::{DecryptionError, EncryptionError, ExternalIdentity, ReadsForError};
+use spec::{DecryptionError, EncryptionError, ExternalIdentity, RelationError};
 
 /// Chunks of 1 KiB, so a few KiB of payload span several chunks.
 const CHUNK_LOG2: u8 = 10;
@@ -575,11 +575,11 @@ fn sign_verify_round_trip() {
 
     assert_eq!(
         backend.verify(&vk, b"alice reads for eve", &sig),
-        Err(ReadsForError::SignatureInvalid)
+        Err(RelationError::SignatureInvalid)
     );
     assert_eq!(
         backend.verify(&other.external.verifying_key, message, &sig),
-        Err(ReadsForError::SignatureInvalid)
+        Err(RelationError::SignatureInvalid)
     );
     for byte in 0..64 {
         for bit in 0..8 {
@@ -587,7 +587,7 @@ fn sign_verify_round_trip() {
             bad[byte] ^= 1 << bit;
             assert_eq!(
                 backend.verify(&vk, message, &bad),
-                Err(ReadsForError::SignatureInvalid),
+                Err(RelationError::SignatureInvalid),
                 "flip of bit {bit} of signature byte {byte}"
             );
         }
@@ -614,7 +614,7 @@ fn non_point_verifying_key_is_malformed() {
     let sig = backend.sign(&me, b"m");
     assert_eq!(
         backend.verify(&not_a_point, b"m", &sig),
-        Err(ReadsForError::Malformed(
+        Err(RelationError::Malformed(
             MalformedStatement::BadVerifyingKey
         ))
     );

@@ -45,7 +45,7 @@ impl<B: Backend> World<B> {
         );
         node.insert(
             addr(RF),
-            NodeEngine::ReadsFor(ReadsFor { address: addr(RF) }, Default::default()),
+            NodeEngine::ReadsFor(ReadsFor::new(addr(RF)), Default::default()),
         );
         node.insert(
             addr(VAULT),
@@ -141,14 +141,14 @@ impl<B: Backend> World<B> {
         }
     }
 
-    fn submit(&mut self, evidence: ReadsForEvidence) -> Result<(), ReadsForError> {
+    fn submit(&mut self, evidence: ReadsForEvidence) -> Result<(), RelationError> {
         match self.ask("client-1", RF, RequestSubmitReadsForEvidence { evidence }) {
             Message::ReplySubmitReadsForEvidence(r) => r.result,
             m => panic!("{m:?}"),
         }
     }
 
-    fn revoke(&mut self, revocation: ReadsForRevocation) -> Result<(), ReadsForError> {
+    fn revoke(&mut self, revocation: ReadsForRevocation) -> Result<(), RelationError> {
         match self.ask(
             "client-1",
             RF,
@@ -173,6 +173,7 @@ impl<B: Backend> World<B> {
             to_identity: subject.clone(),
             serial,
             signature: self.node.backend().sign(&secrets, &bytes),
+            relation: Default::default(),
         }
     }
 
@@ -189,6 +190,7 @@ impl<B: Backend> World<B> {
             to_identity: subject.clone(),
             serial,
             signature: self.node.backend().sign(&secrets, &bytes),
+            relation: Default::default(),
         }
     }
 
@@ -296,15 +298,15 @@ for_both_backends!(evidence_is_verified_and_revocation_sticks, |mut w| {
     let bc = w.sign_evidence(&b, &c, 1);
     let mut forged = ab.clone();
     forged.signature[0] ^= 1;
-    assert_eq!(w.submit(forged), Err(ReadsForError::SignatureInvalid));
+    assert_eq!(w.submit(forged), Err(RelationError::SignatureInvalid));
     // Signed by the reader instead of the subject.
     let mut wrong_signer = w.sign_evidence(&a, &a, 1);
     wrong_signer.to_identity = b.clone();
-    assert_eq!(w.submit(wrong_signer), Err(ReadsForError::SignatureInvalid));
+    assert_eq!(w.submit(wrong_signer), Err(RelationError::SignatureInvalid));
     let self_ref = w.sign_evidence(&a, &a, 1);
     assert!(matches!(
         w.submit(self_ref),
-        Err(ReadsForError::Malformed(_))
+        Err(RelationError::Malformed(_))
     ));
     w.submit(ab.clone()).unwrap();
     w.submit(ab.clone()).unwrap(); // idempotent
@@ -315,7 +317,7 @@ for_both_backends!(evidence_is_verified_and_revocation_sticks, |mut w| {
     // Revoke A reads for B: A no longer reaches C.
     let mut bad_rev = w.sign_revocation(&a, &b, 1);
     bad_rev.signature[5] ^= 0x20;
-    assert_eq!(w.revoke(bad_rev), Err(ReadsForError::SignatureInvalid));
+    assert_eq!(w.revoke(bad_rev), Err(RelationError::SignatureInvalid));
     let rev = w.sign_revocation(&a, &b, 1);
     w.revoke(rev).unwrap();
     let ct = w.encrypt(ENC, &c, true, b"after").unwrap();
@@ -324,14 +326,14 @@ for_both_backends!(evidence_is_verified_and_revocation_sticks, |mut w| {
     // Replaying the old evidence is refused; newer evidence is accepted.
     assert_eq!(
         w.submit(ab),
-        Err(ReadsForError::Revoked { revoked_through: 1 })
+        Err(RelationError::Revoked { revoked_through: 1 })
     );
     let ab2 = w.sign_evidence(&a, &b, 2);
     w.submit(ab2).unwrap();
     let ab_old = w.sign_evidence(&a, &b, 1);
     assert_eq!(
         w.submit(ab_old),
-        Err(ReadsForError::Revoked { revoked_through: 1 })
+        Err(RelationError::Revoked { revoked_through: 1 })
     );
 });
 
@@ -467,7 +469,7 @@ fn captured_query<B: Backend>(w: &mut World<B>, via: &str, to: &ExternalIdentity
 
 fn answer(
     query: &Envelope,
-    result: Result<Vec<ReadsForEvidence>, ReadsForError>,
+    result: Result<Vec<ReadsForEvidence>, RelationError>,
     to: &str,
 ) -> Envelope {
     let Message::RequestQueryReadsForEvidence(q) = &query.message else {
@@ -495,7 +497,7 @@ for_both_backends!(
         // An error from the ReadsFor engine reaches the requester as an error, never a ciphertext.
         let out = w
             .node
-            .deliver(answer(&query, Err(ReadsForError::Unavailable), ENC))
+            .deliver(answer(&query, Err(RelationError::Unavailable), ENC))
             .unwrap();
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].target, addr("client-7"));
@@ -503,7 +505,7 @@ for_both_backends!(
         match &out[0].message {
             Message::ReplyEncrypt(r) => assert_eq!(
                 r.result,
-                Err(EncryptionError::ReadsFor(ReadsForError::Unavailable))
+                Err(EncryptionError::ReadsFor(RelationError::Unavailable))
             ),
             m => panic!("{m:?}"),
         }

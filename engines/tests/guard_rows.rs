@@ -113,14 +113,16 @@ fn every_reads_for_row_is_taken_and_reported() {
         to_identity: t.external.clone(),
         serial: 1,
         signature: [0; 64],
+        relation: Default::default(),
     };
     let revocation = ReadsForRevocation {
         from_identity: a.external.id(),
         to_identity: t.external.clone(),
         serial: 1,
         signature: [0; 64],
+        relation: Default::default(),
     };
-    let engine = ReadsFor { address: addr(RF) };
+    let engine = ReadsFor::new(addr(RF));
     let mut state = ReadsForState::default();
     let cases = vec![
         (

@@ -392,6 +392,7 @@ fn sign_evidence(
         to_identity: to.clone(),
         serial,
         signature: backend.sign(signer, &ReadsForEvidence::statement_bytes(from, to, serial)),
+        relation: Default::default(),
     }
 }
 
@@ -410,6 +411,7 @@ fn sign_revocation(
             signer,
             &ReadsForRevocation::statement_bytes(&from.id(), to, serial),
         ),
+        relation: Default::default(),
     }
 }
 
@@ -420,7 +422,7 @@ fn relation(seed: u64) -> Relation {
         backend.generate_identity(),
         backend.generate_identity(),
     );
-    let engine = ReadsFor { address: addr(RF) };
+    let engine = ReadsFor::new(addr(RF));
     let mut state = ReadsForState::default();
     let ev = sign_evidence(&backend, &a, &b.external, &a.external, 5);
     state.submit(&backend, &ev).unwrap();
@@ -454,7 +456,7 @@ impl Relation {
         .message)
     }
 
-    fn submit(&mut self, evidence: ReadsForEvidence) -> Result<Result<(), ReadsForError>, String> {
+    fn submit(&mut self, evidence: ReadsForEvidence) -> Result<Result<(), RelationError>, String> {
         match self.ask(RequestSubmitReadsForEvidence { evidence })? {
             Message::ReplySubmitReadsForEvidence(r) => Ok(r.result),
             m => Err(format!("{m:?}")),
@@ -464,7 +466,7 @@ impl Relation {
     fn revoke(
         &mut self,
         revocation: ReadsForRevocation,
-    ) -> Result<Result<(), ReadsForError>, String> {
+    ) -> Result<Result<(), RelationError>, String> {
         match self.ask(RequestSubmitReadsForRevocation { revocation })? {
             Message::ReplySubmitReadsForRevocation(r) => Ok(r.result),
             m => Err(format!("{m:?}")),
@@ -487,8 +489,8 @@ type Mutate = Box<dyn Fn(&Relation) -> ReadsForEvidence + Send>;
 
 #[test]
 fn hostile_evidence_is_refused_without_state_change() {
-    use ReadsForError::{Malformed, Revoked, SignatureInvalid, Superseded};
-    let mut rows: Vec<(String, Mutate, ReadsForError)> = Vec::new();
+    use RelationError::{Malformed, Revoked, SignatureInvalid, Superseded};
+    let mut rows: Vec<(String, Mutate, RelationError)> = Vec::new();
     for byte in 0..64usize {
         let bit = (byte % 8) as u8;
         rows.push((
@@ -619,7 +621,7 @@ fn hostile_evidence_is_refused_without_state_change() {
     }
     // Revocations that must not take effect.
     type RevMutate = Box<dyn Fn(&Relation) -> ReadsForRevocation + Send>;
-    let revocations: Vec<(&str, RevMutate, ReadsForError)> = vec![
+    let revocations: Vec<(&str, RevMutate, RelationError)> = vec![
         (
             "revocation with a flipped signature",
             Box::new(|r| {

@@ -37,6 +37,7 @@ fn node(instances: usize, capacity: usize) -> (Node, ExternalIdentity, ExternalI
         to_identity: alice.external.clone(),
         serial: 1,
         signature: backend.sign(&alice, &bytes),
+        relation: Default::default(),
     };
     let mut vault = DecryptionState::default();
     vault.insert(addr("client/alice"), alice.clone());
@@ -279,7 +280,7 @@ fn a_killed_engine_answers_what_it_held_and_its_replacement_keeps_the_state() {
     assert_eq!(
         reply,
         Message::ReplyEncrypt(ReplyEncrypt {
-            result: Err(EncryptionError::ReadsFor(ReadsForError::EngineFailed))
+            result: Err(EncryptionError::ReadsFor(RelationError::EngineFailed))
         })
     );
 

@@ -292,12 +292,7 @@ fn no_secret_holding_type_formats_its_secret() {
         }
         node.insert(
             addr("rf"),
-            NodeEngine::ReadsFor(
-                ReadsFor {
-                    address: addr("rf"),
-                },
-                Default::default(),
-            ),
+            NodeEngine::ReadsFor(ReadsFor::new(addr("rf")), Default::default()),
         );
         redacted(&node, None, &secrets)
     }));

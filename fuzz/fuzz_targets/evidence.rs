@@ -19,7 +19,7 @@ use engines::reads_for::ReadsForState;
 use libfuzzer_sys::fuzz_target;
 use sealwright_fuzz::{SeededRng, canonical, fixed_identity, hpke_backend, split_selector};
 use spec::error::MalformedStatement;
-use spec::{IdentityId, ReadsForError, ReadsForEvidence, ReadsForRevocation, codec};
+use spec::{IdentityId, RelationError, ReadsForEvidence, ReadsForRevocation, codec};
 
 fn identities() -> &'static [InternalIdentity] {
     static IDS: OnceLock<Vec<InternalIdentity>> = OnceLock::new();
@@ -59,7 +59,7 @@ fn decoded_evidence(body: &[u8]) {
     match (&stored, &verified) {
         _ if from == to => assert_eq!(
             stored,
-            Err(ReadsForError::Malformed(MalformedStatement::SelfReference))
+            Err(RelationError::Malformed(MalformedStatement::SelfReference))
         ),
         (Ok(()), Ok(())) => {
             assert!(store.graph().reads_for(&from, &to));
@@ -152,15 +152,15 @@ fn sequence(body: &[u8]) {
                 let got = store.submit(&b, &wire);
                 let edge = ev.edge();
                 let want = if edge.0 == edge.1 {
-                    Err(ReadsForError::Malformed(MalformedStatement::SelfReference))
+                    Err(RelationError::Malformed(MalformedStatement::SelfReference))
                 } else if tamper {
-                    Err(ReadsForError::SignatureInvalid)
+                    Err(RelationError::SignatureInvalid)
                 } else if let Some(&through) = model.revoked.get(&edge).filter(|&&t| serial <= t) {
-                    Err(ReadsForError::Revoked {
+                    Err(RelationError::Revoked {
                         revoked_through: through,
                     })
                 } else if let Some(&current) = model.stored.get(&edge).filter(|&&c| c > serial) {
-                    Err(ReadsForError::Superseded { current })
+                    Err(RelationError::Superseded { current })
                 } else {
                     model.stored.insert(edge, serial);
                     Ok(())
@@ -188,9 +188,9 @@ fn sequence(body: &[u8]) {
                 let got = store.revoke(&b, &rv);
                 let edge = rv.edge();
                 let want = if edge.0 == edge.1 {
-                    Err(ReadsForError::Malformed(MalformedStatement::SelfReference))
+                    Err(RelationError::Malformed(MalformedStatement::SelfReference))
                 } else if tamper {
-                    Err(ReadsForError::SignatureInvalid)
+                    Err(RelationError::SignatureInvalid)
                 } else {
                     let through = model.revoked.entry(edge).or_insert(0);
                     *through = (*through).max(serial);

@@ -48,7 +48,7 @@ const DECODERS: &[fn(&[u8])] = decoders![
     RequestDeleteKey,
     ReplyDeleteKey,
     EncryptionError,
-    ReadsForError,
+    RelationError,
     DecryptionError,
     IdentityError,
     CiphertextFault,

@@ -14,7 +14,7 @@ use engines::{Engine, HostEvent};
 use serde::Serialize;
 use spec::effects::{Effects, Rejection};
 use spec::message::{ReplyQueryReadsForEvidence, ReplySubmitReadsForEvidence};
-use spec::{CorrelationId, Envelope, Message, ReadsForError, codec};
+use spec::{CorrelationId, Envelope, Message, RelationError, codec};
 use stateright::actor::{Actor, Command, Id, Out, model_timeout};
 
 use crate::arrow::Party;
@@ -676,11 +676,11 @@ fn reads_for_step(
             Some(env.reply(ReplyQueryReadsForEvidence {
                 external_identity: q.external_identity,
                 continuation: q.continuation.clone(),
-                result: Err(ReadsForError::Unavailable),
+                result: Err(RelationError::Unavailable),
             }))
         }
         (ReadsForFault::FailFirstSubmit, true, _) => Some(env.reply(ReplySubmitReadsForEvidence {
-            result: Err(ReadsForError::Unavailable),
+            result: Err(RelationError::Unavailable),
         })),
         _ => None,
     };

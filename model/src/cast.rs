@@ -48,6 +48,7 @@ fn evidence(
         to_identity: subject.external.clone(),
         serial: 1,
         signature: backend.sign(signer, &bytes),
+        relation: Default::default(),
     }
 }
 
@@ -75,6 +76,7 @@ impl Cast {
             to_identity: b.external.clone(),
             serial: 1,
             signature: backend.sign(&b, &bytes),
+            relation: Default::default(),
         };
         let mut forged = evidence(&backend, &x, &t, &t);
         forged.signature[0] ^= 1;
@@ -91,6 +93,7 @@ impl Cast {
                     to_identity: b.external.clone(),
                     serial: 2,
                     signature: backend.sign(&b, &bytes),
+                    relation: Default::default(),
                 }
             },
             wrong_signer: evidence(&backend, &x, &t, &x),

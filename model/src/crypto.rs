@@ -15,7 +15,7 @@ use engines::backend::symbolic::SymbolicBackend;
 use engines::backend::{KeyRing, OpenStreamError, SealStreamError};
 use engines::cookie::CookieKey;
 use engines::identity::InternalIdentity;
-use spec::{ExternalIdentity, ReadsForError};
+use spec::{ExternalIdentity, RelationError};
 
 /// The crypto a model is built with.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -108,7 +108,7 @@ impl Backend for ModelBackend {
         both!(self, b => b.sign(signer, message))
     }
 
-    fn verify(&self, key: &[u8; 32], message: &[u8], sig: &[u8; 64]) -> Result<(), ReadsForError> {
+    fn verify(&self, key: &[u8; 32], message: &[u8], sig: &[u8; 64]) -> Result<(), RelationError> {
         both!(self, b => b.verify(key, message, sig))
     }
 

@@ -167,7 +167,7 @@ impl History {
 
     /// What the evidence in force implies for a query about `target` answered now.
     pub fn answer_now(&self, ok: bool, target: &IdentityId) -> Answer {
-        let readers = ReadsForGraph::new(self.evidence.values()).readers_of(target);
+        let readers = ReadsForGraph::new(self.evidence.values()).members_of(target);
         let excluded = self
             .revoked
             .keys()

@@ -13,7 +13,7 @@ use engines::Backend;
 use engines::backend::symbolic::{SymbolicBackend, SymbolicSealed};
 use spec::effects::RejectReason;
 use spec::message::Plaintext;
-use spec::{DecryptionError, EncryptionError, Envelope, IdentityId, Message, ReadsForError};
+use spec::{DecryptionError, EncryptionError, Envelope, IdentityId, Message, RelationError};
 use stateright::Expectation;
 use stateright::actor::Envelope as NetEnvelope;
 
@@ -510,7 +510,7 @@ fn revocation(s: &Sent<'_>) -> Verdict {
 }
 
 /// Submitted evidence, whether its signature verifies, and the engine's answer.
-fn submitted<'a>(s: &Sent<'a>) -> Option<(bool, &'a Result<(), ReadsForError>)> {
+fn submitted<'a>(s: &Sent<'a>) -> Option<(bool, &'a Result<(), RelationError>)> {
     let (
         Some(Message::ReplySubmitReadsForEvidence(r)),
         Some(Message::RequestSubmitReadsForEvidence(req)),
@@ -595,7 +595,7 @@ property!(
             let newer = s.history.evidence.get(&ev.edge()).is_some_and(|cur| cur.serial > ev.serial);
             match &r.result {
                 Ok(()) => violated_if(newer, || format!("serial {} replaced a newer serial", ev.serial)),
-                Err(ReadsForError::Superseded { .. }) => {
+                Err(RelationError::Superseded { .. }) => {
                     violated_if(!newer, || format!("serial {} was refused as older, with nothing newer in force", ev.serial))
                 }
                 Err(_) => Verdict::Fine,
@@ -610,7 +610,7 @@ property!(
     OlderRefused, "reachable: older evidence refused", Sometimes,
     "evidence older than the evidence in force for its edge is refused as Superseded",
     judge: |s| reached_if(matches!(s.env().map(|e| &e.message),
-        Some(Message::ReplySubmitReadsForEvidence(r)) if matches!(r.result, Err(ReadsForError::Superseded { .. })))),
+        Some(Message::ReplySubmitReadsForEvidence(r)) if matches!(r.result, Err(RelationError::Superseded { .. })))),
 );
 
 property!(
@@ -736,7 +736,7 @@ property!(
     /// Forged or wrongly signed evidence was refused.
     ForgeryRefused, "reachable: forgery refused", Sometimes,
     "evidence whose signature does not verify is refused with SignatureInvalid or Malformed",
-    judge: |s| reached_if(matches!(submitted(s), Some((false, Err(ReadsForError::SignatureInvalid | ReadsForError::Malformed(_)))))),
+    judge: |s| reached_if(matches!(submitted(s), Some((false, Err(RelationError::SignatureInvalid | RelationError::Malformed(_)))))),
 );
 
 property!(

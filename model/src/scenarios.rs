@@ -399,13 +399,7 @@ impl Setup {
                 for ev in &self.evidence {
                     state.evidence.insert(ev.edge(), ev.clone());
                 }
-                Node::ReadsFor(
-                    ReadsFor {
-                        address: address(here),
-                    },
-                    Box::new(state),
-                    *fault,
-                )
+                Node::ReadsFor(ReadsFor::new(address(here)), Box::new(state), *fault)
             }
             EngineSpec::Vault => {
                 let mut state = DecryptionState::default();

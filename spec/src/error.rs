@@ -1,7 +1,8 @@
 //! Typed errors carried in replies: each variant has a stable numeric code and a human message.
 //!
-//! Codes are grouped by engine (1xx Encryption, 2xx ReadsFor, 3xx Decryption,
-//! 4xx Identity Management). A code, once published, never changes meaning.
+//! Codes are grouped by engine (1xx Encryption, 2xx the relation engine,
+//! ReadsFor and SignsFor alike, 3xx Decryption, 4xx Identity Management,
+//! 5xx Commitment, 6xx Verification). A code, once published, never changes meaning.
 
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +18,7 @@ pub struct Family {
 }
 
 /// Every error family a reply can carry, in code order.
-pub fn families() -> [Family; 4] {
+pub fn families() -> [Family; 6] {
     use crate::fields::variants_of;
     [
         Family {
@@ -26,9 +27,9 @@ pub fn families() -> [Family; 4] {
             variants: variants_of::<EncryptionError>(),
         },
         Family {
-            name: "ReadsForError",
+            name: "RelationError",
             hundred: 2,
-            variants: variants_of::<ReadsForError>(),
+            variants: variants_of::<RelationError>(),
         },
         Family {
             name: "DecryptionError",
@@ -39,6 +40,16 @@ pub fn families() -> [Family; 4] {
             name: "IdentityError",
             hundred: 4,
             variants: variants_of::<IdentityError>(),
+        },
+        Family {
+            name: "CommitmentError",
+            hundred: 5,
+            variants: variants_of::<CommitmentError>(),
+        },
+        Family {
+            name: "VerificationError",
+            hundred: 6,
+            variants: variants_of::<VerificationError>(),
         },
     ]
 }
@@ -56,7 +67,7 @@ pub trait Coded: std::fmt::Display {
 pub enum EncryptionError {
     /// The ReadsFor engine answered the query with an error.
     #[error("the reads-for query failed: {0}")]
-    ReadsFor(ReadsForError),
+    ReadsFor(RelationError),
     /// The reads-for closure names more recipients than one ciphertext may carry.
     #[error("too many recipients for one ciphertext")]
     TooManyRecipients,
@@ -87,12 +98,12 @@ impl Coded for EncryptionError {
     }
 }
 
-/// Errors from the ReadsFor engine.
+/// Errors from the relation engine (ReadsFor and SignsFor).
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error,
 )]
 #[serde(rename_all_fields = "camelCase")]
-pub enum ReadsForError {
+pub enum RelationError {
     /// The signature does not verify under the subject's verifying key.
     #[error("the signature does not verify under the subject's verifying key")]
     SignatureInvalid,
@@ -113,8 +124,8 @@ pub enum ReadsForError {
         /// The stored serial.
         current: u64,
     },
-    /// The ReadsFor engine could not be reached in time.
-    #[error("the ReadsFor engine did not answer")]
+    /// The relation engine could not be reached in time.
+    #[error("the relation engine did not answer")]
     Unavailable,
     /// The request was sent to an engine that does not handle it.
     #[error("this engine does not handle that request")]
@@ -124,7 +135,7 @@ pub enum ReadsForError {
     EngineFailed,
 }
 
-/// Why a reads-for statement is malformed.
+/// Why a relation statement is malformed.
 #[derive(
     Debug,
     Clone,
@@ -139,24 +150,24 @@ pub enum ReadsForError {
     thiserror::Error,
 )]
 pub enum MalformedStatement {
-    /// An identity stated to read for itself: reflexivity is built in, never stated.
-    #[error("an identity cannot be stated to read for itself")]
+    /// An identity stated to read (or sign) for itself: reflexivity is built in, never stated.
+    #[error("an identity cannot be stated to read or sign for itself")]
     SelfReference,
     /// The verifying key is not a valid Ed25519 point.
     #[error("the subject's verifying key is not a valid Ed25519 key")]
     BadVerifyingKey,
 }
 
-impl Coded for ReadsForError {
+impl Coded for RelationError {
     fn code(&self) -> u16 {
         match self {
-            ReadsForError::SignatureInvalid => 201,
-            ReadsForError::Malformed(_) => 202,
-            ReadsForError::Revoked { .. } => 203,
-            ReadsForError::Superseded { .. } => 204,
-            ReadsForError::Unavailable => 205,
-            ReadsForError::EngineFailed => 298,
-            ReadsForError::NotHandled => 299,
+            RelationError::SignatureInvalid => 201,
+            RelationError::Malformed(_) => 202,
+            RelationError::Revoked { .. } => 203,
+            RelationError::Superseded { .. } => 204,
+            RelationError::Unavailable => 205,
+            RelationError::EngineFailed => 298,
+            RelationError::NotHandled => 299,
         }
     }
 }
@@ -266,7 +277,7 @@ pub enum IdentityError {
     Vault(DecryptionError),
     /// The ReadsFor engine refused the evidence.
     #[error("the ReadsFor engine refused the evidence: {0}")]
-    ReadsFor(ReadsForError),
+    ReadsFor(RelationError),
     /// The request was sent to an engine that does not handle it.
     #[error("this engine does not handle that request")]
     NotHandled,
@@ -289,13 +300,73 @@ impl Coded for IdentityError {
     }
 }
 
+/// Errors from the vault's Commitment handler.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error,
+)]
+pub enum CommitmentError {
+    /// The requester does not own the identity it asks to sign as.
+    #[error("not authorised: only the identity's owner may commit with it")]
+    NotAuthorised,
+    /// The vault holds no identity with this id.
+    #[error("unknown identity: this vault holds no such identity")]
+    UnknownIdentity,
+    /// The request was sent to an engine that does not handle it.
+    #[error("this engine does not handle that request")]
+    NotHandled,
+    /// The engine failed while handling the request; nothing was done, and it may be retried.
+    #[error("the engine failed while handling this request; nothing was done, retry it")]
+    EngineFailed,
+}
+
+impl Coded for CommitmentError {
+    fn code(&self) -> u16 {
+        match self {
+            CommitmentError::NotAuthorised => 501,
+            CommitmentError::UnknownIdentity => 502,
+            CommitmentError::EngineFailed => 598,
+            CommitmentError::NotHandled => 599,
+        }
+    }
+}
+
+/// Errors in `ReplyVerification`. A commitment that does not verify is `Ok(false)`, not an error.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error,
+)]
+pub enum VerificationError {
+    /// The SignsFor engine answered the query with an error: nothing was decided.
+    #[error("the signs-for query failed: {0}")]
+    SignsFor(RelationError),
+    /// The data exceeds what one request may carry.
+    #[error("the data is too large for one request")]
+    DataTooLarge,
+    /// The request was sent to an engine that does not handle it.
+    #[error("this engine does not handle that request")]
+    NotHandled,
+    /// The engine failed while handling the request; nothing was done, and it may be retried.
+    #[error("the engine failed while handling this request; nothing was done, retry it")]
+    EngineFailed,
+}
+
+impl Coded for VerificationError {
+    fn code(&self) -> u16 {
+        match self {
+            VerificationError::SignsFor(_) => 601,
+            VerificationError::DataTooLarge => 602,
+            VerificationError::EngineFailed => 698,
+            VerificationError::NotHandled => 699,
+        }
+    }
+}
+
 #[cfg(test)]
 mod family_tests {
     use super::*;
 
     #[test]
     fn families_list_every_variant_by_its_wire_name() {
-        let [enc, rf, dec, id] = families();
+        let [enc, rf, dec, id, com, ver] = families();
         assert_eq!(
             enc.variants,
             [
@@ -311,5 +382,7 @@ mod family_tests {
         assert!(dec.variants.contains(&"Malformed"));
         assert_eq!(id.variants.len(), 7);
         assert_eq!(EncryptionError::NotHandled.code() / 100, enc.hundred);
+        assert_eq!(CommitmentError::NotHandled.code() / 100, com.hundred);
+        assert_eq!(ver.variants[0], "SignsFor");
     }
 }

@@ -1,32 +1,60 @@
-//! Reads-for evidence and revocations, and the exact bytes their signatures cover.
+//! Relation evidence and revocations, and the exact bytes their signatures cover.
+//!
+//! One statement shape serves both relations; the [`Relation`]'s domain label
+//! is the first element of the signed bytes, so reads-for evidence cannot be
+//! replayed as signs-for evidence, nor either as a revocation.
+
+use std::marker::PhantomData;
 
 use serde::{Deserialize, Serialize};
 
 use crate::codec;
 use crate::identity::{ExternalIdentity, IdentityId};
+use crate::relation::{Reads, Relation, Signs};
 
-const EVIDENCE_DOMAIN: &str = "sealwright/reads-for/v1";
-const REVOCATION_DOMAIN: &str = "sealwright/reads-for-revocation/v1";
-
-/// "`fromIdentity` reads for `toIdentity`", signed by `toIdentity` with a serial number.
+/// "`fromIdentity` reads (or signs) for `toIdentity`", signed by `toIdentity` with a serial number.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ReadsForEvidence {
-    /// The reader: may decrypt what is sealed for `to_identity` with reads-for.
+pub struct Evidence<R: Relation> {
+    /// The member: may decrypt (or sign) for `to_identity`.
     pub from_identity: ExternalIdentity,
     /// The subject, whose key signs the statement.
     pub to_identity: ExternalIdentity,
     /// Orders statements about the same pair; a revocation covers serials up to its own.
     pub serial: u64,
-    /// Ed25519 signature by `to_identity` over [`ReadsForEvidence::signed_bytes`].
+    /// Ed25519 signature by `to_identity` over [`Evidence::signed_bytes`].
     #[serde(with = "serde_bytes")]
     pub signature: [u8; 64],
+    /// Which relation this is evidence of; not on the wire (the message says it).
+    #[serde(skip)]
+    pub relation: PhantomData<R>,
 }
 
-impl ReadsForEvidence {
-    /// The canonical bytes the subject signs: `["sealwright/reads-for/v1", from, to, serial]` in CBOR.
+/// "`fromIdentity` reads for `toIdentity`".
+pub type ReadsForEvidence = Evidence<Reads>;
+/// "`fromIdentity` signs for `toIdentity`".
+pub type SignsForEvidence = Evidence<Signs>;
+
+impl<R: Relation> Evidence<R> {
+    /// The canonical bytes the subject signs: `[R::EVIDENCE_DOMAIN, from, to, serial]` in CBOR.
     pub fn statement_bytes(from: &ExternalIdentity, to: &ExternalIdentity, serial: u64) -> Vec<u8> {
-        codec::to_canonical(&(EVIDENCE_DOMAIN, from, to, serial))
+        codec::to_canonical(&(R::EVIDENCE_DOMAIN, from, to, serial))
+    }
+
+    /// Evidence for (`from`, `to`, `serial`) with `signature`.
+    pub fn new(
+        from: ExternalIdentity,
+        to: ExternalIdentity,
+        serial: u64,
+        signature: [u8; 64],
+    ) -> Self {
+        Evidence {
+            from_identity: from,
+            to_identity: to,
+            serial,
+            signature,
+            relation: PhantomData,
+        }
     }
 
     /// The bytes this evidence's signature covers.
@@ -34,45 +62,65 @@ impl ReadsForEvidence {
         Self::statement_bytes(&self.from_identity, &self.to_identity, self.serial)
     }
 
-    /// The (reader, subject) pair this evidence is about.
+    /// The (member, subject) pair this evidence is about.
     pub fn edge(&self) -> (IdentityId, IdentityId) {
         (self.from_identity.id(), self.to_identity.id())
     }
 }
 
-impl std::fmt::Debug for ReadsForEvidence {
+impl<R: Relation> std::fmt::Debug for Evidence<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "ReadsForEvidence({} reads for {}, serial {})",
+            "Evidence({} {} {}, serial {})",
             self.from_identity.id(),
+            R::VERB,
             self.to_identity.id(),
             self.serial
         )
     }
 }
 
-/// "`fromIdentity` no longer reads for `toIdentity`", signed by `toIdentity`.
+/// "`fromIdentity` no longer reads (or signs) for `toIdentity`", signed by `toIdentity`.
 ///
 /// It supersedes evidence for the same pair whose serial is lower than or equal to its own.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ReadsForRevocation {
-    /// The reader whose reading is revoked.
+pub struct Revocation<R: Relation> {
+    /// The member whose membership is revoked.
     pub from_identity: IdentityId,
     /// The subject, whose key signs the revocation.
     pub to_identity: ExternalIdentity,
     /// Evidence with a serial up to and including this one is revoked.
     pub serial: u64,
-    /// Ed25519 signature by `to_identity` over [`ReadsForRevocation::signed_bytes`].
+    /// Ed25519 signature by `to_identity` over [`Revocation::signed_bytes`].
     #[serde(with = "serde_bytes")]
     pub signature: [u8; 64],
+    /// Which relation this revokes; not on the wire (the message says it).
+    #[serde(skip)]
+    pub relation: PhantomData<R>,
 }
 
-impl ReadsForRevocation {
-    /// The canonical bytes the subject signs: `["sealwright/reads-for-revocation/v1", from, to, serial]` in CBOR.
+/// "`fromIdentity` no longer reads for `toIdentity`".
+pub type ReadsForRevocation = Revocation<Reads>;
+/// "`fromIdentity` no longer signs for `toIdentity`".
+pub type SignsForRevocation = Revocation<Signs>;
+
+impl<R: Relation> Revocation<R> {
+    /// The canonical bytes the subject signs: `[R::REVOCATION_DOMAIN, from, to, serial]` in CBOR.
     pub fn statement_bytes(from: &IdentityId, to: &ExternalIdentity, serial: u64) -> Vec<u8> {
-        codec::to_canonical(&(REVOCATION_DOMAIN, from, to, serial))
+        codec::to_canonical(&(R::REVOCATION_DOMAIN, from, to, serial))
+    }
+
+    /// A revocation of (`from`, `to`) through `serial`, with `signature`.
+    pub fn new(from: IdentityId, to: ExternalIdentity, serial: u64, signature: [u8; 64]) -> Self {
+        Revocation {
+            from_identity: from,
+            to_identity: to,
+            serial,
+            signature,
+            relation: PhantomData,
+        }
     }
 
     /// The bytes this revocation's signature covers.
@@ -80,18 +128,19 @@ impl ReadsForRevocation {
         Self::statement_bytes(&self.from_identity, &self.to_identity, self.serial)
     }
 
-    /// The (reader, subject) pair this revocation is about.
+    /// The (member, subject) pair this revocation is about.
     pub fn edge(&self) -> (IdentityId, IdentityId) {
         (self.from_identity, self.to_identity.id())
     }
 }
 
-impl std::fmt::Debug for ReadsForRevocation {
+impl<R: Relation> std::fmt::Debug for Revocation<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "ReadsForRevocation({} no longer reads for {}, through serial {})",
+            "Revocation({} no longer {} {}, through serial {})",
             self.from_identity,
+            R::VERB,
             self.to_identity.id(),
             self.serial
         )
@@ -114,8 +163,21 @@ mod tests {
         let (a, b) = (ident(1), ident(2));
         let ev = ReadsForEvidence::statement_bytes(&a, &b, 1);
         let rv = ReadsForRevocation::statement_bytes(&a.id(), &b, 1);
-        assert_ne!(ev, rv);
+        let sev = SignsForEvidence::statement_bytes(&a, &b, 1);
+        let srv = SignsForRevocation::statement_bytes(&a.id(), &b, 1);
+        let all = [&ev, &rv, &sev, &srv];
+        for (i, x) in all.iter().enumerate() {
+            for y in &all[i + 1..] {
+                assert_ne!(x, y);
+            }
+        }
         assert_ne!(ev, ReadsForEvidence::statement_bytes(&b, &a, 1));
         assert_ne!(ev, ReadsForEvidence::statement_bytes(&a, &b, 2));
+    }
+
+    #[test]
+    fn debug_names_the_relation() {
+        let ev = SignsForEvidence::new(ident(1), ident(2), 3, [0; 64]);
+        assert!(format!("{ev:?}").contains("signs for"));
     }
 }

@@ -16,6 +16,7 @@ pub const KEY_ID_LEN: usize = 8;
 
 const IDENTITY_ID_DOMAIN: &[u8] = b"sealwright/identity-id/v1\0";
 const KEY_ID_DOMAIN: &[u8] = b"sealwright/key-id/v1\0";
+const VERIFYING_KEY_ID_DOMAIN: &[u8] = b"sealwright/verifying-key-id/v1\0";
 const IDENTITY_ID_PREFIX: &str = "sw1";
 const KEY_ID_PREFIX: &str = "swk1";
 const PUBLIC_PREFIX: &str = "swpub1";
@@ -104,8 +105,17 @@ pub struct KeyId(#[serde(with = "serde_bytes")] pub [u8; KEY_ID_LEN]);
 impl KeyId {
     /// The key id of an X25519 public key.
     pub fn of_encryption_key(public: &[u8; 32]) -> Self {
+        Self::hashed(KEY_ID_DOMAIN, public)
+    }
+
+    /// The key id of an Ed25519 verifying key (a namespace apart from encryption keys).
+    pub fn of_verifying_key(public: &[u8; 32]) -> Self {
+        Self::hashed(VERIFYING_KEY_ID_DOMAIN, public)
+    }
+
+    fn hashed(domain: &[u8], public: &[u8; 32]) -> Self {
         let mut h = Sha256::new();
-        h.update(KEY_ID_DOMAIN);
+        h.update(domain);
         h.update(public);
         let digest = h.finalize();
         let mut id = [0u8; KEY_ID_LEN];

@@ -11,7 +11,9 @@
 #![deny(rustdoc::broken_intra_doc_links, rustdoc::private_intra_doc_links)]
 
 pub mod address;
+mod bytes;
 pub mod codec;
+pub mod commitment;
 pub mod effects;
 pub mod envelope;
 pub mod error;
@@ -20,11 +22,18 @@ mod fields;
 pub mod identity;
 pub mod message;
 pub mod relation;
+mod relation_message;
 pub mod text;
 
 pub use address::Address;
 pub use envelope::{CorrelationId, Envelope};
-pub use error::{Coded, DecryptionError, EncryptionError, IdentityError, ReadsForError};
-pub use evidence::{ReadsForEvidence, ReadsForRevocation};
+pub use error::{
+    Coded, CommitmentError, DecryptionError, EncryptionError, IdentityError, RelationError,
+    VerificationError,
+};
+pub use evidence::{
+    Evidence, ReadsForEvidence, ReadsForRevocation, Revocation, SignsForEvidence,
+    SignsForRevocation,
+};
 pub use identity::{ExternalIdentity, IdentityId, KeyId};
 pub use message::Message;

@@ -4,55 +4,20 @@
 //! that pairs them lives in the [`crate::Envelope`]. Every reply carries a
 //! `result`: the value, or a typed error with a stable code.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::address::Address;
-use crate::error::{DecryptionError, EncryptionError, IdentityError, ReadsForError};
-use crate::evidence::{ReadsForEvidence, ReadsForRevocation};
+use crate::error::{
+    CommitmentError, DecryptionError, EncryptionError, IdentityError, RelationError,
+    VerificationError,
+};
+use crate::evidence::{Evidence, ReadsForEvidence, Revocation};
 use crate::identity::{ExternalIdentity, IdentityId};
+use crate::relation::{Reads, Relation, Signs};
 
-macro_rules! byte_newtype {
-    ($(#[$meta:meta])* $name:ident, $show:literal) => {
-        $(#[$meta])*
-        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(#[serde(with = "serde_bytes")] pub Vec<u8>);
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                // Contents stay out of logs; the length is enough to follow a trace.
-                write!(f, concat!($show, "({} bytes)"), self.0.len())
-            }
-        }
-
-        impl From<Vec<u8>> for $name {
-            fn from(bytes: Vec<u8>) -> Self {
-                $name(bytes)
-            }
-        }
-    };
-}
-
-byte_newtype!(
-    /// Data to encrypt, or decrypted data.
-    Plaintext,
-    "Plaintext"
-);
-byte_newtype!(
-    /// A sealed message, in the byte layout of the wire-format page.
-    Ciphertext,
-    "Ciphertext"
-);
-byte_newtype!(
-    /// Opaque state a requester hands to an engine and gets back unchanged in the reply.
-    ///
-    /// The Encryption engine puts its pending request here, sealed under its
-    /// cookie key, so that it keeps no per-request state.
-    Continuation,
-    "Continuation"
-);
+pub use crate::bytes::{Ciphertext, Continuation, Plaintext, Signable};
+pub use crate::commitment::Commitment;
+pub use crate::relation_message::*;
 
 /// Asks the Encryption engine to seal `data` for `externalIdentity`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -74,84 +39,44 @@ pub struct ReplyEncrypt {
     pub result: Result<Ciphertext, EncryptionError>,
 }
 
-/// Asks whether `externalIdentityA` reads for `externalIdentityB`.
+/// Asks the vault to sign `data` as `externalIdentity`, an identity the requester owns.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RequestReadsFor {
-    /// The candidate reader.
-    #[serde(rename = "externalIdentityA")]
-    pub external_identity_a: IdentityId,
-    /// The subject.
-    #[serde(rename = "externalIdentityB")]
-    pub external_identity_b: IdentityId,
-}
-
-/// The answer to [`RequestReadsFor`].
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ReplyReadsFor {
-    /// The candidate reader, echoed.
-    #[serde(rename = "externalIdentityA")]
-    pub external_identity_a: IdentityId,
-    /// The subject, echoed.
-    #[serde(rename = "externalIdentityB")]
-    pub external_identity_b: IdentityId,
-    /// Whether A reads for B under the evidence in force.
-    pub result: Result<bool, ReadsForError>,
-}
-
-/// Submits signed evidence to the ReadsFor engine.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RequestSubmitReadsForEvidence {
-    /// The evidence.
-    pub evidence: ReadsForEvidence,
-}
-
-/// The answer to [`RequestSubmitReadsForEvidence`].
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ReplySubmitReadsForEvidence {
-    /// Stored, or why not.
-    pub result: Result<(), ReadsForError>,
-}
-
-/// Submits a signed revocation to the ReadsFor engine.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RequestSubmitReadsForRevocation {
-    /// The revocation.
-    pub revocation: ReadsForRevocation,
-}
-
-/// The answer to [`RequestSubmitReadsForRevocation`].
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ReplySubmitReadsForRevocation {
-    /// Applied, or why not.
-    pub result: Result<(), ReadsForError>,
-}
-
-/// Asks for the evidence of everyone who reads for `externalIdentity`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RequestQueryReadsForEvidence {
-    /// The subject.
+pub struct RequestCommitment {
+    /// The data to sign.
+    pub data: Signable,
+    /// The identity to sign as.
     pub external_identity: IdentityId,
-    /// Echoed unchanged in the reply.
-    pub continuation: Option<Continuation>,
 }
 
-/// The answer to [`RequestQueryReadsForEvidence`].
+/// The answer to [`RequestCommitment`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ReplyQueryReadsForEvidence {
-    /// The subject, echoed.
-    pub external_identity: IdentityId,
-    /// The request's continuation, echoed unchanged.
-    pub continuation: Option<Continuation>,
-    /// Every edge on a chain into the subject (its reads-for closure), or why not.
-    pub result: Result<Vec<ReadsForEvidence>, ReadsForError>,
+pub struct ReplyCommitment {
+    /// The commitment, or why there is none.
+    pub result: Result<Commitment, CommitmentError>,
+}
+
+/// Asks the Verification engine whether `commitment` is `externalIdentity`'s commitment to `data`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RequestVerification {
+    /// The data the commitment is said to sign.
+    pub data: Signable,
+    /// The commitment.
+    pub commitment: Commitment,
+    /// The identity it should be by.
+    pub external_identity: ExternalIdentity,
+    /// Also accept a commitment by any identity that signs for `externalIdentity`.
+    pub use_signs_for: bool,
+}
+
+/// The Verification engine's answer.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReplyVerification {
+    /// Whether it verifies, or why nothing was decided.
+    pub result: Result<bool, VerificationError>,
 }
 
 /// Asks a Decryption engine to open a ciphertext.
@@ -397,6 +322,18 @@ messages! {
     RequestSubmitReadsForRevocation => ReplySubmitReadsForRevocation,
     /// ReadsFor: who reads for X?
     RequestQueryReadsForEvidence => ReplyQueryReadsForEvidence,
+    /// Verification: is this commitment by X (or someone who signs for X)?
+    RequestVerification => ReplyVerification,
+    /// SignsFor: does A sign for B?
+    RequestSignsFor => ReplySignsFor,
+    /// SignsFor: store evidence.
+    RequestSubmitSignsForEvidence => ReplySubmitSignsForEvidence,
+    /// SignsFor: apply a revocation.
+    RequestSubmitSignsForRevocation => ReplySubmitSignsForRevocation,
+    /// SignsFor: who signs for X?
+    RequestQuerySignsForEvidence => ReplyQuerySignsForEvidence,
+    /// Commitment (the vault): sign data as an identity the requester owns.
+    RequestCommitment => ReplyCommitment,
     /// Decryption: open a ciphertext.
     RequestDecryption => ReplyDecryption,
     /// Identity Management: new master identity.
@@ -443,9 +380,9 @@ impl Message {
             EncryptionError::NotHandled
         };
         let rf = if failed {
-            ReadsForError::EngineFailed
+            RelationError::EngineFailed
         } else {
-            ReadsForError::NotHandled
+            RelationError::NotHandled
         };
         let dec = if failed {
             DecryptionError::EngineFailed
@@ -457,26 +394,23 @@ impl Message {
         } else {
             IdentityError::NotHandled
         };
+        let com = if failed {
+            CommitmentError::EngineFailed
+        } else {
+            CommitmentError::NotHandled
+        };
+        let ver = if failed {
+            VerificationError::EngineFailed
+        } else {
+            VerificationError::NotHandled
+        };
+        if let Some(reply) = refuse::<Reads>(self, &rf).or_else(|| refuse::<Signs>(self, &rf)) {
+            return Some(reply);
+        }
         Some(match self {
             Message::RequestEncrypt(_) => ReplyEncrypt { result: Err(enc) }.into(),
-            Message::RequestReadsFor(r) => ReplyReadsFor {
-                external_identity_a: r.external_identity_a,
-                external_identity_b: r.external_identity_b,
-                result: Err(rf),
-            }
-            .into(),
-            Message::RequestSubmitReadsForEvidence(_) => {
-                ReplySubmitReadsForEvidence { result: Err(rf) }.into()
-            }
-            Message::RequestSubmitReadsForRevocation(_) => {
-                ReplySubmitReadsForRevocation { result: Err(rf) }.into()
-            }
-            Message::RequestQueryReadsForEvidence(r) => ReplyQueryReadsForEvidence {
-                external_identity: r.external_identity,
-                continuation: r.continuation.clone(),
-                result: Err(rf),
-            }
-            .into(),
+            Message::RequestVerification(_) => ReplyVerification { result: Err(ver) }.into(),
+            Message::RequestCommitment(_) => ReplyCommitment { result: Err(com) }.into(),
             Message::RequestDecryption(_) => ReplyDecryption { result: Err(dec) }.into(),
             Message::RequestGenerateIdentity(_) => ReplyGenerateIdentity { result: Err(id) }.into(),
             Message::RequestConnectIdentity(_) => ReplyConnectIdentity { result: Err(id) }.into(),
@@ -492,6 +426,170 @@ impl Message {
         })
     }
 }
+
+/// The reply refusing a relation request `m` with `error`; `None` if `m` is not one of `R`'s requests.
+fn refuse<R: RelationMessages>(m: &Message, error: &RelationError) -> Option<Message> {
+    let result = Err(error.clone());
+    Some(match R::request(m)? {
+        RelationRequest::Decide { a, b } => R::decided(a, b, result.map(|()| false)),
+        RelationRequest::Submit(_) => R::submitted(result),
+        RelationRequest::Revoke(_) => R::revoked(result),
+        RelationRequest::Collect {
+            subject,
+            continuation,
+        } => R::answered(subject, continuation.cloned(), result.map(|()| Vec::new())),
+    })
+}
+
+/// A request to the relation engine, whichever relation it is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationRequest<'a, R: Relation> {
+    /// Is `a` related to `b`?
+    Decide {
+        /// The candidate member.
+        a: IdentityId,
+        /// The subject.
+        b: IdentityId,
+    },
+    /// Store this evidence.
+    Submit(&'a Evidence<R>),
+    /// Apply this revocation.
+    Revoke(&'a Revocation<R>),
+    /// Who is related to `subject`?
+    Collect {
+        /// The subject.
+        subject: IdentityId,
+        /// The continuation to echo.
+        continuation: Option<&'a Continuation>,
+    },
+}
+
+/// The messages of one relation: how its requests are read and its replies written.
+pub trait RelationMessages: Relation {
+    /// The relation engine's name for this relation, as cases and docs spell it.
+    const ENGINE: &'static str;
+    /// The request `m`, if it is one of this relation's.
+    fn request(m: &Message) -> Option<RelationRequest<'_, Self>>;
+    /// The answer to a `Decide` request.
+    fn decided(a: IdentityId, b: IdentityId, result: Result<bool, RelationError>) -> Message;
+    /// The answer to a `Submit` request.
+    fn submitted(result: Result<(), RelationError>) -> Message;
+    /// The answer to a `Revoke` request.
+    fn revoked(result: Result<(), RelationError>) -> Message;
+    /// The answer to a `Collect` request.
+    fn answered(
+        subject: IdentityId,
+        continuation: Option<Continuation>,
+        result: Result<Vec<Evidence<Self>>, RelationError>,
+    ) -> Message;
+    /// The `Decide` request: is `a` related to `b`?
+    fn decide(a: IdentityId, b: IdentityId) -> Message;
+    /// The `Submit` request for `evidence`.
+    fn submit(evidence: Evidence<Self>) -> Message;
+    /// The `Revoke` request for `revocation`.
+    fn revoke(revocation: Revocation<Self>) -> Message;
+    /// The `Collect` request for `subject`, carrying `continuation`.
+    fn query(subject: IdentityId, continuation: Option<Continuation>) -> Message;
+}
+
+macro_rules! relation_messages_impl {
+    ($rel:ty, $engine:literal, $decide:ident => $decided:ident, $submit:ident => $submitted:ident,
+     $revoke:ident => $revoked:ident, $query:ident => $answered:ident) => {
+        impl RelationMessages for $rel {
+            const ENGINE: &'static str = $engine;
+
+            fn request(m: &Message) -> Option<RelationRequest<'_, Self>> {
+                Some(match m {
+                    Message::$decide(r) => RelationRequest::Decide {
+                        a: r.external_identity_a,
+                        b: r.external_identity_b,
+                    },
+                    Message::$submit(r) => RelationRequest::Submit(&r.evidence),
+                    Message::$revoke(r) => RelationRequest::Revoke(&r.revocation),
+                    Message::$query(r) => RelationRequest::Collect {
+                        subject: r.external_identity,
+                        continuation: r.continuation.as_ref(),
+                    },
+                    _ => return None,
+                })
+            }
+
+            fn decided(
+                a: IdentityId,
+                b: IdentityId,
+                result: Result<bool, RelationError>,
+            ) -> Message {
+                $decided {
+                    external_identity_a: a,
+                    external_identity_b: b,
+                    result,
+                }
+                .into()
+            }
+
+            fn submitted(result: Result<(), RelationError>) -> Message {
+                $submitted { result }.into()
+            }
+
+            fn revoked(result: Result<(), RelationError>) -> Message {
+                $revoked { result }.into()
+            }
+
+            fn answered(
+                subject: IdentityId,
+                continuation: Option<Continuation>,
+                result: Result<Vec<Evidence<Self>>, RelationError>,
+            ) -> Message {
+                $answered {
+                    external_identity: subject,
+                    continuation,
+                    result,
+                }
+                .into()
+            }
+
+            fn decide(a: IdentityId, b: IdentityId) -> Message {
+                $decide {
+                    external_identity_a: a,
+                    external_identity_b: b,
+                }
+                .into()
+            }
+
+            fn submit(evidence: Evidence<Self>) -> Message {
+                $submit { evidence }.into()
+            }
+
+            fn revoke(revocation: Revocation<Self>) -> Message {
+                $revoke { revocation }.into()
+            }
+
+            fn query(subject: IdentityId, continuation: Option<Continuation>) -> Message {
+                $query {
+                    external_identity: subject,
+                    continuation,
+                }
+                .into()
+            }
+        }
+    };
+}
+
+relation_messages_impl!(
+    Reads, "reads-for",
+    RequestReadsFor => ReplyReadsFor,
+    RequestSubmitReadsForEvidence => ReplySubmitReadsForEvidence,
+    RequestSubmitReadsForRevocation => ReplySubmitReadsForRevocation,
+    RequestQueryReadsForEvidence => ReplyQueryReadsForEvidence
+);
+
+relation_messages_impl!(
+    Signs, "signs-for",
+    RequestSignsFor => ReplySignsFor,
+    RequestSubmitSignsForEvidence => ReplySubmitSignsForEvidence,
+    RequestSubmitSignsForRevocation => ReplySubmitSignsForRevocation,
+    RequestQuerySignsForEvidence => ReplyQuerySignsForEvidence
+);
 
 #[cfg(test)]
 mod tests {

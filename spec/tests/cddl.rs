@@ -14,9 +14,11 @@ use ciborium::Value;
 use sealwright_spec::codec;
 use sealwright_spec::error::{CiphertextFault, MalformedStatement};
 use sealwright_spec::message::*;
+use sealwright_spec::relation::{Reads, Relation, Signs};
 use sealwright_spec::{
-    Address, CorrelationId, DecryptionError, EncryptionError, Envelope, ExternalIdentity,
-    IdentityError, IdentityId, ReadsForError, ReadsForEvidence, ReadsForRevocation,
+    Address, CommitmentError, CorrelationId, DecryptionError, EncryptionError, Envelope, Evidence,
+    ExternalIdentity, IdentityError, IdentityId, ReadsForEvidence, ReadsForRevocation,
+    RelationError, Revocation, VerificationError,
 };
 
 const SCHEMA: &str = include_str!("../wire.cddl");
@@ -46,21 +48,19 @@ fn id(n: u8) -> IdentityId {
 }
 
 fn evidence(from: u8, to: u8, serial: u64) -> ReadsForEvidence {
-    ReadsForEvidence {
-        from_identity: ident(from),
-        to_identity: ident(to),
-        serial,
-        signature: [from ^ to; 64],
-    }
+    evidence_of(from, to, serial)
+}
+
+fn evidence_of<R: Relation>(from: u8, to: u8, serial: u64) -> Evidence<R> {
+    Evidence::new(ident(from), ident(to), serial, [from ^ to; 64])
 }
 
 fn revocation(from: u8, to: u8, serial: u64) -> ReadsForRevocation {
-    ReadsForRevocation {
-        from_identity: id(from),
-        to_identity: ident(to),
-        serial,
-        signature: [0x5a; 64],
-    }
+    revocation_of(from, to, serial)
+}
+
+fn revocation_of<R: Relation>(from: u8, to: u8, serial: u64) -> Revocation<R> {
+    Revocation::new(id(from), ident(to), serial, [0x5a; 64])
 }
 
 fn addr(s: &str) -> Address {
@@ -91,34 +91,34 @@ fn ciphertext_faults() -> Vec<CiphertextFault> {
     ]
 }
 
-fn reads_for_variant(e: &ReadsForError) -> usize {
+fn reads_for_variant(e: &RelationError) -> usize {
     match e {
-        ReadsForError::SignatureInvalid => 0,
-        ReadsForError::Malformed(_) => 1,
-        ReadsForError::Revoked { .. } => 2,
-        ReadsForError::Superseded { .. } => 3,
-        ReadsForError::Unavailable => 4,
-        ReadsForError::NotHandled => 5,
-        ReadsForError::EngineFailed => 6,
+        RelationError::SignatureInvalid => 0,
+        RelationError::Malformed(_) => 1,
+        RelationError::Revoked { .. } => 2,
+        RelationError::Superseded { .. } => 3,
+        RelationError::Unavailable => 4,
+        RelationError::NotHandled => 5,
+        RelationError::EngineFailed => 6,
     }
 }
 
-fn reads_for_errors() -> Vec<ReadsForError> {
+fn reads_for_errors() -> Vec<RelationError> {
     let mut all = vec![
-        ReadsForError::SignatureInvalid,
-        ReadsForError::Revoked { revoked_through: 0 },
-        ReadsForError::Revoked {
+        RelationError::SignatureInvalid,
+        RelationError::Revoked { revoked_through: 0 },
+        RelationError::Revoked {
             revoked_through: u64::MAX,
         },
-        ReadsForError::Superseded { current: 24 },
-        ReadsForError::Unavailable,
-        ReadsForError::NotHandled,
-        ReadsForError::EngineFailed,
+        RelationError::Superseded { current: 24 },
+        RelationError::Unavailable,
+        RelationError::NotHandled,
+        RelationError::EngineFailed,
     ];
     all.extend(
         malformed_statements()
             .into_iter()
-            .map(ReadsForError::Malformed),
+            .map(RelationError::Malformed),
     );
     all
 }
@@ -206,6 +206,47 @@ fn identity_errors() -> Vec<IdentityError> {
     all
 }
 
+fn commitment_variant(e: &CommitmentError) -> usize {
+    match e {
+        CommitmentError::NotAuthorised => 0,
+        CommitmentError::UnknownIdentity => 1,
+        CommitmentError::NotHandled => 2,
+        CommitmentError::EngineFailed => 3,
+    }
+}
+
+fn commitment_errors() -> Vec<CommitmentError> {
+    vec![
+        CommitmentError::NotAuthorised,
+        CommitmentError::UnknownIdentity,
+        CommitmentError::NotHandled,
+        CommitmentError::EngineFailed,
+    ]
+}
+
+fn verification_variant(e: &VerificationError) -> usize {
+    match e {
+        VerificationError::SignsFor(_) => 0,
+        VerificationError::DataTooLarge => 1,
+        VerificationError::NotHandled => 2,
+        VerificationError::EngineFailed => 3,
+    }
+}
+
+fn verification_errors() -> Vec<VerificationError> {
+    let mut all = vec![
+        VerificationError::DataTooLarge,
+        VerificationError::NotHandled,
+        VerificationError::EngineFailed,
+    ];
+    all.extend(
+        reads_for_errors()
+            .into_iter()
+            .map(VerificationError::SignsFor),
+    );
+    all
+}
+
 fn assert_covers<E>(list: &[E], variant: fn(&E) -> usize, count: usize, what: &str) {
     let seen: BTreeSet<usize> = list.iter().map(variant).collect();
     assert_eq!(
@@ -217,7 +258,7 @@ fn assert_covers<E>(list: &[E], variant: fn(&E) -> usize, count: usize, what: &s
 
 #[test]
 fn error_lists_cover_every_variant() {
-    assert_covers(&reads_for_errors(), reads_for_variant, 7, "ReadsForError");
+    assert_covers(&reads_for_errors(), reads_for_variant, 7, "RelationError");
     assert_covers(
         &decryption_errors(),
         decryption_variant,
@@ -231,6 +272,18 @@ fn error_lists_cover_every_variant() {
         "EncryptionError",
     );
     assert_covers(&identity_errors(), identity_variant, 7, "IdentityError");
+    assert_covers(
+        &commitment_errors(),
+        commitment_variant,
+        4,
+        "CommitmentError",
+    );
+    assert_covers(
+        &verification_errors(),
+        verification_variant,
+        4,
+        "VerificationError",
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -253,7 +306,19 @@ fn reply_outcome(m: &Message) -> Option<bool> {
         | Message::RequestRotateIdentity(_)
         | Message::RequestGenerateKey(_)
         | Message::RequestRotateKey(_)
-        | Message::RequestDeleteKey(_) => None,
+        | Message::RequestDeleteKey(_)
+        | Message::RequestVerification(_)
+        | Message::RequestSignsFor(_)
+        | Message::RequestSubmitSignsForEvidence(_)
+        | Message::RequestSubmitSignsForRevocation(_)
+        | Message::RequestQuerySignsForEvidence(_)
+        | Message::RequestCommitment(_) => None,
+        Message::ReplyVerification(r) => Some(r.result.is_ok()),
+        Message::ReplySignsFor(r) => Some(r.result.is_ok()),
+        Message::ReplySubmitSignsForEvidence(r) => Some(r.result.is_ok()),
+        Message::ReplySubmitSignsForRevocation(r) => Some(r.result.is_ok()),
+        Message::ReplyQuerySignsForEvidence(r) => Some(r.result.is_ok()),
+        Message::ReplyCommitment(r) => Some(r.result.is_ok()),
         Message::ReplyEncrypt(r) => Some(r.result.is_ok()),
         Message::ReplyReadsFor(r) => Some(r.result.is_ok()),
         Message::ReplySubmitReadsForEvidence(r) => Some(r.result.is_ok()),
@@ -268,6 +333,78 @@ fn reply_outcome(m: &Message) -> Option<bool> {
         Message::ReplyGenerateKey(r) => Some(r.result.is_ok()),
         Message::ReplyRotateKey(r) => Some(r.result.is_ok()),
         Message::ReplyDeleteKey(r) => Some(r.result.is_ok()),
+    }
+}
+
+/// The relation engine's messages for relation `R`: every request shape and every error.
+fn relation_messages<R: RelationMessages>(m: &mut Vec<Message>) {
+    m.push(R::decide(id(1), id(2)));
+    for answer in [true, false] {
+        m.push(R::decided(id(1), id(2), Ok(answer)));
+    }
+    for e in reads_for_errors() {
+        m.push(R::decided(id(3), id(3), Err(e.clone())));
+        m.push(R::submitted(Err(e.clone())));
+        m.push(R::revoked(Err(e)));
+    }
+    m.push(R::submit(evidence_of(1, 2, 7)));
+    m.push(R::submit(evidence_of(3, 4, u64::MAX)));
+    m.push(R::submitted(Ok(())));
+    m.push(R::revoke(revocation_of(1, 2, 7)));
+    m.push(R::revoked(Ok(())));
+    m.push(R::query(id(2), None));
+    m.push(R::query(id(2), Some(Continuation(vec![9; 48]))));
+    m.push(R::answered(
+        id(2),
+        Some(Continuation(vec![9; 48])),
+        Ok(vec![evidence_of(1, 2, 1), evidence_of(3, 1, 2)]),
+    ));
+    m.push(R::answered(id(5), None, Ok(Vec::new())));
+    m.push(R::answered(
+        id(5),
+        Some(Continuation(Vec::new())),
+        Err(RelationError::Unavailable),
+    ));
+}
+
+/// Commitment and Verification messages.
+fn signature_messages(m: &mut Vec<Message>) {
+    let commitment = Commitment {
+        verifying_key: [7; 32],
+        signature: [0xc0; 64],
+    };
+    m.push(
+        RequestCommitment {
+            data: Signable(b"release 1.0".to_vec()),
+            external_identity: id(7),
+        }
+        .into(),
+    );
+    m.push(
+        ReplyCommitment {
+            result: Ok(commitment.clone()),
+        }
+        .into(),
+    );
+    for e in commitment_errors() {
+        m.push(ReplyCommitment { result: Err(e) }.into());
+    }
+    for use_signs_for in [true, false] {
+        m.push(
+            RequestVerification {
+                data: Signable(Vec::new()),
+                commitment: commitment.clone(),
+                external_identity: ident(7),
+                use_signs_for,
+            }
+            .into(),
+        );
+    }
+    for answer in [true, false] {
+        m.push(ReplyVerification { result: Ok(answer) }.into());
+    }
+    for e in verification_errors() {
+        m.push(ReplyVerification { result: Err(e) }.into());
     }
 }
 
@@ -301,107 +438,9 @@ fn messages() -> Vec<Message> {
         m.push(ReplyEncrypt { result: Err(e) }.into());
     }
 
-    // ReadsFor.
-    m.push(
-        RequestReadsFor {
-            external_identity_a: id(1),
-            external_identity_b: id(2),
-        }
-        .into(),
-    );
-    for answer in [true, false] {
-        m.push(
-            ReplyReadsFor {
-                external_identity_a: id(1),
-                external_identity_b: id(2),
-                result: Ok(answer),
-            }
-            .into(),
-        );
-    }
-    for e in reads_for_errors() {
-        m.push(
-            ReplyReadsFor {
-                external_identity_a: id(3),
-                external_identity_b: id(3),
-                result: Err(e),
-            }
-            .into(),
-        );
-    }
-    m.push(
-        RequestSubmitReadsForEvidence {
-            evidence: evidence(1, 2, 7),
-        }
-        .into(),
-    );
-    m.push(
-        RequestSubmitReadsForEvidence {
-            evidence: evidence(3, 4, u64::MAX),
-        }
-        .into(),
-    );
-    m.push(ReplySubmitReadsForEvidence { result: Ok(()) }.into());
-    for e in reads_for_errors() {
-        m.push(ReplySubmitReadsForEvidence { result: Err(e) }.into());
-    }
-    m.push(
-        RequestSubmitReadsForRevocation {
-            revocation: revocation(1, 2, 7),
-        }
-        .into(),
-    );
-    m.push(ReplySubmitReadsForRevocation { result: Ok(()) }.into());
-    m.push(
-        ReplySubmitReadsForRevocation {
-            result: Err(ReadsForError::Superseded { current: 1 << 40 }),
-        }
-        .into(),
-    );
-    m.push(
-        ReplySubmitReadsForRevocation {
-            result: Err(ReadsForError::SignatureInvalid),
-        }
-        .into(),
-    );
-    m.push(
-        RequestQueryReadsForEvidence {
-            external_identity: id(2),
-            continuation: None,
-        }
-        .into(),
-    );
-    m.push(
-        RequestQueryReadsForEvidence {
-            external_identity: id(2),
-            continuation: Some(Continuation(vec![9; 48])),
-        }
-        .into(),
-    );
-    m.push(
-        ReplyQueryReadsForEvidence {
-            external_identity: id(2),
-            continuation: Some(Continuation(vec![9; 48])),
-            result: Ok(vec![evidence(1, 2, 1), evidence(3, 1, 2)]),
-        }
-        .into(),
-    );
-    m.push(
-        ReplyQueryReadsForEvidence {
-            external_identity: id(5),
-            continuation: None,
-            result: Ok(Vec::new()),
-        }
-        .into(),
-    );
-    m.push(
-        ReplyQueryReadsForEvidence {
-            external_identity: id(5),
-            continuation: Some(Continuation(Vec::new())),
-            result: Err(ReadsForError::Unavailable),
-        }
-        .into(),
-    );
+    relation_messages::<Reads>(&mut m);
+    relation_messages::<Signs>(&mut m);
+    signature_messages(&mut m);
 
     // Decryption.
     m.push(
@@ -783,7 +822,7 @@ fn mutated_vectors_are_refused_by_schema_and_decoder() {
         evidence: evidence(1, 2, 3),
     });
     let revoked_env = envelope(ReplySubmitReadsForEvidence {
-        result: Err(ReadsForError::Revoked { revoked_through: 5 }),
+        result: Err(RelationError::Revoked { revoked_through: 5 }),
     });
     let unit_ok_env = envelope(ReplyDeleteKey { result: Ok(()) });
     let reads_for_reply_env = envelope(ReplyReadsFor {
@@ -992,7 +1031,7 @@ fn the_unmutated_bases_of_the_negative_vectors_pass() {
             evidence: evidence(1, 2, 3),
         }),
         envelope(ReplySubmitReadsForEvidence {
-            result: Err(ReadsForError::Revoked { revoked_through: 5 }),
+            result: Err(RelationError::Revoked { revoked_through: 5 }),
         }),
         envelope(ReplyDeleteKey { result: Ok(()) }),
         envelope(RequestReadsFor {

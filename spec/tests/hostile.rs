@@ -31,9 +31,11 @@ use ciborium::Value;
 use sealwright_spec::codec::{self, DecodeError, Limits};
 use sealwright_spec::error::{CiphertextFault, MalformedStatement};
 use sealwright_spec::message::*;
+use sealwright_spec::relation::Signs;
 use sealwright_spec::{
-    Address, CorrelationId, DecryptionError, EncryptionError, Envelope, ExternalIdentity,
-    IdentityError, IdentityId, ReadsForError, ReadsForEvidence, ReadsForRevocation,
+    Address, CommitmentError, CorrelationId, DecryptionError, EncryptionError, Envelope, Evidence,
+    ExternalIdentity, IdentityError, IdentityId, ReadsForEvidence, ReadsForRevocation,
+    RelationError, Revocation, VerificationError,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -220,6 +222,7 @@ fn evidence(serial: u64) -> ReadsForEvidence {
         to_identity: ident(2),
         serial,
         signature: [0x3c; 64],
+        relation: Default::default(),
     }
 }
 
@@ -229,6 +232,14 @@ fn revocation(serial: u64) -> ReadsForRevocation {
         to_identity: ident(2),
         serial,
         signature: [0x5a; 64],
+        relation: Default::default(),
+    }
+}
+
+fn commitment() -> Commitment {
+    Commitment {
+        verifying_key: [3; 32],
+        signature: [0x77; 64],
     }
 }
 
@@ -261,7 +272,7 @@ fn samples() -> Vec<(String, Message)> {
         (
             "ReplyEncrypt/Err",
             ReplyEncrypt {
-                result: Err(EncryptionError::ReadsFor(ReadsForError::Revoked {
+                result: Err(EncryptionError::ReadsFor(RelationError::Revoked {
                     revoked_through: 3,
                 })),
             }
@@ -289,7 +300,7 @@ fn samples() -> Vec<(String, Message)> {
             ReplyReadsFor {
                 external_identity_a: id(1),
                 external_identity_b: id(2),
-                result: Err(ReadsForError::Malformed(MalformedStatement::SelfReference)),
+                result: Err(RelationError::Malformed(MalformedStatement::SelfReference)),
             }
             .into(),
         ),
@@ -307,7 +318,7 @@ fn samples() -> Vec<(String, Message)> {
         (
             "ReplySubmitReadsForEvidence/Err",
             ReplySubmitReadsForEvidence {
-                result: Err(ReadsForError::Superseded { current: 300 }),
+                result: Err(RelationError::Superseded { current: 300 }),
             }
             .into(),
         ),
@@ -325,7 +336,7 @@ fn samples() -> Vec<(String, Message)> {
         (
             "ReplySubmitReadsForRevocation/Err",
             ReplySubmitReadsForRevocation {
-                result: Err(ReadsForError::SignatureInvalid),
+                result: Err(RelationError::SignatureInvalid),
             }
             .into(),
         ),
@@ -351,7 +362,90 @@ fn samples() -> Vec<(String, Message)> {
             ReplyQueryReadsForEvidence {
                 external_identity: id(3),
                 continuation: Some(Continuation(vec![1, 2, 3])),
-                result: Err(ReadsForError::Unavailable),
+                result: Err(RelationError::Unavailable),
+            }
+            .into(),
+        ),
+        (
+            "RequestVerification",
+            RequestVerification {
+                data: Signable(b"release".to_vec()),
+                commitment: commitment(),
+                external_identity: ident(3),
+                use_signs_for: true,
+            }
+            .into(),
+        ),
+        (
+            "ReplyVerification/Ok",
+            ReplyVerification { result: Ok(false) }.into(),
+        ),
+        (
+            "ReplyVerification/Err",
+            ReplyVerification {
+                result: Err(VerificationError::SignsFor(RelationError::Unavailable)),
+            }
+            .into(),
+        ),
+        ("RequestSignsFor", Signs::decide(id(1), id(2))),
+        ("ReplySignsFor/Ok", Signs::decided(id(1), id(2), Ok(true))),
+        (
+            "ReplySignsFor/Err",
+            Signs::decided(id(1), id(2), Err(RelationError::SignatureInvalid)),
+        ),
+        (
+            "RequestSubmitSignsForEvidence",
+            Signs::submit(Evidence::new(ident(1), ident(2), 5, [0x3d; 64])),
+        ),
+        ("ReplySubmitSignsForEvidence/Ok", Signs::submitted(Ok(()))),
+        (
+            "ReplySubmitSignsForEvidence/Err",
+            Signs::submitted(Err(RelationError::Revoked { revoked_through: 9 })),
+        ),
+        (
+            "RequestSubmitSignsForRevocation",
+            Signs::revoke(Revocation::new(id(1), ident(2), 6, [0x5b; 64])),
+        ),
+        ("ReplySubmitSignsForRevocation/Ok", Signs::revoked(Ok(()))),
+        (
+            "ReplySubmitSignsForRevocation/Err",
+            Signs::revoked(Err(RelationError::NotHandled)),
+        ),
+        (
+            "RequestQuerySignsForEvidence",
+            Signs::query(id(2), Some(Continuation(vec![1; 40]))),
+        ),
+        (
+            "ReplyQuerySignsForEvidence/Ok",
+            Signs::answered(
+                id(2),
+                None,
+                Ok(vec![Evidence::new(ident(1), ident(2), 5, [0x3d; 64])]),
+            ),
+        ),
+        (
+            "ReplyQuerySignsForEvidence/Err",
+            Signs::answered(id(2), None, Err(RelationError::EngineFailed)),
+        ),
+        (
+            "RequestCommitment",
+            RequestCommitment {
+                data: Signable(vec![0; 3]),
+                external_identity: id(3),
+            }
+            .into(),
+        ),
+        (
+            "ReplyCommitment/Ok",
+            ReplyCommitment {
+                result: Ok(commitment()),
+            }
+            .into(),
+        ),
+        (
+            "ReplyCommitment/Err",
+            ReplyCommitment {
+                result: Err(CommitmentError::NotAuthorised),
             }
             .into(),
         ),
@@ -469,7 +563,7 @@ fn samples() -> Vec<(String, Message)> {
         (
             "ReplyRotateIdentity/Err",
             ReplyRotateIdentity {
-                result: Err(IdentityError::ReadsFor(ReadsForError::EngineFailed)),
+                result: Err(IdentityError::ReadsFor(RelationError::EngineFailed)),
             }
             .into(),
         ),

@@ -14,10 +14,11 @@ use proptest::strategy::Union;
 use sealwright_spec::codec::{self, DecodeError};
 use sealwright_spec::error::{CiphertextFault, MalformedStatement};
 use sealwright_spec::message::*;
-use sealwright_spec::relation::ReadsForGraph;
+use sealwright_spec::relation::{Reads, ReadsForGraph, Relation, Signs};
 use sealwright_spec::{
-    Address, CorrelationId, DecryptionError, EncryptionError, Envelope, ExternalIdentity,
-    IdentityError, IdentityId, ReadsForError, ReadsForEvidence, ReadsForRevocation,
+    Address, CommitmentError, CorrelationId, DecryptionError, EncryptionError, Envelope, Evidence,
+    ExternalIdentity, IdentityError, IdentityId, ReadsForEvidence, ReadsForRevocation,
+    RelationError, Revocation, VerificationError,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -56,23 +57,30 @@ fn arb_u64() -> impl Strategy<Value = u64> {
 }
 
 fn arb_evidence() -> impl Strategy<Value = ReadsForEvidence> {
+    arb_evidence_of()
+}
+
+fn arb_evidence_of<R: Relation>() -> impl Strategy<Value = Evidence<R>> {
     (
         arb_external_identity(),
         arb_external_identity(),
         arb_u64(),
         any::<[u8; 64]>(),
     )
-        .prop_map(
-            |(from_identity, to_identity, serial, signature)| ReadsForEvidence {
-                from_identity,
-                to_identity,
-                serial,
-                signature,
-            },
-        )
+        .prop_map(|(from_identity, to_identity, serial, signature)| Evidence {
+            from_identity,
+            to_identity,
+            serial,
+            signature,
+            relation: Default::default(),
+        })
 }
 
 fn arb_revocation() -> impl Strategy<Value = ReadsForRevocation> {
+    arb_revocation_of()
+}
+
+fn arb_revocation_of<R: Relation>() -> impl Strategy<Value = Revocation<R>> {
     (
         arb_identity_id(),
         arb_external_identity(),
@@ -80,11 +88,12 @@ fn arb_revocation() -> impl Strategy<Value = ReadsForRevocation> {
         any::<[u8; 64]>(),
     )
         .prop_map(
-            |(from_identity, to_identity, serial, signature)| ReadsForRevocation {
+            |(from_identity, to_identity, serial, signature)| Revocation {
                 from_identity,
                 to_identity,
                 serial,
                 signature,
+                relation: Default::default(),
             },
         )
 }
@@ -133,15 +142,15 @@ fn arb_ciphertext_fault() -> impl Strategy<Value = CiphertextFault> {
     ])
 }
 
-fn arb_reads_for_error() -> impl Strategy<Value = ReadsForError> {
+fn arb_reads_for_error() -> impl Strategy<Value = RelationError> {
     prop_oneof![
-        Just(ReadsForError::SignatureInvalid),
-        arb_malformed_statement().prop_map(ReadsForError::Malformed),
-        arb_u64().prop_map(|revoked_through| ReadsForError::Revoked { revoked_through }),
-        arb_u64().prop_map(|current| ReadsForError::Superseded { current }),
-        Just(ReadsForError::Unavailable),
-        Just(ReadsForError::NotHandled),
-        Just(ReadsForError::EngineFailed),
+        Just(RelationError::SignatureInvalid),
+        arb_malformed_statement().prop_map(RelationError::Malformed),
+        arb_u64().prop_map(|revoked_through| RelationError::Revoked { revoked_through }),
+        arb_u64().prop_map(|current| RelationError::Superseded { current }),
+        Just(RelationError::Unavailable),
+        Just(RelationError::NotHandled),
+        Just(RelationError::EngineFailed),
     ]
 }
 
@@ -196,17 +205,80 @@ fn arb_generated_key() -> impl Strategy<Value = GeneratedKey> {
         .prop_map(|(identity, evidence)| GeneratedKey { identity, evidence })
 }
 
+type Arm = (&'static str, BoxedStrategy<Message>);
+
+fn arm<M: Into<Message> + Debug + 'static>(
+    name: &'static str,
+    s: impl Strategy<Value = M> + 'static,
+) -> Arm {
+    (name, s.prop_map(Into::into).boxed())
+}
+
+/// The relation engine's eight constructors for relation `R`, named in `MESSAGE_NAMES` order.
+fn relation_arms<R: RelationMessages>(names: [&'static str; 8]) -> Vec<Arm> {
+    let decided = (
+        arb_identity_id(),
+        arb_identity_id(),
+        arb_result(any::<bool>(), arb_reads_for_error()),
+    )
+        .prop_map(|(a, b, result)| R::decided(a, b, result));
+    let answered = (
+        arb_identity_id(),
+        arb_continuation(),
+        arb_result(vec(arb_evidence_of::<R>(), 0..3), arb_reads_for_error()),
+    )
+        .prop_map(|(x, continuation, result)| R::answered(x, continuation, result));
+    let strategies: [BoxedStrategy<Message>; 8] = [
+        (arb_identity_id(), arb_identity_id())
+            .prop_map(|(a, b)| R::decide(a, b))
+            .boxed(),
+        decided.boxed(),
+        arb_evidence_of::<R>().prop_map(R::submit).boxed(),
+        arb_result(Just(()), arb_reads_for_error())
+            .prop_map(R::submitted)
+            .boxed(),
+        arb_revocation_of::<R>().prop_map(R::revoke).boxed(),
+        arb_result(Just(()), arb_reads_for_error())
+            .prop_map(R::revoked)
+            .boxed(),
+        (arb_identity_id(), arb_continuation())
+            .prop_map(|(x, c)| R::query(x, c))
+            .boxed(),
+        answered.boxed(),
+    ];
+    names.into_iter().zip(strategies).collect()
+}
+
+fn arb_commitment() -> impl Strategy<Value = Commitment> {
+    (any::<[u8; 32]>(), any::<[u8; 64]>()).prop_map(|(verifying_key, signature)| Commitment {
+        verifying_key,
+        signature,
+    })
+}
+
+fn arb_commitment_error() -> impl Strategy<Value = CommitmentError> {
+    prop::sample::select(vec![
+        CommitmentError::NotAuthorised,
+        CommitmentError::UnknownIdentity,
+        CommitmentError::NotHandled,
+        CommitmentError::EngineFailed,
+    ])
+}
+
+fn arb_verification_error() -> impl Strategy<Value = VerificationError> {
+    prop_oneof![
+        arb_reads_for_error().prop_map(VerificationError::SignsFor),
+        Just(VerificationError::DataTooLarge),
+        Just(VerificationError::NotHandled),
+        Just(VerificationError::EngineFailed),
+    ]
+}
+
 /// One strategy per message constructor, named. `message_arms_cover_every_constructor`
 /// checks the names against `MESSAGE_NAMES`, and the round-trip property checks that
 /// each arm produces the constructor it is named for.
-fn message_arms() -> Vec<(&'static str, BoxedStrategy<Message>)> {
-    fn arm<M: Into<Message> + Debug + 'static>(
-        name: &'static str,
-        s: impl Strategy<Value = M> + 'static,
-    ) -> (&'static str, BoxedStrategy<Message>) {
-        (name, s.prop_map(Into::into).boxed())
-    }
-    vec![
+fn message_arms() -> Vec<Arm> {
+    let mut arms = vec![
         arm(
             "RequestEncrypt",
             (arb_plaintext(), arb_external_identity(), any::<bool>()).prop_map(
@@ -222,68 +294,62 @@ fn message_arms() -> Vec<(&'static str, BoxedStrategy<Message>)> {
             arb_result(arb_ciphertext(), arb_encryption_error())
                 .prop_map(|result| ReplyEncrypt { result }),
         ),
-        arm(
-            "RequestReadsFor",
-            (arb_identity_id(), arb_identity_id()).prop_map(|(a, b)| RequestReadsFor {
-                external_identity_a: a,
-                external_identity_b: b,
-            }),
-        ),
-        arm(
-            "ReplyReadsFor",
-            (
-                arb_identity_id(),
-                arb_identity_id(),
-                arb_result(any::<bool>(), arb_reads_for_error()),
-            )
-                .prop_map(|(a, b, result)| ReplyReadsFor {
-                    external_identity_a: a,
-                    external_identity_b: b,
-                    result,
-                }),
-        ),
-        arm(
-            "RequestSubmitReadsForEvidence",
-            arb_evidence().prop_map(|evidence| RequestSubmitReadsForEvidence { evidence }),
-        ),
-        arm(
-            "ReplySubmitReadsForEvidence",
-            arb_result(Just(()), arb_reads_for_error())
-                .prop_map(|result| ReplySubmitReadsForEvidence { result }),
-        ),
-        arm(
-            "RequestSubmitReadsForRevocation",
-            arb_revocation().prop_map(|revocation| RequestSubmitReadsForRevocation { revocation }),
-        ),
-        arm(
-            "ReplySubmitReadsForRevocation",
-            arb_result(Just(()), arb_reads_for_error())
-                .prop_map(|result| ReplySubmitReadsForRevocation { result }),
-        ),
-        arm(
-            "RequestQueryReadsForEvidence",
-            (arb_identity_id(), arb_continuation()).prop_map(
-                |(external_identity, continuation)| RequestQueryReadsForEvidence {
+    ];
+    arms.extend(relation_arms::<Reads>([
+        "RequestReadsFor",
+        "ReplyReadsFor",
+        "RequestSubmitReadsForEvidence",
+        "ReplySubmitReadsForEvidence",
+        "RequestSubmitReadsForRevocation",
+        "ReplySubmitReadsForRevocation",
+        "RequestQueryReadsForEvidence",
+        "ReplyQueryReadsForEvidence",
+    ]));
+    arms.push(arm(
+        "RequestVerification",
+        (
+            arb_bytes(),
+            arb_commitment(),
+            arb_external_identity(),
+            any::<bool>(),
+        )
+            .prop_map(|(data, commitment, external_identity, use_signs_for)| {
+                RequestVerification {
+                    data: Signable(data),
+                    commitment,
                     external_identity,
-                    continuation,
-                },
-            ),
-        ),
-        arm(
-            "ReplyQueryReadsForEvidence",
-            (
-                arb_identity_id(),
-                arb_continuation(),
-                arb_result(vec(arb_evidence(), 0..3), arb_reads_for_error()),
-            )
-                .prop_map(|(external_identity, continuation, result)| {
-                    ReplyQueryReadsForEvidence {
-                        external_identity,
-                        continuation,
-                        result,
-                    }
-                }),
-        ),
+                    use_signs_for,
+                }
+            }),
+    ));
+    arms.push(arm(
+        "ReplyVerification",
+        arb_result(any::<bool>(), arb_verification_error())
+            .prop_map(|result| ReplyVerification { result }),
+    ));
+    arms.extend(relation_arms::<Signs>([
+        "RequestSignsFor",
+        "ReplySignsFor",
+        "RequestSubmitSignsForEvidence",
+        "ReplySubmitSignsForEvidence",
+        "RequestSubmitSignsForRevocation",
+        "ReplySubmitSignsForRevocation",
+        "RequestQuerySignsForEvidence",
+        "ReplyQuerySignsForEvidence",
+    ]));
+    arms.push(arm(
+        "RequestCommitment",
+        (arb_bytes(), arb_identity_id()).prop_map(|(data, external_identity)| RequestCommitment {
+            data: Signable(data),
+            external_identity,
+        }),
+    ));
+    arms.push(arm(
+        "ReplyCommitment",
+        arb_result(arb_commitment(), arb_commitment_error())
+            .prop_map(|result| ReplyCommitment { result }),
+    ));
+    arms.extend(vec![
         arm(
             "RequestDecryption",
             arb_ciphertext().prop_map(|data| RequestDecryption { data }),
@@ -367,7 +433,8 @@ fn message_arms() -> Vec<(&'static str, BoxedStrategy<Message>)> {
             arb_result(Just(()), arb_decryption_error())
                 .prop_map(|result| ReplyDeleteKey { result }),
         ),
-    ]
+    ]);
+    arms
 }
 
 /// A message with the name of the arm that made it.
@@ -492,6 +559,7 @@ fn edge(from: usize, to: usize, serial: u64) -> ReadsForEvidence {
         to_identity: node(to),
         serial,
         signature: [0; 64],
+        relation: Default::default(),
     }
 }
 
@@ -534,24 +602,24 @@ proptest! {
         let ids: Vec<IdentityId> = (0..NODES).map(|n| node(n).id()).collect();
         let reach = reference_closure(&evidence);
         for a in 0..NODES {
-            prop_assert!(graph.reads_for(&ids[a], &ids[a]), "not reflexive at {}", a);
+            prop_assert!(graph.holds(&ids[a], &ids[a]), "not reflexive at {}", a);
             for b in 0..NODES {
-                prop_assert_eq!(graph.reads_for(&ids[a], &ids[b]), reach[a][b], "reads_for({}, {})", a, b);
+                prop_assert_eq!(graph.holds(&ids[a], &ids[b]), reach[a][b], "reads_for({}, {})", a, b);
                 for c in 0..NODES {
-                    if graph.reads_for(&ids[a], &ids[b]) && graph.reads_for(&ids[b], &ids[c]) {
-                        prop_assert!(graph.reads_for(&ids[a], &ids[c]), "not transitive: {} {} {}", a, b, c);
+                    if graph.holds(&ids[a], &ids[b]) && graph.holds(&ids[b], &ids[c]) {
+                        prop_assert!(graph.holds(&ids[a], &ids[c]), "not transitive: {} {} {}", a, b, c);
                     }
                 }
             }
         }
         // An identity the graph has never seen still reads for itself, and only for itself.
         let stranger = node(NODES).id();
-        prop_assert!(graph.reads_for(&stranger, &stranger));
-        prop_assert_eq!(graph.readers_of(&stranger), BTreeSet::from([stranger]));
+        prop_assert!(graph.holds(&stranger, &stranger));
+        prop_assert_eq!(graph.members_of(&stranger), BTreeSet::from([stranger]));
         prop_assert!(graph.chains_into(&stranger).is_empty());
         for id in &ids {
-            prop_assert!(!graph.reads_for(&stranger, id));
-            prop_assert!(!graph.reads_for(id, &stranger));
+            prop_assert!(!graph.holds(&stranger, id));
+            prop_assert!(!graph.holds(id, &stranger));
         }
     }
 
@@ -559,11 +627,11 @@ proptest! {
     fn readers_and_chains_stay_inside_the_closure(evidence in arb_graph(), subject in 0..NODES) {
         let graph = ReadsForGraph::new(&evidence);
         let x = node(subject).id();
-        let readers = graph.readers_of(&x);
+        let readers = graph.members_of(&x);
         prop_assert!(readers.contains(&x));
         let expected: BTreeSet<IdentityId> = (0..NODES)
             .map(|n| node(n).id())
-            .filter(|a| graph.reads_for(a, &x))
+            .filter(|a| graph.holds(a, &x))
             .collect();
         prop_assert_eq!(&readers, &expected);
 
@@ -591,7 +659,7 @@ fn edges_leaving_the_subject_are_not_followed() {
     let graph = ReadsForGraph::new(&evidence);
     let id = |n| node(n).id();
     assert_eq!(
-        graph.readers_of(&id(0)),
+        graph.members_of(&id(0)),
         BTreeSet::from([id(0), id(1), id(2)])
     );
     let chains: Vec<_> = graph
@@ -602,10 +670,10 @@ fn edges_leaving_the_subject_are_not_followed() {
     assert_eq!(chains.len(), 2);
     assert!(chains.contains(&(id(1), id(0))) && chains.contains(&(id(2), id(1))));
     // 0 reads for 3, but that gives 3 (or 4, who also reads for 3) nothing sealed to 0.
-    assert!(graph.reads_for(&id(0), &id(3)));
-    assert!(!graph.reads_for(&id(3), &id(0)));
-    assert!(!graph.reads_for(&id(4), &id(0)));
-    assert!(graph.reads_for(&id(2), &id(3)));
+    assert!(graph.holds(&id(0), &id(3)));
+    assert!(!graph.holds(&id(3), &id(0)));
+    assert!(!graph.holds(&id(4), &id(0)));
+    assert!(graph.holds(&id(2), &id(3)));
 }
 
 // ---------------------------------------------------------------------------

@@ -13,10 +13,10 @@ use spec::codec;
 /// Which error family each reply's `result` carries.
 const REPLY_FAMILY: &[(&str, &str)] = &[
     ("ReplyEncrypt", "EncryptionError"),
-    ("ReplyReadsFor", "ReadsForError"),
-    ("ReplySubmitReadsForEvidence", "ReadsForError"),
-    ("ReplySubmitReadsForRevocation", "ReadsForError"),
-    ("ReplyQueryReadsForEvidence", "ReadsForError"),
+    ("ReplyReadsFor", "RelationError"),
+    ("ReplySubmitReadsForEvidence", "RelationError"),
+    ("ReplySubmitReadsForRevocation", "RelationError"),
+    ("ReplyQueryReadsForEvidence", "RelationError"),
     ("ReplyDecryption", "DecryptionError"),
     ("ReplyGenerateKey", "DecryptionError"),
     ("ReplyRotateKey", "DecryptionError"),
@@ -29,13 +29,13 @@ const REPLY_FAMILY: &[(&str, &str)] = &[
 ];
 
 /// Variants that carry an error of another family.
-const NESTED: &[(&str, &str)] = &[("ReadsFor", "ReadsForError"), ("Vault", "DecryptionError")];
+const NESTED: &[(&str, &str)] = &[("ReadsFor", "RelationError"), ("Vault", "DecryptionError")];
 
 /// Error variants no case reaches, and why; a listed variant that a case reaches is an error
 /// in this list.
 pub const UNREACHED_ERRORS: &[(&str, &str, &str)] = &[
     ("EncryptionError", "EngineFailed", RUNTIME),
-    ("ReadsForError", "EngineFailed", RUNTIME),
+    ("RelationError", "EngineFailed", RUNTIME),
     ("DecryptionError", "EngineFailed", RUNTIME),
     ("IdentityError", "EngineFailed", RUNTIME),
 ];

@@ -114,7 +114,7 @@ pub const MADE: &[(Target, &str, Change)] = &[
         },
     ),
     (
-        Target::Error("ReadsForError", "Malformed"),
+        Target::Error("RelationError", "Malformed"),
         "evidence that an identity reads for itself",
         |e| match &e.message {
             Message::RequestSubmitReadsForEvidence(r) => {
@@ -229,7 +229,7 @@ pub const MADE: &[(Target, &str, Change)] = &[
         },
     ),
     (
-        Target::Error("ReadsForError", "NotHandled"),
+        Target::Error("RelationError", "NotHandled"),
         "a ReadsFor request sent to another engine",
         |e| match &e.message {
             m if m.is_request() => with(
@@ -357,6 +357,7 @@ fn edge(from: ExternalIdentity, to: ExternalIdentity) -> ReadsForEvidence {
         to_identity: to,
         serial: 1,
         signature: [0; 64],
+        relation: Default::default(),
     }
 }
 

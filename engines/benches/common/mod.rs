@@ -49,6 +49,7 @@ pub fn evidence<B: Backend>(
         to_identity: subject.external.clone(),
         serial: 1,
         signature: backend.sign(subject, &statement),
+        relation: Default::default(),
     }
 }
 

@@ -14,7 +14,7 @@ use hpke::rand_core::{CryptoRng, TryCryptoRng, TryRng, UnwrapErr};
 use hpke::{Deserializable, Kem, OpModeR, OpModeS, Serializable};
 use sha2::{Digest, Sha256};
 use spec::error::{CiphertextFault, MalformedStatement};
-use spec::{DecryptionError, EncryptionError, ExternalIdentity, ReadsForError};
+use spec::{DecryptionError, EncryptionError, ExternalIdentity, RelationError};
 use zeroize::Zeroize;
 
 use super::format::{
@@ -459,13 +459,13 @@ impl<R: CryptoRng> Backend for HpkeBackend<R> {
         verifying_key: &[u8; 32],
         message: &[u8],
         signature: &[u8; 64],
-    ) -> Result<(), ReadsForError> {
+    ) -> Result<(), RelationError> {
         let vk = VerifyingKey::from_bytes(verifying_key)
-            .map_err(|_| ReadsForError::Malformed(MalformedStatement::BadVerifyingKey))?;
+            .map_err(|_| RelationError::Malformed(MalformedStatement::BadVerifyingKey))?;
         let sig = ed25519_dalek::Signature::from_bytes(signature);
         // Strict verification rejects small-order keys and non-canonical signatures.
         vk.verify_strict(message, &sig)
-            .map_err(|_| ReadsForError::SignatureInvalid)
+            .map_err(|_| RelationError::SignatureInvalid)
     }
 
     fn seal_stream(

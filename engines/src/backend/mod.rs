@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 
 use spec::message::{Ciphertext, Plaintext};
-use spec::{DecryptionError, EncryptionError, ExternalIdentity, IdentityId, KeyId, ReadsForError};
+use spec::{DecryptionError, EncryptionError, ExternalIdentity, IdentityId, KeyId, RelationError};
 
 use crate::cookie::CookieKey;
 use crate::identity::InternalIdentity;
@@ -75,7 +75,7 @@ pub trait Backend {
         verifying_key: &[u8; 32],
         message: &[u8],
         signature: &[u8; 64],
-    ) -> Result<(), ReadsForError>;
+    ) -> Result<(), RelationError>;
 
     /// Seals everything `input` yields to `recipients`, writing the ciphertext to `output`.
     ///

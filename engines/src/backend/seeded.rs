@@ -11,7 +11,7 @@
 use std::io::{Read, Write};
 
 use hpke::rand_core::{TryCryptoRng, TryRng};
-use spec::{ExternalIdentity, ReadsForError};
+use spec::{ExternalIdentity, RelationError};
 
 use super::hpke::{HpkeBackend, SeededRng, words_from_bytes};
 use super::{Backend, KeyRing, OpenStreamError, SealStreamError};
@@ -88,7 +88,7 @@ impl Backend for SeededBackend {
         verifying_key: &[u8; 32],
         message: &[u8],
         signature: &[u8; 64],
-    ) -> Result<(), ReadsForError> {
+    ) -> Result<(), RelationError> {
         self.backend().verify(verifying_key, message, signature)
     }
 

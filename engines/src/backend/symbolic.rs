@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use spec::error::CiphertextFault;
 use spec::message::Plaintext;
-use spec::{DecryptionError, ExternalIdentity, IdentityId, KeyId, ReadsForError, codec};
+use spec::{DecryptionError, ExternalIdentity, IdentityId, KeyId, RelationError, codec};
 
 use super::{Backend, KeyRing, OpenStreamError, SealStreamError};
 use crate::cookie::CookieKey;
@@ -137,11 +137,11 @@ impl Backend for SymbolicBackend {
         verifying_key: &[u8; 32],
         message: &[u8],
         signature: &[u8; 64],
-    ) -> Result<(), ReadsForError> {
+    ) -> Result<(), RelationError> {
         if Self::signature(verifying_key, message) == *signature {
             Ok(())
         } else {
-            Err(ReadsForError::SignatureInvalid)
+            Err(RelationError::SignatureInvalid)
         }
     }
 

@@ -20,13 +20,12 @@
 use std::io::{Read, Write};
 
 use spec::message::{Ciphertext, Continuation, Message, Plaintext};
-use spec::{CorrelationId, Envelope, ExternalIdentity, IdentityId, KeyId, ReadsForError};
+use spec::{CorrelationId, Envelope, ExternalIdentity, IdentityId, KeyId, RelationError};
 
 use super::Expected;
 use crate::backend::format::{ENTRY_LEN, Header, PREFIX_LEN};
 use crate::backend::{Backend, KeyRing, OpenStreamError, SealStreamError};
 use crate::cookie::CookieKey;
-use crate::encryption::Encryption;
 use crate::identity::InternalIdentity;
 
 /// What an [`Observing`] backend saw being sealed, in order.
@@ -74,7 +73,7 @@ impl<B: Backend> Backend for Observing<B> {
         self.inner.sign(signer, message)
     }
 
-    fn verify(&self, key: &[u8; 32], message: &[u8], sig: &[u8; 64]) -> Result<(), ReadsForError> {
+    fn verify(&self, key: &[u8; 32], message: &[u8], sig: &[u8; 64]) -> Result<(), RelationError> {
         self.inner.verify(key, message, sig)
     }
 
@@ -303,7 +302,7 @@ fn same_correlation(
     theirs: &Envelope,
     continuation: &Continuation,
 ) -> Result<(), Meaning> {
-    let CorrelationId(expected) = Encryption::query_correlation(continuation);
+    let CorrelationId(expected) = crate::continuation::correlation(continuation);
     match theirs.correlation {
         CorrelationId(found) if found == expected => Ok(()),
         CorrelationId(found) => Err(Meaning::Correlation {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use spec::error::{DecryptionError, EncryptionError, IdentityError, ReadsForError};
+use spec::error::{DecryptionError, EncryptionError, IdentityError, RelationError};
 use spec::message::*;
 use spec::{Address, CorrelationId, ExternalIdentity, IdentityId, ReadsForEvidence};
 
@@ -295,6 +295,7 @@ fn setup(config: &LoadConfig) -> Result<(Node, Vec<Seat>), LoadError> {
             to_identity: id.external.clone(),
             serial: 1,
             signature: backend.sign(id, &bytes),
+            relation: Default::default(),
         };
         node_config.reads_for.evidence.insert(ev.edge(), ev);
         seats.push(Seat {
@@ -476,9 +477,9 @@ fn crash_failure(message: &Message) -> bool {
         message,
         M::ReplyEncrypt(ReplyEncrypt {
             result: Err(EncryptionError::EngineFailed
-                | EncryptionError::ReadsFor(ReadsForError::EngineFailed))
+                | EncryptionError::ReadsFor(RelationError::EngineFailed))
         }) | M::ReplyReadsFor(ReplyReadsFor {
-            result: Err(ReadsForError::EngineFailed),
+            result: Err(RelationError::EngineFailed),
             ..
         }) | M::ReplyDecryption(ReplyDecryption {
             result: Err(DecryptionError::EngineFailed)

@@ -506,9 +506,7 @@ impl Node {
         threads.push(spawn_engine(
             "reads-for",
             address(READS_FOR),
-            ReadsFor {
-                address: address(READS_FOR),
-            },
+            ReadsFor::new(address(READS_FOR)),
             config.reads_for,
             inbox(READS_FOR)?,
             router.clone(),
