@@ -13,7 +13,10 @@ cannot drift apart unnoticed.
 Prints a summary and exits non-zero on any mismatch. Negative checks (an
 altered chunk, an altered header, a dropped final chunk, an altered signature)
 must be refused, so the run cannot pass vacuously; the `refused` ciphertext
-vectors must be refused with exactly the error the page prescribes.
+vectors must be refused with exactly the error the page prescribes. Every
+statement (reads-for and signs-for evidence and revocations, commitments) is
+rebuilt from its decoded fields and its domain label, never taken from the
+vector, and must not verify under any other label.
 """
 
 from __future__ import annotations
@@ -53,6 +56,10 @@ SUITE_1 = CipherSuite.new(KEMId.DHKEM_X25519_HKDF_SHA256, KDFId.HKDF_SHA256, AEA
 # --- docs/wire-format/envelope.md ---------------------------------------------
 EVIDENCE_DOMAIN = "sealwright/reads-for/v1"
 REVOCATION_DOMAIN = "sealwright/reads-for-revocation/v1"
+SIGNS_FOR_DOMAIN = "sealwright/signs-for/v1"
+SIGNS_FOR_REVOCATION_DOMAIN = "sealwright/signs-for-revocation/v1"
+COMMITMENT_DOMAIN = "sealwright/commitment/v1"
+DOMAINS = (EVIDENCE_DOMAIN, REVOCATION_DOMAIN, SIGNS_FOR_DOMAIN, SIGNS_FOR_REVOCATION_DOMAIN, COMMITMENT_DOMAIN)
 ADDRESS = re.compile(r"[A-Za-z0-9._/-]{1,128}\Z")
 
 
@@ -121,6 +128,7 @@ class Docs:
     """The message table and the value types of envelope.md."""
 
     def __init__(self, envelope_md: str) -> None:
+        self.text = envelope_md
         self.messages: dict[str, list[tuple[str, str]]] = {}
         for name, body in re.findall(r"`((?:Request|Reply)\w+) \{([^`]*)\}`", envelope_md):
             self.messages[name] = parse_fields(body)
@@ -372,7 +380,7 @@ def open_payload(aead: ChaCha20Poly1305, h: bytes, sealed: int, rest: bytes) -> 
 # The checks
 
 
-def check_envelopes(vectors: Path, docs: Docs, r: Report) -> None:
+def check_envelopes(vectors: Path, docs: Docs, by_id: dict[bytes, dict], r: Report) -> None:
     file = json.loads((vectors / "envelopes.json").read_text())
     seen: Counter[str] = Counter()
     for v in file["vectors"]:
@@ -399,7 +407,47 @@ def check_envelopes(vectors: Path, docs: Docs, r: Report) -> None:
     r.check("negative: an undocumented error is refused", bool(docs.check(exploded, "envelope", "")), "Exploded")
     missing = sorted(set(docs.messages) - set(seen))
     r.check("every documented message has a vector", not missing, f"no vector for {missing}")
-    r.check("the docs list 28 messages", len(docs.messages) == 28, f"found {sorted(docs.messages)}")
+    r.check("the docs list 40 messages", len(docs.messages) == 40, f"found {sorted(docs.messages)}")
+    check_envelope_commitments(file["vectors"], by_id, r)
+
+
+def check_envelope_commitments(vectors: list[dict], by_id: dict[bytes, dict], r: Report) -> None:
+    """Every commitment an envelope carries verifies over the data it is a commitment to.
+
+    In `RequestVerification` that is the message's own `data`; in an `Ok` of
+    `ReplyCommitment`, the `data` of the `RequestCommitment` it answers (same
+    correlation, addresses swapped), by the key of the identity that request names.
+    """
+    values = [(v["name"], strict_loads(bytes.fromhex(v["cbor"]))) for v in vectors]
+    requests = {}
+    for name, env in values:
+        (mname, body), = env["message"].items()
+        if mname == "RequestCommitment":
+            requests[(env["sender"], env["target"], env["correlation"])] = body
+    checked = 0
+    for name, env in values:
+        (mname, body), = env["message"].items()
+        if mname == "RequestVerification":
+            data, c, key = body["data"], body["commitment"], None
+            if not body["useSignsFor"]:
+                key = body["externalIdentity"]["verifyingKey"]
+        elif mname == "ReplyCommitment" and "Ok" in body["result"]:
+            request = requests.get((env["target"], env["sender"], env["correlation"]))
+            if not r.check("envelope commitment: answers a RequestCommitment", request is not None, name):
+                continue
+            data, c = request["data"], body["result"]["Ok"]
+            signer = by_id.get(request["externalIdentity"])
+            if not r.check("envelope commitment: names a test identity", signer is not None, name):
+                continue
+            key = signer["verifyingKey"]
+        else:
+            continue
+        statement = cbor2.dumps([COMMITMENT_DOMAIN, data])
+        if key is not None:
+            r.check("envelope commitment: made with the named identity's key", c["verifyingKey"] == key, name)
+        r.check("envelope commitment: Ed25519 signature verifies", verify(c["verifyingKey"], c["signature"], statement), name)
+        checked += 1
+    r.check("envelope commitment: some envelopes carry one", checked >= 3, f"{checked} checked")
 
 
 def check_identities(vectors: Path, r: Report) -> dict[bytes, dict]:
@@ -432,33 +480,95 @@ def verify(public: bytes, signature: bytes, message: bytes) -> bool:
         return False
 
 
+# (file key, documented type, domain label, key naming the member): the statements of both relations.
+STATEMENTS = (
+    ("evidence", "evidence", EVIDENCE_DOMAIN, "reader"),
+    ("revocations", "revocation", REVOCATION_DOMAIN, "reader"),
+    ("signs_for_evidence", "evidence", SIGNS_FOR_DOMAIN, "member"),
+    ("signs_for_revocations", "revocation", SIGNS_FOR_REVOCATION_DOMAIN, "member"),
+)
+
+
+def check_domains(docs: Docs, r: Report) -> None:
+    """Every label this script signs under is written, as a CBOR text string, on the envelope page."""
+    for domain in DOMAINS:
+        r.check("domain label is on the envelope page", f'["{domain}",' in docs.text, domain)
+
+
 def check_statements(vectors: Path, docs: Docs, r: Report) -> None:
     file = json.loads((vectors / "evidence.json").read_text())
-    for kind, ty, domain in (("evidence", "evidence", EVIDENCE_DOMAIN), ("revocations", "revocation", REVOCATION_DOMAIN)):
-        for v in file[kind]:
+    by_name = {
+        i["name"]: identity_map(bytes.fromhex(i["ed25519_public_key"]), bytes.fromhex(i["x25519_public_key"]))
+        for i in file["identities"]
+    }
+    for kind, ty, domain, member in STATEMENTS:
+        label = f"{domain.split('/')[1].removesuffix('-revocation')} {ty}"  # "reads-for evidence", ...
+        r.check(f"{label}: vectors present", bool(file.get(kind)), kind)
+        for v in file.get(kind, []):
             name, data = v["name"], bytes.fromhex(v["cbor"])
             try:
                 value = strict_loads(data)
             except Exception as e:
-                r.check(f"{ty} decodes", False, f"{name}: {e}")
+                r.check(f"{label} decodes", False, f"{name}: {e}")
                 continue
-            r.check(f"{ty} decodes", True, name)
-            r.check(f"{ty} re-encodes to the same bytes", cbor2.dumps(value) == data, name)
-            r.check(f"{ty} equals its JSON description", same(value, from_json(v["decoded"])), name)
+            r.check(f"{label} decodes", True, name)
+            r.check(f"{label} re-encodes to the same bytes", cbor2.dumps(value) == data, name)
+            r.check(f"{label} equals its JSON description", same(value, from_json(v["decoded"])), name)
             problems = docs.check(value, ty, name)
-            if not r.check(f"{ty} matches the documented types", not problems, "; ".join(problems)):
+            if not r.check(f"{label} matches the documented types", not problems, "; ".join(problems)):
                 continue
             # Rebuilt from the decoded fields, as the docs say; never taken from the vector.
-            statement = cbor2.dumps([domain, value["fromIdentity"], value["toIdentity"], value["serial"]])
-            r.check(f"{ty}: rebuilt statement is the signed statement", statement.hex() == v["signed_statement"], name)
+            parts = [value["fromIdentity"], value["toIdentity"], value["serial"]]
+            statement = cbor2.dumps([domain, *parts])
+            r.check(f"{label}: rebuilt statement is the signed statement", statement.hex() == v["signed_statement"], name)
             key = value["toIdentity"]["verifyingKey"]
-            r.check(f"{ty}: subject key is the listed key", key.hex() == v["ed25519_public_key"], name)
-            r.check(f"{ty}: Ed25519 signature verifies", verify(key, value["signature"], statement), name)
+            r.check(f"{label}: subject key is the listed key", key.hex() == v["ed25519_public_key"], name)
+            r.check(f"{label}: subject as listed", same(value["toIdentity"], by_name.get(v["subject"])), name)
+            if ty == "revocation":
+                r.check(f"{label}: member id as listed", value["fromIdentity"].hex() == v[f"{member}_identity_id"], name)
+            else:
+                r.check(f"{label}: member as listed", same(value["fromIdentity"], by_name.get(v[member])), name)
+            r.check(f"{label}: Ed25519 signature verifies", verify(key, value["signature"], statement), name)
             forged = bytearray(value["signature"])
             forged[0] ^= 0x01
             r.check("negative: an altered signature is refused", not verify(key, bytes(forged), statement), name)
-            if ty == "revocation":
-                r.check("revocation: reader id as listed", value["fromIdentity"].hex() == v["reader_identity_id"], name)
+            for other in DOMAINS:
+                if other != domain:
+                    relabelled = cbor2.dumps([other, *parts])
+                    r.check("negative: a signature under another domain label is refused",
+                            not verify(key, value["signature"], relabelled), f"{name} as {other}")
+
+
+def check_commitments(vectors: Path, docs: Docs, r: Report) -> None:
+    file = json.loads((vectors / "evidence.json").read_text())
+    keys = {i["name"]: bytes.fromhex(i["ed25519_public_key"]) for i in file["identities"]}
+    r.check("commitment: vectors present", bool(file.get("commitments")), "commitments")
+    for v in file.get("commitments", []):
+        name, data, cbor = v["name"], bytes.fromhex(v["data"]), bytes.fromhex(v["cbor"])
+        try:
+            value = strict_loads(cbor)
+        except Exception as e:
+            r.check("commitment decodes", False, f"{name}: {e}")
+            continue
+        r.check("commitment decodes", True, name)
+        r.check("commitment re-encodes to the same bytes", cbor2.dumps(value) == cbor, name)
+        r.check("commitment equals its JSON description", same(value, from_json(v["decoded"])), name)
+        problems = docs.check(value, "commitment", name)
+        if not r.check("commitment matches the documented types", not problems, "; ".join(problems)):
+            continue
+        r.check("commitment: data length as listed", len(data) == v["data_len"], name)
+        # The statement is rebuilt from the data, as the docs say: never the data itself.
+        statement = cbor2.dumps([COMMITMENT_DOMAIN, data])
+        r.check("commitment: rebuilt statement is the signed statement", statement.hex() == v["signed_statement"], name)
+        key = value["verifyingKey"]
+        r.check("commitment: made with the signer's key", key == keys.get(v["signer"]) and key.hex() == v["ed25519_public_key"], name)
+        r.check("commitment: Ed25519 signature verifies", verify(key, value["signature"], statement), name)
+        forged = bytearray(value["signature"])
+        forged[-1] ^= 0x01
+        r.check("negative: an altered signature is refused", not verify(key, bytes(forged), statement), name)
+        r.check("negative: a commitment does not verify over the bare data", not verify(key, value["signature"], data), name)
+        longer = cbor2.dumps([COMMITMENT_DOMAIN, data + b"\x00"])
+        r.check("negative: a commitment does not verify over other data", not verify(key, value["signature"], longer), name)
 
 
 def check_ciphertexts(vectors: Path, r: Report) -> None:
@@ -544,9 +654,11 @@ def main() -> int:
     args = ap.parse_args()
     docs = Docs((args.docs / "envelope.md").read_text())
     r = Report()
-    check_envelopes(args.vectors, docs, r)
-    check_identities(args.vectors, r)
+    by_id = check_identities(args.vectors, r)
+    check_envelopes(args.vectors, docs, by_id, r)
+    check_domains(docs, r)
     check_statements(args.vectors, docs, r)
+    check_commitments(args.vectors, docs, r)
     check_ciphertexts(args.vectors, r)
     check_refused(args.vectors, r)
     width = max(map(len, r.passed), default=0)

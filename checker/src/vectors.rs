@@ -3,10 +3,11 @@
 //! Every key is derived from a fixed seed ([`SeededRng`]) and every ciphertext
 //! is sealed with seeded randomness, so the files are byte-identical on every
 //! run and on every machine. They hold: an envelope of every message
-//! constructor (replies with their `Ok` and their errors), reads-for evidence
-//! and revocations with the exact bytes their Ed25519 signatures cover, and
-//! ciphertexts with the recipients' private keys and the expected plaintext.
-//! `scripts/interop.py` checks them with independent Python libraries.
+//! constructor (replies with their `Ok` and their errors), reads-for and
+//! signs-for evidence and revocations, and commitments, each with the exact
+//! bytes its Ed25519 signature covers, and ciphertexts with the recipients'
+//! private keys and the expected plaintext. `scripts/interop.py` checks them
+//! with independent Python libraries.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -21,19 +22,18 @@ use engines::backend::{KeyEntry, KeyRing};
 use engines::identity::InternalIdentity;
 use spec::error::{CiphertextFault, MalformedStatement};
 use spec::message::{
-    Ciphertext, Continuation, GeneratedKey, MESSAGE_NAMES, Message, Plaintext, Refusal,
-    ReplyConnectIdentity, ReplyDecryption, ReplyDeleteIdentity, ReplyDeleteKey,
-    ReplyDeriveZoneIdentity, ReplyEncrypt, ReplyGenerateIdentity, ReplyGenerateKey,
-    ReplyQueryReadsForEvidence, ReplyReadsFor, ReplyRotateIdentity, ReplyRotateKey,
-    ReplySubmitReadsForEvidence, ReplySubmitReadsForRevocation, RequestConnectIdentity,
-    RequestDecryption, RequestDeleteIdentity, RequestDeleteKey, RequestDeriveZoneIdentity,
-    RequestEncrypt, RequestGenerateIdentity, RequestGenerateKey, RequestQueryReadsForEvidence,
-    RequestReadsFor, RequestRotateIdentity, RequestRotateKey, RequestSubmitReadsForEvidence,
-    RequestSubmitReadsForRevocation,
+    Ciphertext, Commitment, Continuation, GeneratedKey, MESSAGE_NAMES, Message, Plaintext, Refusal,
+    RelationMessages, ReplyCommitment, ReplyConnectIdentity, ReplyDecryption, ReplyDeleteIdentity,
+    ReplyDeleteKey, ReplyDeriveZoneIdentity, ReplyEncrypt, ReplyGenerateIdentity, ReplyGenerateKey,
+    ReplyRotateIdentity, ReplyRotateKey, ReplyVerification, RequestCommitment,
+    RequestConnectIdentity, RequestDecryption, RequestDeleteIdentity, RequestDeleteKey,
+    RequestDeriveZoneIdentity, RequestEncrypt, RequestGenerateIdentity, RequestGenerateKey,
+    RequestRotateIdentity, RequestRotateKey, RequestVerification, Signable,
 };
+use spec::relation::{Reads, Relation, Signs};
 use spec::{
-    Address, Coded, CorrelationId, DecryptionError, EncryptionError, Envelope, IdentityError,
-    ReadsForEvidence, ReadsForRevocation, RelationError, codec,
+    Address, Coded, CommitmentError, CorrelationId, DecryptionError, EncryptionError, Envelope,
+    Evidence, IdentityError, RelationError, Revocation, VerificationError, codec,
 };
 
 use crate::files;
@@ -238,26 +238,39 @@ fn sign(signer: &InternalIdentity, message: &[u8]) -> [u8; 64] {
     seeded("signer").sign(signer, message)
 }
 
-fn evidence(from: &InternalIdentity, to: &InternalIdentity, serial: u64) -> ReadsForEvidence {
-    let statement = ReadsForEvidence::statement_bytes(&from.external, &to.external, serial);
-    ReadsForEvidence {
-        from_identity: from.external.clone(),
-        to_identity: to.external.clone(),
+fn evidence<R: Relation>(
+    from: &InternalIdentity,
+    to: &InternalIdentity,
+    serial: u64,
+) -> Evidence<R> {
+    let statement = Evidence::<R>::statement_bytes(&from.external, &to.external, serial);
+    Evidence::new(
+        from.external.clone(),
+        to.external.clone(),
         serial,
-        signature: sign(to, &statement),
-        relation: Default::default(),
-    }
+        sign(to, &statement),
+    )
 }
 
-fn revocation(from: &InternalIdentity, to: &InternalIdentity, serial: u64) -> ReadsForRevocation {
-    let statement = ReadsForRevocation::statement_bytes(&from.id(), &to.external, serial);
-    ReadsForRevocation {
-        from_identity: from.id(),
-        to_identity: to.external.clone(),
-        serial,
-        signature: sign(to, &statement),
-        relation: Default::default(),
-    }
+fn revocation<R: Relation>(
+    from: &InternalIdentity,
+    to: &InternalIdentity,
+    serial: u64,
+) -> Revocation<R> {
+    let statement = Revocation::<R>::statement_bytes(&from.id(), &to.external, serial);
+    Revocation::new(from.id(), to.external.clone(), serial, sign(to, &statement))
+}
+
+/// `signer`'s commitment to `data`, made by the vault's own code for the identity's owner
+/// (the vectors' client).
+fn commitment(signer: &InternalIdentity, data: &[u8]) -> Result<Commitment> {
+    let owner = address(CLIENT)?;
+    let request = RequestCommitment {
+        data: Signable(data.to_vec()),
+        external_identity: signer.id(),
+    };
+    engines::commitment::commit(&seeded("signer"), Some((&owner, signer)), &owner, &request)
+        .map_err(|e| anyhow!("the vault does not commit: {e}"))
 }
 
 fn identity_json(name: &str, who: &InternalIdentity) -> Json {
@@ -631,7 +644,7 @@ fn ciphertext_file(cast: &Cast) -> Result<(Json, CiphertextCase, Ciphertext, usi
 
 const CLIENT: &str = "client-1";
 const ENCRYPTION: &str = "node-a/encryption";
-const READS_FOR: &str = "node-a/reads-for";
+const VERIFICATION: &str = "node-a/verification";
 const DECRYPTION: &str = "node-a/decryption";
 const IDENTITY_MANAGEMENT: &str = "node-a/identity-management";
 
@@ -775,54 +788,34 @@ fn encryption_exchanges(
     Ok(())
 }
 
-/// ReadsFor: decisions, submissions and revocations, with their answers and refusals.
-fn reads_for_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
+/// A relation engine (ReadsFor or SignsFor): decisions, submissions, revocations and
+/// queries from `querier`, with a continuation and without, and their answers and refusals.
+fn relation_exchanges<R: RelationMessages>(
+    x: &mut Exchanges,
+    cast: &Cast,
+    querier: &str,
+) -> Result<()> {
     let (alice, bob, carol) = (&cast.alice, &cast.bob, &cast.carol);
-    let alice_for_bob = evidence(alice, bob, 1);
-    x.exchange(
-        "alice-bob",
-        (CLIENT, READS_FOR),
-        RequestReadsFor {
-            external_identity_a: alice.id(),
-            external_identity_b: bob.id(),
-        },
-        vec![(
-            "ok-true",
-            ReplyReadsFor {
-                external_identity_a: alice.id(),
-                external_identity_b: bob.id(),
-                result: Ok(true),
-            }
-            .into(),
-        )],
-    )?;
-    x.exchange(
-        "bob-carol",
-        (CLIENT, READS_FOR),
-        RequestReadsFor {
-            external_identity_a: bob.id(),
-            external_identity_b: carol.id(),
-        },
-        vec![(
-            "ok-false",
-            ReplyReadsFor {
-                external_identity_a: bob.id(),
-                external_identity_b: carol.id(),
-                result: Ok(false),
-            }
-            .into(),
-        )],
-    )?;
-    let submit_err =
-        |e: RelationError| -> Message { ReplySubmitReadsForEvidence { result: Err(e) }.into() };
+    let engine = format!("node-a/{}", R::ENGINE);
+    let to_engine = (CLIENT, engine.as_str());
+    for (label, (a, b), answer) in [
+        ("alice-bob", (alice, bob), ("ok-true", true)),
+        ("bob-carol", (bob, carol), ("ok-false", false)),
+    ] {
+        x.exchange(
+            label,
+            to_engine,
+            R::decide(a.id(), b.id()),
+            vec![(answer.0, R::decided(a.id(), b.id(), Ok(answer.1)))],
+        )?;
+    }
+    let submit_err = |e: RelationError| R::submitted(Err(e));
     x.exchange(
         "alice-for-bob",
-        (CLIENT, READS_FOR),
-        RequestSubmitReadsForEvidence {
-            evidence: alice_for_bob.clone(),
-        },
+        to_engine,
+        R::submit(evidence(alice, bob, 1)),
         vec![
-            ("ok", ReplySubmitReadsForEvidence { result: Ok(()) }.into()),
+            ("ok", R::submitted(Ok(()))),
             (
                 "err-signature-invalid",
                 submit_err(RelationError::SignatureInvalid),
@@ -849,78 +842,111 @@ fn reads_for_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
     )?;
     x.exchange(
         "alice-for-bob",
-        (CLIENT, READS_FOR),
-        RequestSubmitReadsForRevocation {
-            revocation: revocation(alice, bob, 1),
-        },
+        to_engine,
+        R::revoke(revocation(alice, bob, 1)),
         vec![
-            (
-                "ok",
-                ReplySubmitReadsForRevocation { result: Ok(()) }.into(),
-            ),
+            ("ok", R::revoked(Ok(()))),
             (
                 "err-signature-invalid",
-                ReplySubmitReadsForRevocation {
-                    result: Err(RelationError::SignatureInvalid),
-                }
-                .into(),
+                R::revoked(Err(RelationError::SignatureInvalid)),
             ),
         ],
     )?;
-    Ok(())
-}
 
-/// ReadsFor: queries for the evidence into an identity, with a continuation and without.
-fn reads_for_query_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
-    let (alice, bob, carol) = (&cast.alice, &cast.bob, &cast.carol);
-    let (alice_for_bob, carol_for_bob) = (evidence(alice, bob, 1), evidence(carol, bob, 24));
-    let mut into_bob = vec![alice_for_bob.clone(), carol_for_bob];
+    let from_querier = (querier, engine.as_str());
+    let mut into_bob = vec![evidence(alice, bob, 1), evidence(carol, bob, 24)];
     into_bob.sort();
     x.exchange(
         "bob",
-        (ENCRYPTION, READS_FOR),
-        RequestQueryReadsForEvidence {
-            external_identity: bob.id(),
-            continuation: None,
-        },
-        vec![(
-            "ok-two",
-            ReplyQueryReadsForEvidence {
-                external_identity: bob.id(),
-                continuation: None,
-                result: Ok(into_bob),
-            }
-            .into(),
-        )],
+        from_querier,
+        R::query(bob.id(), None),
+        vec![("ok-two", R::answered(bob.id(), None, Ok(into_bob)))],
     )?;
     let continuation = Some(Continuation(
         b"opaque continuation \x00\x01\xfe\xff".to_vec(),
     ));
     x.exchange(
         "carol-with-continuation",
-        (ENCRYPTION, READS_FOR),
-        RequestQueryReadsForEvidence {
-            external_identity: carol.id(),
-            continuation: continuation.clone(),
-        },
+        from_querier,
+        R::query(carol.id(), continuation.clone()),
         vec![
             (
                 "ok-empty",
-                ReplyQueryReadsForEvidence {
-                    external_identity: carol.id(),
-                    continuation: continuation.clone(),
-                    result: Ok(Vec::new()),
-                }
-                .into(),
+                R::answered(carol.id(), continuation.clone(), Ok(Vec::new())),
             ),
             (
                 "err-unavailable",
-                ReplyQueryReadsForEvidence {
-                    external_identity: carol.id(),
-                    continuation,
-                    result: Err(RelationError::Unavailable),
-                }
-                .into(),
+                R::answered(carol.id(), continuation, Err(RelationError::Unavailable)),
+            ),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Verification: a commitment checked directly and through signs-for, with every answer.
+fn verification_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
+    let (alice, bob) = (&cast.alice, &cast.bob);
+    let data = b"Sealwright verification vector.\n".to_vec();
+    let verified = |result| -> Message { ReplyVerification { result }.into() };
+    x.exchange(
+        "alice-direct",
+        (CLIENT, VERIFICATION),
+        RequestVerification {
+            data: Signable(data.clone()),
+            commitment: commitment(alice, &data)?,
+            external_identity: alice.external.clone(),
+            use_signs_for: false,
+        },
+        vec![
+            ("ok-true", verified(Ok(true))),
+            ("ok-false", verified(Ok(false))),
+            (
+                "err-data-too-large",
+                verified(Err(VerificationError::DataTooLarge)),
+            ),
+        ],
+    )?;
+    x.exchange(
+        "bob-for-alice-with-signs-for",
+        (CLIENT, VERIFICATION),
+        RequestVerification {
+            data: Signable(data.clone()),
+            commitment: commitment(bob, &data)?,
+            external_identity: alice.external.clone(),
+            use_signs_for: true,
+        },
+        vec![
+            ("ok-true-signs-for", verified(Ok(true))),
+            (
+                "err-signs-for-unavailable",
+                verified(Err(VerificationError::SignsFor(RelationError::Unavailable))),
+            ),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Commitment (the vault): an owner asks for a commitment, with every answer.
+fn commitment_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
+    let alice = &cast.alice;
+    let data = b"Sealwright commitment vector: signed by Alice.\n".to_vec();
+    let committed = |result| -> Message { ReplyCommitment { result }.into() };
+    x.exchange(
+        "alice",
+        (CLIENT, DECRYPTION),
+        RequestCommitment {
+            data: Signable(data.clone()),
+            external_identity: alice.id(),
+        },
+        vec![
+            ("ok", committed(Ok(commitment(alice, &data)?))),
+            (
+                "err-not-authorised",
+                committed(Err(CommitmentError::NotAuthorised)),
+            ),
+            (
+                "err-unknown-identity",
+                committed(Err(CommitmentError::UnknownIdentity)),
             ),
         ],
     )?;
@@ -1216,12 +1242,16 @@ fn vault_management_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
 fn envelope_cases(cast: &Cast, hello: &CiphertextCase, sealed: &Ciphertext) -> Result<Exchanges> {
     let mut x = Exchanges::default();
     encryption_exchanges(&mut x, cast, hello, sealed)?;
-    reads_for_exchanges(&mut x, cast)?;
-    reads_for_query_exchanges(&mut x, cast)?;
+    relation_exchanges::<Reads>(&mut x, cast, ENCRYPTION)?;
     decryption_exchanges(&mut x, hello, sealed)?;
     identity_exchanges(&mut x, cast)?;
     identity_key_exchanges(&mut x, cast)?;
     vault_management_exchanges(&mut x, cast)?;
+    // The messages added with signs-for come last, so every earlier vector keeps its
+    // correlation id (the ids cycle through CORRELATIONS in build order).
+    verification_exchanges(&mut x, cast)?;
+    relation_exchanges::<Signs>(&mut x, cast, VERIFICATION)?;
+    commitment_exchanges(&mut x, cast)?;
     let covered: BTreeSet<&str> = x.cases.iter().map(|(_, e)| e.message.name()).collect();
     let missing: Vec<&&str> = MESSAGE_NAMES
         .iter()
@@ -1244,11 +1274,144 @@ pub struct Vectors {
     pub summary: String,
 }
 
-/// The evidence file: the test identities, evidence and revocations, each checked
-/// to verify; also returns how many evidence and revocations it holds.
-fn evidence_file(cast: &Cast) -> Result<(Json, usize, usize)> {
+/// One relation's evidence as vectors, each checked to verify; `member` names the
+/// field for `fromIdentity` ("reader", "member").
+fn evidence_json<R: Relation>(
+    cast: &Cast,
+    member: &str,
+    cases: &[(&str, Evidence<R>)],
+) -> Result<Vec<Json>> {
+    let verifier = seeded("verifier");
+    let mut out = Vec::new();
+    for (name, ev) in cases {
+        verifier
+            .verify(
+                &ev.to_identity.verifying_key,
+                &ev.signed_bytes(),
+                &ev.signature,
+            )
+            .map_err(|e| anyhow!("{name}: {e}"))?;
+        let cbor = codec::encode(ev);
+        out.push(Json::Obj(vec![
+            ("name".into(), Json::str(*name)),
+            (
+                member.into(),
+                Json::str(cast.name_of_public(&ev.from_identity)),
+            ),
+            (
+                "subject".into(),
+                Json::str(cast.name_of_public(&ev.to_identity)),
+            ),
+            ("serial".into(), Json::int(ev.serial)),
+            ("cbor".into(), Json::hex(&cbor)),
+            ("signed_statement".into(), Json::hex(&ev.signed_bytes())),
+            (
+                "ed25519_public_key".into(),
+                Json::hex(&ev.to_identity.verifying_key),
+            ),
+            ("signature".into(), Json::hex(&ev.signature)),
+            ("decoded".into(), decoded(&cbor)?),
+        ]));
+    }
+    Ok(out)
+}
+
+/// One relation's revocations as vectors, each checked to verify; `member` names the
+/// field for `fromIdentity` ("reader", "member"), here an identity id.
+fn revocation_json<R: Relation>(
+    cast: &Cast,
+    member: &str,
+    cases: &[(&str, Revocation<R>)],
+) -> Result<Vec<Json>> {
+    let verifier = seeded("verifier");
+    let mut out = Vec::new();
+    for (name, rv) in cases {
+        verifier
+            .verify(
+                &rv.to_identity.verifying_key,
+                &rv.signed_bytes(),
+                &rv.signature,
+            )
+            .map_err(|e| anyhow!("{name}: {e}"))?;
+        let cbor = codec::encode(rv);
+        out.push(Json::Obj(vec![
+            ("name".into(), Json::str(*name)),
+            (
+                format!("{member}_identity_id"),
+                Json::hex(&rv.from_identity.0),
+            ),
+            (
+                "subject".into(),
+                Json::str(cast.name_of_public(&rv.to_identity)),
+            ),
+            ("serial".into(), Json::int(rv.serial)),
+            ("cbor".into(), Json::hex(&cbor)),
+            ("signed_statement".into(), Json::hex(&rv.signed_bytes())),
+            (
+                "ed25519_public_key".into(),
+                Json::hex(&rv.to_identity.verifying_key),
+            ),
+            ("signature".into(), Json::hex(&rv.signature)),
+            ("decoded".into(), decoded(&cbor)?),
+        ]));
+    }
+    Ok(out)
+}
+
+/// Commitments by the cast to data of lengths on both sides of the byte-string head
+/// boundaries, each made by the vault's code and checked by the Verification engine's.
+fn commitment_json(cast: &Cast) -> Result<Vec<Json>> {
+    let cases: [(&str, &InternalIdentity, Vec<u8>); 5] = [
+        ("alice-empty", &cast.alice, Vec::new()),
+        (
+            "alice-text",
+            &cast.alice,
+            b"Sealwright commitment vector: signed by Alice.\n".to_vec(),
+        ),
+        ("bob-23-bytes", &cast.bob, pattern(23)),
+        ("carol-24-bytes", &cast.carol, pattern(24)),
+        ("alice-zone-mail-256-bytes", &cast.alice_mail, pattern(256)),
+    ];
+    let backend = seeded("verifier");
+    let mut out = Vec::new();
+    for (name, signer, data) in &cases {
+        let c = commitment(signer, data)?;
+        let statement = Commitment::statement_bytes(data);
+        let signers = [signer.external.clone()];
+        let signable = Signable(data.clone());
+        if !engines::verification::verifies(&backend, &signers, &signable, &c) {
+            bail!("the commitment vector {name} does not verify");
+        }
+        let cbor = codec::encode(&c);
+        out.push(Json::obj([
+            ("name", Json::str(*name)),
+            ("signer", Json::str(cast.name_of(signer))),
+            ("data_len", Json::int(data.len() as u64)),
+            ("data", Json::hex(data)),
+            ("cbor", Json::hex(&cbor)),
+            ("signed_statement", Json::hex(&statement)),
+            ("ed25519_public_key", Json::hex(&c.verifying_key)),
+            ("signature", Json::hex(&c.signature)),
+            ("decoded", decoded(&cbor)?),
+        ]));
+    }
+    Ok(out)
+}
+
+/// How many vectors of each kind the evidence file holds.
+struct StatementCounts {
+    evidence: usize,
+    revocations: usize,
+    signs_for_evidence: usize,
+    signs_for_revocations: usize,
+    commitments: usize,
+}
+
+/// The evidence file: the test identities, reads-for and signs-for evidence and
+/// revocations, and commitments, each checked to verify; also returns their counts.
+fn evidence_file(cast: &Cast) -> Result<(Json, StatementCounts)> {
     let (alice, bob, carol) = (&cast.alice, &cast.bob, &cast.carol);
-    let evidence_cases = [
+    let reads_for: [(&str, Evidence<Reads>); 5] = [
         ("alice-reads-for-bob", evidence(alice, bob, 1)),
         ("carol-reads-for-bob", evidence(carol, bob, 24)),
         ("bob-reads-for-alice", evidence(bob, alice, 65_536)),
@@ -1261,7 +1424,7 @@ fn evidence_file(cast: &Cast) -> Result<(Json, usize, usize)> {
             evidence(alice, &cast.alice_mail, u64::MAX),
         ),
     ];
-    let revocation_cases = [
+    let reads_for_revoked: [(&str, Revocation<Reads>); 3] = [
         ("alice-no-longer-reads-for-bob", revocation(alice, bob, 1)),
         ("carol-no-longer-reads-for-bob", revocation(carol, bob, 255)),
         (
@@ -1269,66 +1432,45 @@ fn evidence_file(cast: &Cast) -> Result<(Json, usize, usize)> {
             revocation(bob, alice, u64::MAX),
         ),
     ];
-    let verifier = seeded("verifier");
-    let mut evidence_json = Vec::new();
-    for (name, ev) in &evidence_cases {
-        verifier
-            .verify(
-                &ev.to_identity.verifying_key,
-                &ev.signed_bytes(),
-                &ev.signature,
-            )
-            .map_err(|e| anyhow!("{name}: {e}"))?;
-        let cbor = codec::encode(ev);
-        evidence_json.push(Json::obj([
-            ("name", Json::str(*name)),
-            ("reader", Json::str(cast.name_of_public(&ev.from_identity))),
-            ("subject", Json::str(cast.name_of_public(&ev.to_identity))),
-            ("serial", Json::int(ev.serial)),
-            ("cbor", Json::hex(&cbor)),
-            ("signed_statement", Json::hex(&ev.signed_bytes())),
-            (
-                "ed25519_public_key",
-                Json::hex(&ev.to_identity.verifying_key),
-            ),
-            ("signature", Json::hex(&ev.signature)),
-            ("decoded", decoded(&cbor)?),
-        ]));
-    }
-    let mut revocation_json = Vec::new();
-    for (name, rv) in &revocation_cases {
-        verifier
-            .verify(
-                &rv.to_identity.verifying_key,
-                &rv.signed_bytes(),
-                &rv.signature,
-            )
-            .map_err(|e| anyhow!("{name}: {e}"))?;
-        let cbor = codec::encode(rv);
-        revocation_json.push(Json::obj([
-            ("name", Json::str(*name)),
-            ("reader_identity_id", Json::hex(&rv.from_identity.0)),
-            ("subject", Json::str(cast.name_of_public(&rv.to_identity))),
-            ("serial", Json::int(rv.serial)),
-            ("cbor", Json::hex(&cbor)),
-            ("signed_statement", Json::hex(&rv.signed_bytes())),
-            (
-                "ed25519_public_key",
-                Json::hex(&rv.to_identity.verifying_key),
-            ),
-            ("signature", Json::hex(&rv.signature)),
-            ("decoded", decoded(&cbor)?),
-        ]));
-    }
-    let (evidence_count, revocation_count) = (evidence_json.len(), revocation_json.len());
+    // `alice-signs-for-bob` states the same pair and serial as `alice-reads-for-bob`:
+    // only the domain label differs, and so do the signatures.
+    let signs_for: [(&str, Evidence<Signs>); 3] = [
+        ("alice-signs-for-bob", evidence(alice, bob, 1)),
+        ("carol-signs-for-alice", evidence(carol, alice, 24)),
+        (
+            "alice-zone-mail-signs-for-alice",
+            evidence(&cast.alice_mail, alice, u64::MAX),
+        ),
+    ];
+    let signs_for_revoked: [(&str, Revocation<Signs>); 2] = [
+        ("alice-no-longer-signs-for-bob", revocation(alice, bob, 1)),
+        (
+            "carol-no-longer-signs-for-alice",
+            revocation(carol, alice, 255),
+        ),
+    ];
+    let reads_for_json = evidence_json(cast, "reader", &reads_for)?;
+    let reads_for_revoked_json = revocation_json(cast, "reader", &reads_for_revoked)?;
+    let signs_for_json = evidence_json(cast, "member", &signs_for)?;
+    let signs_for_revoked_json = revocation_json(cast, "member", &signs_for_revoked)?;
+    let commitments = commitment_json(cast)?;
+    let counts = StatementCounts {
+        evidence: reads_for_json.len(),
+        revocations: reads_for_revoked_json.len(),
+        signs_for_evidence: signs_for_json.len(),
+        signs_for_revocations: signs_for_revoked_json.len(),
+        commitments: commitments.len(),
+    };
     let evidence_file = Json::obj([
         (
             "about",
             Json::str(
-                "Reads-for evidence and revocations (docs/wire-format/envelope.md). `cbor` is the \
-                 canonical encoding; `signed_statement` the exact bytes the subject's Ed25519 key \
-                 signed; `decoded` what a generic CBOR decoder finds in `cbor`, with byte strings \
-                 as {\"$bytes\": hex}. The identities are test keys from fixed seeds.",
+                "Reads-for and signs-for evidence and revocations, and commitments \
+                 (docs/wire-format/envelope.md). `cbor` is the canonical encoding; \
+                 `signed_statement` the exact bytes the Ed25519 key `ed25519_public_key` \
+                 signed (the subject's, or the commitment's signer's); `decoded` what a generic \
+                 CBOR decoder finds in `cbor`, with byte strings as {\"$bytes\": hex}. The \
+                 identities are test keys from fixed seeds.",
             ),
         ),
         ("generator", Json::str("sealwright vectors")),
@@ -1341,10 +1483,13 @@ fn evidence_file(cast: &Cast) -> Result<(Json, usize, usize)> {
                     .collect(),
             ),
         ),
-        ("evidence", Json::Arr(evidence_json)),
-        ("revocations", Json::Arr(revocation_json)),
+        ("evidence", Json::Arr(reads_for_json)),
+        ("revocations", Json::Arr(reads_for_revoked_json)),
+        ("signs_for_evidence", Json::Arr(signs_for_json)),
+        ("signs_for_revocations", Json::Arr(signs_for_revoked_json)),
+        ("commitments", Json::Arr(commitments)),
     ]);
-    Ok((evidence_file, evidence_count, revocation_count))
+    Ok((evidence_file, counts))
 }
 
 /// Generates every vector file in memory; the same bytes on every run.
@@ -1356,7 +1501,7 @@ pub fn generate() -> Result<Vectors> {
         ciphertext_file(&cast)?;
 
     // Evidence and revocations
-    let (evidence_file, evidence_count, revocation_count) = evidence_file(&cast)?;
+    let (evidence_file, counts) = evidence_file(&cast)?;
 
     // Envelopes
     let exchanges = envelope_cases(&cast, &hello, &sealed_hello)?;
@@ -1387,10 +1532,15 @@ pub fn generate() -> Result<Vectors> {
     ]);
 
     let summary = format!(
-        "{envelope_count} envelopes ({} message constructors), {evidence_count} evidence, \
-         {revocation_count} revocations, {ciphertext_count} ciphertexts and \
-         {refused_count} refused ciphertexts",
-        MESSAGE_NAMES.len()
+        "{envelope_count} envelopes ({} message constructors), {} reads-for evidence, \
+         {} reads-for revocations, {} signs-for evidence, {} signs-for revocations, {} commitments, \
+         {ciphertext_count} ciphertexts and {refused_count} refused ciphertexts",
+        MESSAGE_NAMES.len(),
+        counts.evidence,
+        counts.revocations,
+        counts.signs_for_evidence,
+        counts.signs_for_revocations,
+        counts.commitments,
     );
     Ok(Vectors {
         files: vec![
@@ -1426,7 +1576,7 @@ fn readme(summary: &str) -> String {
          | file | holds |\n\
          | --- | --- |\n\
          | `{ENVELOPES}` | an envelope of every message constructor (every reply with its `Ok` and its errors): canonical CBOR as hex, and `decoded`, what a generic CBOR decoder finds in it |\n\
-         | `{EVIDENCE}` | test identities (seeds, private and public keys, ids and their text forms), reads-for evidence and revocations: canonical CBOR, the exact signed statement, the Ed25519 public key and signature |\n\
+         | `{EVIDENCE}` | test identities (seeds, private and public keys, ids and their text forms); reads-for and signs-for evidence and revocations, and commitments: canonical CBOR, the exact signed statement, the Ed25519 public key and signature |\n\
          | `{CIPHERTEXTS}` | ciphertexts (one and three recipients, an empty payload, several 1 KiB chunks, an exact multiple of the chunk size) with each recipient's X25519 private key, key id, identity id, and the expected plaintext; and, under `refused`, ciphertexts every reader must refuse (cut at a chunk boundary, right after the header or inside a chunk, bytes after the final chunk, recipients out of order or repeated) with the error it must report |\n\
          | `rfc9180/` | the official RFC 9180 vectors for the HPKE suite used here (not generated) |\n\
          \n\

@@ -69,9 +69,9 @@ const MUTATIONS: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "decryption/behaviour.md",
-        "| 6 | `unexpected-reply` | any reply | reject: `UnexpectedReply` |\n",
+        "| 7 | `unexpected-reply` | any reply | reject: `UnexpectedReply` |\n",
         "",
-        "row 6 (`unexpected-reply`) of the engine's GUARDS is not in the table",
+        "row 7 (`unexpected-reply`) of the engine's GUARDS is not in the table",
     ),
     (
         "wire-format/envelope.md",

@@ -26,8 +26,8 @@ pub mod relation;
 pub mod runtime;
 pub mod secret;
 pub mod signs_for;
-pub mod verification;
 pub mod vault_file;
+pub mod verification;
 
 use spec::Envelope;
 use spec::effects::Effects;

@@ -13,6 +13,8 @@ use crate::decryption::{Decryption, DecryptionState};
 use crate::encryption::{Encryption, EncryptionState};
 use crate::identity_management::{IdentityManagement, IdentityManagementState};
 use crate::reads_for::{ReadsFor, ReadsForState};
+use crate::signs_for::{SignsFor, SignsForState};
+use crate::verification::{Verification, VerificationState};
 use crate::{Backend, Engine};
 
 /// Most deliveries one call may make: a bound, so a buggy exchange cannot loop forever.
@@ -29,6 +31,10 @@ pub enum NodeEngine {
     Decryption(Decryption, DecryptionState),
     /// An Identity Management engine.
     IdentityManagement(IdentityManagement, IdentityManagementState),
+    /// A SignsFor engine.
+    SignsFor(SignsFor, SignsForState),
+    /// A Verification engine.
+    Verification(Verification, VerificationState),
 }
 
 impl NodeEngine {
@@ -39,6 +45,8 @@ impl NodeEngine {
             NodeEngine::ReadsFor(e, s) => e.step(s, backend, env),
             NodeEngine::Decryption(e, s) => e.step(s, backend, env),
             NodeEngine::IdentityManagement(e, s) => e.step(s, backend, env),
+            NodeEngine::SignsFor(e, s) => e.step(s, backend, env),
+            NodeEngine::Verification(e, s) => e.step(s, backend, env),
         }
     }
 }

@@ -16,12 +16,16 @@ use sealwright_engines::backend::symbolic::SymbolicBackend;
 use sealwright_engines::decryption::{Decryption, DecryptionState};
 use sealwright_engines::encryption::Encryption;
 use sealwright_engines::identity_management::{IdentityManagement, IdentityManagementState};
-use sealwright_engines::reads_for::{ReadsFor, ReadsForState};
+use sealwright_engines::relation::{RelationEngine, RelationRows, RelationState};
+use sealwright_engines::verification::Verification;
 use spec::message::*;
+use spec::relation::{Reads, Signs};
 use spec::*;
 
 const ENC: &str = "node/encryption";
 const RF: &str = "node/reads-for";
+const SF: &str = "node/signs-for";
+const VER: &str = "node/verification";
 const VAULT: &str = "node/vault";
 const IDM: &str = "node/identity";
 
@@ -102,99 +106,88 @@ fn every_encryption_row_is_taken_and_reported() {
     });
 }
 
-#[test]
-fn every_reads_for_row_is_taken_and_reported() {
+/// Every row of the relation engine for relation `R`, at address `at`.
+fn relation_rows<R: RelationRows>(at: &str) {
     let mut backend = SymbolicBackend::new(2);
-    let a = backend.generate_identity();
-    let t = backend.generate_identity();
+    let a = backend.generate_identity().external;
+    let t = backend.generate_identity().external;
     // Unsigned statements are enough: a refused submission still takes its row.
-    let evidence = ReadsForEvidence {
-        from_identity: a.external.clone(),
-        to_identity: t.external.clone(),
-        serial: 1,
-        signature: [0; 64],
-        relation: Default::default(),
+    let evidence = Evidence::<R>::new(a.clone(), t.clone(), 1, [0; 64]);
+    let revocation = Revocation::<R>::new(a.id(), t.clone(), 1, [0; 64]);
+    let engine = RelationEngine::<R>::new(addr(at));
+    let mut state = RelationState::<R>::default();
+    let decryption = RequestDecryption {
+        data: Ciphertext(vec![1]),
     };
-    let revocation = ReadsForRevocation {
-        from_identity: a.external.id(),
-        to_identity: t.external.clone(),
-        serial: 1,
-        signature: [0; 64],
-        relation: Default::default(),
-    };
-    let engine = ReadsFor::new(addr(RF));
-    let mut state = ReadsForState::default();
     let cases = vec![
         (
             "misaddressed",
-            env(
-                "client",
-                ENC,
-                1,
-                RequestReadsFor {
-                    external_identity_a: a.external.id(),
-                    external_identity_b: t.external.id(),
-                },
-            ),
+            env("client", ENC, 1, R::decide(a.id(), t.id())),
         ),
-        (
-            "submit-evidence",
-            env(
-                "client",
-                RF,
-                1,
-                RequestSubmitReadsForEvidence {
-                    evidence: evidence.clone(),
-                },
-            ),
-        ),
+        ("submit-evidence", env("client", at, 1, R::submit(evidence))),
         (
             "submit-revocation",
-            env(
-                "client",
-                RF,
-                2,
-                RequestSubmitReadsForRevocation { revocation },
-            ),
+            env("client", at, 2, R::revoke(revocation)),
         ),
-        (
-            "decide-reads-for",
-            env(
-                "client",
-                RF,
-                3,
-                RequestReadsFor {
-                    external_identity_a: a.external.id(),
-                    external_identity_b: t.external.id(),
-                },
-            ),
-        ),
+        (R::DECIDE, env("client", at, 3, R::decide(a.id(), t.id()))),
         (
             "collect-evidence",
-            env(
-                "client",
-                RF,
-                4,
-                RequestQueryReadsForEvidence {
-                    external_identity: t.external.id(),
-                    continuation: None,
-                },
-            ),
+            env("client", at, 4, R::query(t.id(), None)),
         ),
-        (
-            "not-handled",
-            env(
-                "client",
-                RF,
-                5,
-                RequestDecryption {
-                    data: Ciphertext(vec![1]),
-                },
-            ),
-        ),
-        ("unexpected-reply", env("client", RF, 6, refusal())),
+        ("not-handled", env("client", at, 5, decryption)),
+        ("unexpected-reply", env("client", at, 6, refusal())),
     ];
-    covers(<ReadsFor as Engine>::GUARDS, cases, |e| {
+    covers(R::GUARDS, cases, |e| {
+        engine.step(&mut state, &mut backend, e)
+    });
+}
+
+#[test]
+fn every_reads_for_row_is_taken_and_reported() {
+    relation_rows::<Reads>(RF);
+}
+
+#[test]
+fn every_signs_for_row_is_taken_and_reported() {
+    relation_rows::<Signs>(SF);
+}
+
+#[test]
+fn every_verification_row_is_taken_and_reported() {
+    let mut backend = SymbolicBackend::new(5);
+    let target = backend.generate_identity().external;
+    let engine = Verification::new(addr(VER), addr(SF));
+    let mut state = Verification::initial_state(&mut backend);
+    let verify = |use_signs_for| RequestVerification {
+        data: Signable(b"x".to_vec()),
+        commitment: Commitment {
+            verifying_key: target.verifying_key,
+            signature: [0; 64],
+        },
+        external_identity: target.clone(),
+        use_signs_for,
+    };
+    let answer = |from: &str| {
+        env(
+            from,
+            VER,
+            2,
+            Signs::answered(target.id(), None, Ok(Vec::new())),
+        )
+    };
+    let decryption = RequestDecryption {
+        data: Ciphertext(vec![1]),
+    };
+    let cases = vec![
+        ("misaddressed", env("client", SF, 1, verify(false))),
+        ("verify-directly", env("client", VER, 1, verify(false))),
+        ("query-signs-for", env("client", VER, 1, verify(true))),
+        ("finish", answer(SF)),
+        ("unexpected-sender", answer("mallory")),
+        ("not-handled", env("client", VER, 3, decryption)),
+        ("unexpected-reply", env("client", VER, 4, refusal())),
+    ];
+    covers(<Verification as Engine>::GUARDS, cases, |e| {
         engine.step(&mut state, &mut backend, e)
     });
 }
@@ -228,6 +221,18 @@ fn every_vault_row_is_taken_and_reported() {
                 1,
                 RequestDecryption {
                     data: Ciphertext(vec![1]),
+                },
+            ),
+        ),
+        (
+            "commit",
+            env(
+                "client",
+                VAULT,
+                2,
+                RequestCommitment {
+                    data: Signable(vec![1]),
+                    external_identity: backend.generate_identity().external.id(),
                 },
             ),
         ),

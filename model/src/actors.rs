@@ -10,10 +10,13 @@ use engines::decryption::{Decryption, DecryptionState};
 use engines::encryption::{Encryption, EncryptionState};
 use engines::identity_management::{IdentityManagement, IdentityManagementState};
 use engines::reads_for::{ReadsFor, ReadsForState};
+use engines::relation::{RelationEngine, RelationRows, RelationState};
+use engines::signs_for::{SignsFor, SignsForState};
+use engines::verification::{Verification, VerificationState};
 use engines::{Engine, HostEvent};
 use serde::Serialize;
 use spec::effects::{Effects, Rejection};
-use spec::message::{ReplyQueryReadsForEvidence, ReplySubmitReadsForEvidence};
+use spec::message::RelationRequest;
 use spec::{CorrelationId, Envelope, Message, RelationError, codec};
 use stateright::actor::{Actor, Command, Id, Out, model_timeout};
 
@@ -47,9 +50,9 @@ pub struct ClientState {
     pub gave_up: BTreeSet<CorrelationId>,
 }
 
-/// A fault the model injects into the ReadsFor engine's answers.
+/// A fault the model injects into a relation engine's answers (ReadsFor or SignsFor).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ReadsForFault {
+pub enum RelationFault {
     /// None.
     None,
     /// The first evidence query is answered with `Unavailable`, as an overloaded engine would.
@@ -60,17 +63,15 @@ pub enum ReadsForFault {
     FailFirstSubmit,
 }
 
-impl ReadsForFault {
-    /// Whether this fault fires on `message` (before it has fired once).
-    fn applies_to(self, message: &Message) -> bool {
-        match self {
-            ReadsForFault::None => false,
-            ReadsForFault::FailFirstQuery | ReadsForFault::LoseFirstReply => {
-                matches!(message, Message::RequestQueryReadsForEvidence(_))
+impl RelationFault {
+    /// Whether this fault fires on `message` to relation `R`'s engine (before it has fired once).
+    fn applies_to<R: RelationRows>(self, message: &Message) -> bool {
+        match (self, R::request(message)) {
+            (RelationFault::None, _) | (_, None) => false,
+            (RelationFault::FailFirstQuery | RelationFault::LoseFirstReply, Some(r)) => {
+                matches!(r, RelationRequest::Collect { .. })
             }
-            ReadsForFault::FailFirstSubmit => {
-                matches!(message, Message::RequestSubmitReadsForEvidence(_))
-            }
+            (RelationFault::FailFirstSubmit, Some(r)) => matches!(r, RelationRequest::Submit(_)),
         }
     }
 }
@@ -86,9 +87,13 @@ pub enum Node {
     /// The load balancer in front of a pool: hands each message to any instance.
     Router(Vec<usize>),
     /// The ReadsFor engine, its initial evidence, and an injected fault.
-    ReadsFor(ReadsFor, Box<ReadsForState>, ReadsForFault),
+    ReadsFor(ReadsFor, Box<ReadsForState>, RelationFault),
     /// A Decryption engine (vault) with its initial contents.
     Decryption(Decryption, Box<DecryptionState>),
+    /// The SignsFor engine, its initial evidence, and an injected fault.
+    SignsFor(SignsFor, Box<SignsForState>, RelationFault),
+    /// A Verification instance, and the index of its pool router if it is in a pool.
+    Verification(Verification, Option<usize>),
     /// The Identity Management engine with its initial records.
     IdentityManagement(IdentityManagement, Box<IdentityManagementState>),
     /// A design the seeds or the Anoma specification warn against.
@@ -154,6 +159,8 @@ impl NodeState {
             NodeState::ReadsFor(slot, _) => Some((Party::ReadsFor, &slot.rows.0)),
             NodeState::Decryption(slot) => Some((Party::Decryption, &slot.rows.0)),
             NodeState::IdentityManagement(slot) => Some((Party::IdentityManagement, &slot.rows.0)),
+            NodeState::SignsFor(slot, _) => Some((Party::SignsFor, &slot.rows.0)),
+            NodeState::Verification(slot) => Some((Party::Verification, &slot.rows.0)),
             _ => None,
         }
     }
@@ -165,6 +172,8 @@ impl NodeState {
             NodeState::ReadsFor(slot, _) => slot.off_table,
             NodeState::Decryption(slot) => slot.off_table,
             NodeState::IdentityManagement(slot) => slot.off_table,
+            NodeState::SignsFor(slot, _) => slot.off_table,
+            NodeState::Verification(slot) => slot.off_table,
             _ => false,
         }
     }
@@ -196,6 +205,10 @@ pub enum NodeState {
     Decryption(EngineSlot<DecryptionState>),
     /// Identity Management.
     IdentityManagement(EngineSlot<IdentityManagementState>),
+    /// The SignsFor engine; the flag says whether the fault has fired.
+    SignsFor(EngineSlot<SignsForState>, bool),
+    /// A Verification instance.
+    Verification(EngineSlot<VerificationState>),
     /// A negative design.
     Negative(NegativeState),
 }
@@ -240,7 +253,13 @@ impl Holds for EncryptionState {
     }
 }
 
-impl Holds for ReadsForState {}
+impl Holds for VerificationState {
+    fn secrets(&self) -> Vec<[u8; 32]> {
+        self.cookies.keys().map(|k| *k.key.expose()).collect()
+    }
+}
+
+impl<R: RelationRows> Holds for RelationState<R> {}
 impl Holds for IdentityManagementState {}
 
 /// Whether `env`'s encoding contains any of `secrets` (a 32-byte window).
@@ -478,6 +497,14 @@ impl Actor for ModelActor {
             Node::Decryption(_, initial) => {
                 NodeState::Decryption(slot((**initial).clone(), id, self.crypto))
             }
+            Node::SignsFor(_, initial, _) => {
+                NodeState::SignsFor(slot((**initial).clone(), id, self.crypto), false)
+            }
+            Node::Verification(..) => {
+                // Every instance of a pool starts from the same cookie key (its own stream).
+                let backend = &mut ModelBackend::of(self.crypto, u64::MAX - 1);
+                NodeState::Verification(slot(Verification::initial_state(backend), id, self.crypto))
+            }
             Node::IdentityManagement(_, initial) => {
                 NodeState::IdentityManagement(slot((**initial).clone(), id, self.crypto))
             }
@@ -527,8 +554,8 @@ impl ModelActor {
     /// message, whatever the envelope claims. A pool router forwards on behalf of the
     /// original sender.
     fn authenticate(&self, src: usize, env: &mut Envelope) {
-        let via_router =
-            matches!(&self.node, Node::Encryption(_, Some(router), _) if *router == src);
+        let via_router = matches!(&self.node,
+            Node::Encryption(_, Some(router), _) | Node::Verification(_, Some(router)) if *router == src);
         if !via_router {
             env.sender = address(self.speaks_for.get(src).copied().unwrap_or(src));
         }
@@ -578,7 +605,15 @@ impl ModelActor {
                 Some(NodeState::Router(queue, next_key + 1))
             }
             (Node::ReadsFor(e, _, fault), NodeState::ReadsFor(s, fired)) => {
-                reads_for_step(e, *fault, s, *fired, &env, o, recorder)
+                let at = (*fault, *fired);
+                relation_step(e, at, s, &env, o, recorder).map(|(s, f)| NodeState::ReadsFor(s, f))
+            }
+            (Node::SignsFor(e, _, fault), NodeState::SignsFor(s, fired)) => {
+                let at = (*fault, *fired);
+                relation_step(e, at, s, &env, o, recorder).map(|(s, f)| NodeState::SignsFor(s, f))
+            }
+            (Node::Verification(e, _), NodeState::Verification(s)) => {
+                run_engine(e, s, &env, o, recorder).map(NodeState::Verification)
             }
             (Node::Decryption(e, _), NodeState::Decryption(s)) => {
                 run_engine(e, s, &env, o, recorder).map(NodeState::Decryption)
@@ -660,44 +695,45 @@ fn encryption_step(
     (sent || next != *s).then_some(NodeState::Encryption(next))
 }
 
-/// One ReadsFor step, with the scenario's injected fault on the first message it applies to.
-fn reads_for_step(
-    e: &ReadsFor,
-    fault: ReadsForFault,
-    s: &EngineSlot<ReadsForState>,
-    fired: bool,
+/// One relation engine step, with the scenario's injected fault (and whether it has fired)
+/// on the first message it applies to; the next slot and flag, if anything happened.
+fn relation_step<R: RelationRows>(
+    e: &RelationEngine<R>,
+    (fault, fired): (RelationFault, bool),
+    s: &EngineSlot<RelationState<R>>,
     env: &Envelope,
     o: &mut O,
     recorder: Option<&Recorder>,
-) -> Option<NodeState> {
-    let first = !fired && fault.applies_to(&env.message);
-    let unavailable = match (fault, first, &env.message) {
-        (ReadsForFault::FailFirstQuery, true, Message::RequestQueryReadsForEvidence(q)) => {
-            Some(env.reply(ReplyQueryReadsForEvidence {
-                external_identity: q.external_identity,
-                continuation: q.continuation.clone(),
-                result: Err(RelationError::Unavailable),
-            }))
-        }
-        (ReadsForFault::FailFirstSubmit, true, _) => Some(env.reply(ReplySubmitReadsForEvidence {
-            result: Err(RelationError::Unavailable),
-        })),
+) -> Option<(EngineSlot<RelationState<R>>, bool)> {
+    let first = !fired && fault.applies_to::<R>(&env.message);
+    let unavailable = Err(RelationError::Unavailable);
+    let refusal = match (fault, first, R::request(&env.message)) {
+        (
+            RelationFault::FailFirstQuery,
+            true,
+            Some(RelationRequest::Collect {
+                subject,
+                continuation,
+            }),
+        ) => Some(R::answered(subject, continuation.cloned(), unavailable)),
+        (RelationFault::FailFirstSubmit, true, _) => Some(R::submitted(unavailable.map(|_| ()))),
         _ => None,
     };
-    if let Some(reply) = unavailable {
+    if let Some(reply) = refusal {
         // As an overloaded engine would: refused without looking, nothing stored.
+        let reply = env.reply(reply);
         if let Some(to) = index_of(&reply.target) {
             o.send(Id::from(to), ModelMsg::Spec(reply, ""));
         }
-        return Some(NodeState::ReadsFor(s.clone(), true));
+        return Some((s.clone(), true));
     }
     match (fault, first) {
-        (ReadsForFault::LoseFirstReply, true) => {
+        (RelationFault::LoseFirstReply, true) => {
             // The engine answers, but the answer never arrives.
             let mut next = s.clone();
             let _lost = step_slot(e, &mut next, env, recorder);
-            Some(NodeState::ReadsFor(next, true))
+            Some((next, true))
         }
-        _ => run_engine(e, s, env, o, recorder).map(|next| NodeState::ReadsFor(next, fired)),
+        _ => run_engine(e, s, env, o, recorder).map(|next| (next, fired)),
     }
 }

@@ -26,17 +26,23 @@ pub enum Party {
     Decryption,
     /// The Identity Management engine.
     IdentityManagement,
+    /// The SignsFor engine.
+    SignsFor,
+    /// The Verification engine (or a pool of them).
+    Verification,
 }
 
 impl Party {
     /// Every party, with the name diagrams use.
-    pub const ALL: [(Party, &'static str); 6] = [
+    pub const ALL: [(Party, &'static str); 8] = [
         (Party::Client, "Client"),
         (Party::Adversary, "Adversary"),
         (Party::Encryption, "Encryption"),
         (Party::ReadsFor, "ReadsFor"),
         (Party::Decryption, "Decryption"),
         (Party::IdentityManagement, "IdentityManagement"),
+        (Party::SignsFor, "SignsFor"),
+        (Party::Verification, "Verification"),
     ];
 
     /// The name diagrams use.
@@ -56,6 +62,8 @@ impl Party {
             Role::ReadsFor => Party::ReadsFor,
             Role::Decryption => Party::Decryption,
             Role::IdentityManagement => Party::IdentityManagement,
+            Role::SignsFor => Party::SignsFor,
+            Role::Verification => Party::Verification,
             Role::Negative => return None,
         })
     }

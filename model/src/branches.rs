@@ -4,7 +4,7 @@
 //! and/or `[Ok]`, `[Err(Variant)]`, the result of the branch's last arrow that carries one
 //! (how the request ends on that branch).
 
-use engines::{decryption, encryption, identity_management, reads_for};
+use engines::{decryption, encryption, identity_management, reads_for, signs_for, verification};
 
 use crate::arrow::{Arrow, Party};
 
@@ -27,6 +27,8 @@ pub fn guards_of(party: Party) -> &'static [&'static str] {
         Party::ReadsFor => reads_for::GUARDS,
         Party::Decryption => decryption::GUARDS,
         Party::IdentityManagement => identity_management::GUARDS,
+        Party::SignsFor => signs_for::GUARDS,
+        Party::Verification => verification::GUARDS,
         Party::Client | Party::Adversary => &[],
     }
 }

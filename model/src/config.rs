@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use spec::{IdentityId, ReadsForEvidence};
+use spec::{IdentityId, ReadsForEvidence, SignsForEvidence};
 
 use crate::arrow::Arrow;
 use crate::arrow::Party;
@@ -40,6 +40,8 @@ pub struct ModelCfg {
     pub retries: u8,
     /// Evidence the ReadsFor engine starts with.
     pub initial_evidence: Vec<ReadsForEvidence>,
+    /// Evidence the SignsFor engine starts with.
+    pub initial_signs_evidence: Vec<SignsForEvidence>,
     /// Identities each actor owns at the start.
     pub initial_owned: BTreeMap<usize, BTreeSet<IdentityId>>,
     /// The Encryption engine's plaintext limit.
@@ -54,5 +56,14 @@ impl ModelCfg {
     /// The role of actor `i`.
     pub fn role(&self, i: usize) -> Option<Role> {
         self.roles.get(i).copied()
+    }
+
+    /// The party actor `i` plays in flows: a pool's router stands for its instances, which
+    /// are laid out right after it.
+    pub fn party(&self, i: usize) -> Option<Party> {
+        match self.role(i)? {
+            Role::Router => self.role(i + 1).and_then(Party::of),
+            role => Party::of(role),
+        }
     }
 }

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
-use spec::relation::ReadsForGraph;
-use spec::{CorrelationId, Envelope, IdentityId, Message, ReadsForEvidence};
+use spec::relation::{ReadsForGraph, Relation, SignsForGraph};
+use spec::{CorrelationId, Envelope, Evidence, IdentityId, Message, ReadsForEvidence, Revocation};
 
 use crate::config::ModelCfg;
 use crate::vocab::{ModelMsg, Role, index_of};
@@ -26,6 +26,45 @@ pub struct Answer {
     pub readers: BTreeSet<IdentityId>,
     /// Readers revoked by then (they must not be sealed to).
     pub excluded: BTreeSet<IdentityId>,
+}
+
+/// What a SignsFor answer implied, per the ghost, when it was sent.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Signers {
+    /// The query succeeded.
+    pub ok: bool,
+    /// The verifying keys of every identity that signs for the target (not the target's own).
+    pub keys: BTreeSet<[u8; 32]>,
+}
+
+/// A ghost of one relation's evidence in force, per its engine's acknowledgements.
+pub type Edges<R> = BTreeMap<(IdentityId, IdentityId), Evidence<R>>;
+
+/// Stores acknowledged evidence unless newer evidence for its pair is in force.
+fn store<R: Relation>(evidence: &mut Edges<R>, ev: &Evidence<R>) {
+    let newer = evidence
+        .get(&ev.edge())
+        .is_none_or(|cur| cur.serial <= ev.serial);
+    if newer {
+        evidence.insert(ev.edge(), ev.clone());
+    }
+}
+
+/// Applies an acknowledged revocation: records its serial and drops the evidence it covers.
+fn revoke<R: Relation>(
+    evidence: &mut Edges<R>,
+    revoked: &mut BTreeMap<(IdentityId, IdentityId), u64>,
+    rv: &Revocation<R>,
+) {
+    let through = revoked.entry(rv.edge()).or_insert(0);
+    *through = (*through).max(rv.serial);
+    let through = *through;
+    if evidence
+        .get(&rv.edge())
+        .is_some_and(|ev| ev.serial <= through)
+    {
+        evidence.remove(&rv.edge());
+    }
 }
 
 /// Identifies a flow: the client that started it and its correlation id.
@@ -100,6 +139,14 @@ pub struct History {
     pub evidence: BTreeMap<(IdentityId, IdentityId), ReadsForEvidence>,
     /// Revocations acknowledged: the serial each covers up to.
     pub revoked: BTreeMap<(IdentityId, IdentityId), u64>,
+    /// The signs-for evidence in force, per the SignsFor engine's acknowledgements.
+    pub signs_evidence: Edges<spec::relation::Signs>,
+    /// Signs-for revocations acknowledged.
+    pub signs_revoked: BTreeMap<(IdentityId, IdentityId), u64>,
+    /// Every evidence answer the SignsFor engine sent, keyed as `answers` is.
+    pub signers: BTreeMap<(usize, CorrelationId, u64), Signers>,
+    /// Every commitment signature a vault has made.
+    pub commitments: BTreeSet<Vec<u8>>,
     /// Every evidence answer the ReadsFor engine sent, keyed by receiver, correlation and a
     /// digest of the reply (a duplicated query can be answered twice, differently).
     pub answers: BTreeMap<(usize, CorrelationId, u64), Answer>,
@@ -129,6 +176,11 @@ impl History {
         History {
             evidence: cfg
                 .initial_evidence
+                .iter()
+                .map(|ev| (ev.edge(), ev.clone()))
+                .collect(),
+            signs_evidence: cfg
+                .initial_signs_evidence
                 .iter()
                 .map(|ev| (ev.edge(), ev.clone()))
                 .collect(),
@@ -181,6 +233,18 @@ impl History {
         }
     }
 
+    /// Whose commitments count as `target`'s per the signs-for evidence in force now.
+    pub fn signers_now(&self, ok: bool, target: &IdentityId) -> Signers {
+        let graph = SignsForGraph::new(self.signs_evidence.values());
+        // The target's own key is added by whoever knows the target (the request).
+        let keys = graph
+            .chains_into(target)
+            .iter()
+            .map(|ev| ev.from_identity.verifying_key)
+            .collect();
+        Signers { ok, keys }
+    }
+
     /// Updates the ghost with what a sent message acknowledges (after the properties judged it).
     pub fn apply(&mut self, cfg: &ModelCfg, src: usize, env: &Envelope) {
         let to = index_of(&env.target);
@@ -196,37 +260,54 @@ impl History {
                     self.answers.entry(key).or_insert(answer);
                 }
             }
-            Message::ReplySubmitReadsForEvidence(r) if r.result.is_ok() => {
-                if let Some(Message::RequestSubmitReadsForEvidence(req)) =
-                    self.request_of(to, env.correlation)
-                {
-                    let ev = req.evidence.clone();
-                    let newer = self
-                        .evidence
-                        .get(&ev.edge())
-                        .is_none_or(|cur| cur.serial <= ev.serial);
-                    if newer {
-                        self.evidence.insert(ev.edge(), ev);
-                    }
+            Message::ReplyQuerySignsForEvidence(r) if cfg.role(src) == Some(Role::SignsFor) => {
+                let signers = self.signers_now(r.result.is_ok(), &r.external_identity);
+                if let Some(to) = to {
+                    let key = (to, env.correlation, digest(&env.message));
+                    self.signers.entry(key).or_insert(signers);
                 }
             }
-            Message::ReplySubmitReadsForRevocation(r) if r.result.is_ok() => {
-                if let Some(Message::RequestSubmitReadsForRevocation(req)) =
-                    self.request_of(to, env.correlation)
-                {
-                    let rv = req.revocation.clone();
-                    let through = self.revoked.entry(rv.edge()).or_insert(0);
-                    *through = (*through).max(rv.serial);
-                    let through = *through;
-                    if self
-                        .evidence
-                        .get(&rv.edge())
-                        .is_some_and(|ev| ev.serial <= through)
-                    {
-                        self.evidence.remove(&rv.edge());
-                    }
+            Message::ReplyCommitment(r) => {
+                if let Ok(c) = &r.result {
+                    self.commitments.insert(c.signature.to_vec());
                 }
             }
+            m if m.error().is_none() && !m.is_request() => self.acknowledge(to, src, env),
+            _ => self.apply_identity(to, src, env),
+        }
+    }
+
+    /// Updates the relation ghosts with an acknowledged submission or revocation.
+    fn acknowledge(&mut self, to: Option<usize>, src: usize, env: &Envelope) {
+        let request = self.request_of(to, env.correlation).cloned();
+        match (&env.message, request) {
+            (
+                Message::ReplySubmitReadsForEvidence(_),
+                Some(Message::RequestSubmitReadsForEvidence(req)),
+            ) => store(&mut self.evidence, &req.evidence),
+            (
+                Message::ReplySubmitSignsForEvidence(_),
+                Some(Message::RequestSubmitSignsForEvidence(req)),
+            ) => store(&mut self.signs_evidence, &req.evidence),
+            (
+                Message::ReplySubmitReadsForRevocation(_),
+                Some(Message::RequestSubmitReadsForRevocation(req)),
+            ) => revoke(&mut self.evidence, &mut self.revoked, &req.revocation),
+            (
+                Message::ReplySubmitSignsForRevocation(_),
+                Some(Message::RequestSubmitSignsForRevocation(req)),
+            ) => revoke(
+                &mut self.signs_evidence,
+                &mut self.signs_revoked,
+                &req.revocation,
+            ),
+            _ => self.apply_identity(to, src, env),
+        }
+    }
+
+    /// Updates ownership, zones, rotations and serials with what a sent message acknowledges.
+    fn apply_identity(&mut self, to: Option<usize>, src: usize, env: &Envelope) {
+        match &env.message {
             Message::ReplyGenerateKey(spec::message::ReplyGenerateKey { result: Ok(k) })
             | Message::ReplyRotateKey(spec::message::ReplyRotateKey { result: Ok(k) }) => {
                 if let Some(ev) = &k.evidence {

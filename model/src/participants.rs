@@ -12,10 +12,10 @@ use crate::arrow::Party;
 use crate::nearest::closest;
 
 /// Engines of the identity family that the model does not run yet.
-const NOT_MODELLED: &[&str] = &["Commitment", "Verification", "SignsFor", "Naming"];
+const NOT_MODELLED: &[&str] = &["Naming"];
 
 /// The roles, as an error message lists them.
-const ROLES: &str = "Client, Adversary, Encryption, ReadsFor, Decryption, IdentityManagement";
+const ROLES: &str = "Client, Adversary, Encryption, ReadsFor, Decryption (also Vault, Commitment), IdentityManagement, SignsFor, Verification";
 
 /// A name reduced to what tells roles apart: letters and digits, lower case, without a
 /// trailing "engine" (`Encryption Engine`, `ReadsForEngine`).
@@ -34,7 +34,8 @@ fn normal(word: &str) -> String {
 /// The role a participant's id or display name stands for.
 pub fn role(word: &str) -> Option<Party> {
     let norm = normal(word);
-    if norm == "vault" {
+    // The vault is both the Decryption and the Commitment engine: it holds every secret key.
+    if norm == "vault" || norm == "commitment" {
         return Some(Party::Decryption);
     }
     Party::ALL

@@ -12,15 +12,18 @@ use std::sync::PoisonError;
 use engines::Backend;
 use engines::backend::symbolic::{SymbolicBackend, SymbolicSealed};
 use spec::effects::RejectReason;
-use spec::message::Plaintext;
-use spec::{DecryptionError, EncryptionError, Envelope, IdentityId, Message, RelationError};
+use spec::message::{Commitment, Plaintext, RequestVerification};
+use spec::{
+    CommitmentError, DecryptionError, EncryptionError, Envelope, IdentityId, Message,
+    RelationError, VerificationError,
+};
 use stateright::Expectation;
 use stateright::actor::Envelope as NetEnvelope;
 
 use crate::actors::{Holds, NodeState};
-use crate::arrow::{Arrow, Party};
+use crate::arrow::Arrow;
 use crate::config::{Flow, ModelCfg};
-use crate::history::{Answer, History};
+use crate::history::{Answer, History, Signers};
 use crate::negative::NegativeState;
 use crate::system::{Model, State, clients, quiescent};
 use crate::vocab::{LegacyMsg, ModelMsg, NetworkKind, Role, index_of};
@@ -168,6 +171,73 @@ impl<'a> Sent<'a> {
     }
 }
 
+/// A `ReplyVerification` sent by a Verification engine: the request it answers, the
+/// signers it had to accept (`None` when it checked directly; an `Err` when it finished on
+/// an answer the SignsFor engine never sent), whether the commitment's signature is
+/// genuine, and the result.
+pub struct Verified<'a> {
+    /// The request.
+    pub request: &'a RequestVerification,
+    /// The SignsFor answer it finished on, per the ghost.
+    pub via: Option<Result<&'a Signers, String>>,
+    /// The commitment's signature checks under the key it names.
+    pub genuine: bool,
+    /// The reply's result.
+    pub result: &'a Result<bool, VerificationError>,
+}
+
+impl Verified<'_> {
+    /// Whether the commitment's key is one the verifier may accept.
+    pub fn key_accepted(&self) -> bool {
+        let key = self.request.commitment.verifying_key;
+        key == self.request.external_identity.verifying_key
+            || matches!(&self.via, Some(Ok(signers)) if signers.ok && signers.keys.contains(&key))
+    }
+}
+
+impl<'a> Sent<'a> {
+    /// For a `ReplyVerification` from a Verification engine: what it answers and on what.
+    pub fn verified(&self) -> Option<Verified<'a>> {
+        let Message::ReplyVerification(r) = &self.env()?.message else {
+            return None;
+        };
+        if self.cfg.role(self.src) != Some(Role::Verification) {
+            return None;
+        }
+        let Some(Message::RequestVerification(request)) = self.request() else {
+            return None;
+        };
+        let (_, trigger) = self.trigger()?;
+        let via = match &trigger.message {
+            Message::ReplyQuerySignsForEvidence(_) => {
+                let key = (
+                    index_of(&trigger.target)?,
+                    trigger.correlation,
+                    crate::history::digest(&trigger.message),
+                );
+                Some(self.history.signers.get(&key).ok_or_else(|| {
+                    "finished on an evidence answer the SignsFor engine never sent".to_string()
+                }))
+            }
+            _ => None,
+        };
+        let commitment = &request.commitment;
+        let genuine = SymbolicBackend::default()
+            .verify(
+                &commitment.verifying_key,
+                &Commitment::statement_bytes(&request.data.0),
+                &commitment.signature,
+            )
+            .is_ok();
+        Some(Verified {
+            request,
+            via,
+            genuine,
+            result: &r.result,
+        })
+    }
+}
+
 /// A `ReplyEncrypt` with the data asked for, what it must be sealed to, and its result.
 type Encrypted<'s, 'a> = (
     &'s Plaintext,
@@ -301,8 +371,7 @@ pub fn collect_flows(model: &Model, state: &State) -> bool {
     if !quiescent(state) {
         return true;
     }
-    let roles = &model.cfg.roles;
-    let party = |i: usize| roles.get(i).copied().and_then(Party::of);
+    let party = |i: usize| model.cfg.party(i);
     let mut c = collector.lock().unwrap_or_else(PoisonError::into_inner);
     for (engine, rows) in state.actor_states.iter().filter_map(|a| a.rows()) {
         c.rows.extend(rows.iter().map(|r| (engine, *r)));
@@ -472,6 +541,7 @@ property!(
         NodeState::Decryption(v) => v.leaked,
         // The search needs something to search for: an instance always holds a cookie key.
         NodeState::Encryption(e) => e.engine.leaked || e.engine.state.secrets().is_empty(),
+        NodeState::Verification(v) => v.leaked || v.state.secrets().is_empty(),
         _ => false,
     }),
 );
@@ -853,6 +923,111 @@ property!(
     judge: |s| reached_if(matches!(s.encrypted(), Some((_, _, Err(EncryptionError::PlaintextTooLarge))))),
 );
 
+property!(
+    /// `true` only for a genuine commitment by the target or by a signer SignsFor vouched for.
+    NoFalseAcceptance, "no false acceptance", Always + everywhere,
+    "a verification answers true only for a commitment whose signature checks under the key it names, and that key is the target's or, with signs-for, that of an identity that signs for the target per the evidence in force when the SignsFor engine answered — and only on an answer the SignsFor engine really sent",
+    judge: |s| match s.verified() {
+        Some(v) if *v.result == Ok(true) => match &v.via {
+            Some(Err(why)) => Verdict::Violated(why.clone()),
+            _ => violated_if(!v.genuine || !v.key_accepted(), || format!(
+                "accepted a commitment by key {:02x?}… (genuine: {}) for {}",
+                &v.request.commitment.verifying_key[..4], v.genuine, v.request.external_identity.id()
+            )),
+        },
+        _ => Verdict::Fine,
+    },
+);
+
+property!(
+    /// A failed signs-for query yields an error, never `true` or `false`.
+    VerificationErrorsPropagate, "verification errors propagate", Always + everywhere,
+    "a failed signs-for query yields a verification reply with an error, never an answer (the Anoma v0.2 Verification engine answers false)",
+    judge: |s| match s.verified() {
+        Some(v) if v.result.is_ok() => violated_if(matches!(&v.via, Some(Ok(signers)) if !signers.ok), || {
+            "the signs-for query failed, yet the verification answered".into()
+        }),
+        _ => Verdict::Fine,
+    },
+);
+
+/// A vault's commitment reply: the identity it was asked to sign as, and the result.
+fn committed<'a>(s: &Sent<'a>) -> Option<(IdentityId, &'a Result<Commitment, CommitmentError>)> {
+    let (Some(Message::ReplyCommitment(r)), Some(Message::RequestCommitment(req))) =
+        (s.env().map(|e| &e.message), s.request())
+    else {
+        return None;
+    };
+    Some((req.external_identity, &r.result))
+}
+
+property!(
+    /// The vault commits only for an identity's owner.
+    CommitForOwners, "commitments for owners only", Always + everywhere,
+    "the vault makes a commitment only for the owner of the identity it signs as",
+    judge: |s| match (committed(s), s.to()) {
+        (Some((id, Ok(_))), Some(to)) => violated_if(
+            !s.history.owned.get(&to).is_some_and(|ids| ids.contains(&id)),
+            || format!("n{to} got a commitment by {id}, which it does not own"),
+        ),
+        _ => Verdict::Fine,
+    },
+);
+
+property!(
+    /// No signature the vault made as a commitment is ever accepted as evidence.
+    NoStatementForged, "no statement forged through a commitment", Always + everywhere,
+    "no evidence or revocation accepted by a relation engine carries a signature the vault made as a commitment: the vault signs no other kind of statement",
+    judge: |s| {
+        let signature = match (s.env().map(|e| &e.message), s.request()) {
+            (Some(m), Some(Message::RequestSubmitReadsForEvidence(r))) if m.error().is_none() => r.evidence.signature,
+            (Some(m), Some(Message::RequestSubmitSignsForEvidence(r))) if m.error().is_none() => r.evidence.signature,
+            (Some(m), Some(Message::RequestSubmitReadsForRevocation(r))) if m.error().is_none() => r.revocation.signature,
+            (Some(m), Some(Message::RequestSubmitSignsForRevocation(r))) if m.error().is_none() => r.revocation.signature,
+            _ => return Verdict::Fine,
+        };
+        violated_if(s.history.commitments.contains(signature.as_slice()), || {
+            "a relation engine accepted a statement signed as a commitment".into()
+        })
+    },
+);
+
+property!(
+    /// A commitment by another identity was accepted through signs-for.
+    SignerAccepted, "reachable: signer accepted through signs-for", Sometimes,
+    "a verification with signs-for accepts a commitment by an identity that signs for the target",
+    judge: |s| reached_if(s.verified().is_some_and(|v| *v.result == Ok(true)
+        && v.request.commitment.verifying_key != v.request.external_identity.verifying_key)),
+);
+
+property!(
+    /// A genuine commitment was refused (its signer does not, or no longer, signs for the target).
+    GenuineRefused, "reachable: genuine commitment by a non-signer refused", Sometimes,
+    "a verification with signs-for answers false for a genuine commitment whose signer does not sign for the target (never did, or was revoked)",
+    judge: |s| reached_if(s.verified().is_some_and(|v| *v.result == Ok(false) && v.genuine && v.via.is_some())),
+);
+
+property!(
+    /// A failed signs-for query reached the requester as an error.
+    VerificationErrorPropagated, "reachable: signs-for error propagated", Sometimes,
+    "a failed signs-for query reaches the verifier as an error reply",
+    judge: |s| reached_if(s.verified().is_some_and(|v| matches!(v.result, Err(VerificationError::SignsFor(_))))),
+);
+
+property!(
+    /// The vault refused to commit for a requester that does not own the identity.
+    CommitRefused, "reachable: commitment refused to a non-owner", Sometimes,
+    "the vault refuses a commitment to a requester that does not own the identity",
+    judge: |s| reached_if(matches!(committed(s), Some((_, Err(CommitmentError::NotAuthorised))))),
+);
+
+property!(
+    /// The SignsFor engine confirmed that one identity signs for another.
+    SignsForConfirmed, "reachable: a signs for t", Sometimes,
+    "the SignsFor engine confirms a signs-for relation in force",
+    judge: |s| reached_if(matches!(s.env().map(|e| &e.message), Some(Message::ReplySignsFor(r)) if r.result == Ok(true))),
+);
+
 /// Every property, in the order reports list them; [`record_out`] runs every judgement.
 pub const ALL: &[Check] = &[
     check::<Confidentiality>(),
@@ -893,6 +1068,15 @@ pub const ALL: &[Check] = &[
     check::<ReadsForConfirmed>(),
     check::<MisdirectedAnswered>(),
     check::<OversizeRefused>(),
+    check::<NoFalseAcceptance>(),
+    check::<VerificationErrorsPropagate>(),
+    check::<CommitForOwners>(),
+    check::<NoStatementForged>(),
+    check::<SignerAccepted>(),
+    check::<GenuineRefused>(),
+    check::<VerificationErrorPropagated>(),
+    check::<CommitRefused>(),
+    check::<SignsForConfirmed>(),
 ];
 
 /// The properties every scenario of the real engines checks.

@@ -12,10 +12,12 @@ use engines::encryption::Encryption;
 use engines::identity::InternalIdentity;
 use engines::identity_management::{IdentityManagement, IdentityManagementState, Managed};
 use engines::reads_for::{ReadsFor, ReadsForState};
-use spec::ReadsForEvidence;
+use engines::signs_for::{SignsFor, SignsForState};
+use engines::verification::Verification;
+use spec::{ReadsForEvidence, SignsForEvidence};
 use stateright::actor::{ActorModel, LossyNetwork, Network};
 
-use crate::actors::{Client, ModelActor, Node, ReadsForFault};
+use crate::actors::{Client, ModelActor, Node, RelationFault};
 use crate::config::{Collected, ModelCfg};
 use crate::crypto::Crypto;
 use crate::history::History;
@@ -182,11 +184,18 @@ pub enum EngineSpec {
         rotations: u32,
     },
     /// The ReadsFor engine, with an injected fault.
-    ReadsFor(ReadsForFault),
+    ReadsFor(RelationFault),
     /// The vault: holds the setup's owners' identities; managed by Identity Management if present.
     Vault,
     /// Identity Management: manages the setup's owners' identities.
     Identity,
+    /// The SignsFor engine, with an injected fault.
+    SignsFor(RelationFault),
+    /// The Verification engine: one instance, or a pool behind a router.
+    Verification {
+        /// Instances (more than one puts a router in front).
+        instances: u32,
+    },
     /// The Anoma v0.2 Encryption engine (a negative design), in the Encryption engine's place.
     V02,
     /// A negative design's actor, by name, built once the layout is known.
@@ -201,6 +210,8 @@ pub struct Setup {
     pub engines: Vec<EngineSpec>,
     /// The evidence the ReadsFor engine starts with.
     pub evidence: Vec<ReadsForEvidence>,
+    /// The evidence the SignsFor engine starts with.
+    pub signs_evidence: Vec<SignsForEvidence>,
     /// Identities owned by clients (by position): the vault holds them, Identity Management manages them.
     pub owners: Vec<(usize, InternalIdentity)>,
     /// The Encryption engine's plaintext limit.
@@ -216,6 +227,7 @@ impl Setup {
             clients,
             engines,
             evidence: Vec::new(),
+            signs_evidence: Vec::new(),
             owners: Vec::new(),
             max_plaintext: Encryption::DEFAULT_MAX_PLAINTEXT,
             authorised: Vec::new(),
@@ -279,6 +291,21 @@ fn layout(setup: &Setup) -> (Directory, Vec<(String, Role)>) {
                 dir.push((To::Identity, at));
                 actors.push(("identity".into(), Role::IdentityManagement));
             }
+            EngineSpec::SignsFor(_) => {
+                dir.push((To::SignsFor, at));
+                actors.push(("signs-for".into(), Role::SignsFor));
+            }
+            EngineSpec::Verification { instances } if *instances > 1 => {
+                dir.push((To::Verification, at));
+                actors.push(("verification-pool".into(), Role::Router));
+                for i in 1..=*instances {
+                    actors.push((format!("verification-{i}"), Role::Verification));
+                }
+            }
+            EngineSpec::Verification { .. } => {
+                dir.push((To::Verification, at));
+                actors.push(("verification".into(), Role::Verification));
+            }
             EngineSpec::V02 => {
                 dir.push((To::Encryption, at));
                 actors.push(("encryption-v0.2".into(), Role::Negative));
@@ -337,6 +364,7 @@ impl Setup {
             network,
             retries,
             initial_evidence: self.evidence,
+            initial_signs_evidence: self.signs_evidence,
             initial_owned,
             max_plaintext: self.max_plaintext,
             authorised: self.authorised.iter().copied().collect(),
@@ -356,7 +384,10 @@ impl Setup {
                 speaks_for: speaks_for.clone(),
                 directory: directory.clone(),
                 duplicate: network == NetworkKind::Duplicating
-                    && matches!(role, Role::Client | Role::Adversary | Role::ReadsFor),
+                    && matches!(
+                        role,
+                        Role::Client | Role::Adversary | Role::ReadsFor | Role::SignsFor
+                    ),
                 crypto: crate::crypto::current(),
                 recorder: None,
             })
@@ -425,6 +456,25 @@ impl Setup {
                 }
                 let im = IdentityManagement::new(address(here), at(To::Vault), at(To::ReadsFor));
                 Node::IdentityManagement(im, Box::new(state))
+            }
+            EngineSpec::SignsFor(fault) => {
+                let mut state = SignsForState::default();
+                for ev in &self.signs_evidence {
+                    state.evidence.insert(ev.edge(), ev.clone());
+                }
+                Node::SignsFor(SignsFor::new(address(here)), Box::new(state), *fault)
+            }
+            EngineSpec::Verification { instances } => {
+                let v = Verification::new(at(To::Verification), at(To::SignsFor));
+                if *instances <= 1 {
+                    return vec![(Node::Verification(v, None), here)];
+                }
+                let ids: Vec<usize> = (1..=*instances as usize).map(|i| here + i).collect();
+                let mut out = vec![(Node::Router(ids), here)];
+                out.extend(
+                    (0..*instances).map(|_| (Node::Verification(v.clone(), Some(here)), here)),
+                );
+                return out;
             }
             EngineSpec::V02 => Node::Negative(NegativeNode::V02Encryption {
                 address: address(here),

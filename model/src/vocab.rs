@@ -20,6 +20,10 @@ pub enum Role {
     Decryption,
     /// Identity Management.
     IdentityManagement,
+    /// The SignsFor engine.
+    SignsFor,
+    /// A Verification instance.
+    Verification,
     /// A negative design's actor.
     Negative,
 }
@@ -68,6 +72,10 @@ pub enum To {
     Vault,
     /// Identity Management.
     Identity,
+    /// The SignsFor engine.
+    SignsFor,
+    /// The Verification engine (or the pool's router).
+    Verification,
     /// An actor by name (negative designs).
     Named(&'static str),
 }

@@ -288,6 +288,8 @@ const ENGINE_FOLDERS: &[(&str, Party)] = &[
     ("reads-for", Party::ReadsFor),
     ("decryption", Party::Decryption),
     ("identity-management", Party::IdentityManagement),
+    ("signs-for", Party::SignsFor),
+    ("verification-engine", Party::Verification),
 ];
 
 /// The engine guard rows a `| # | row | guard | action |` table documents, by the page's folder.
@@ -507,7 +509,10 @@ fn claims(cell: &str) -> BTreeSet<Kind> {
                 "map",
                 "readsforevidence",
                 "readsforrevocation",
+                "signsforevidence",
+                "signsforrevocation",
                 "generatedkey",
+                "commitment",
             ]),
         ),
         (Kind::Array, said(&["array"]) || t.starts_with('[')),
@@ -597,7 +602,7 @@ fn error_row(code: &Code, number: u16, variant: &str) -> Option<String> {
         .into_iter()
         .find(|f| f.hundred == number / 100)
     else {
-        return Some(format!("code {number} is in no error family (1xx to 4xx)"));
+        return Some(format!("code {number} is in no error family (1xx to 6xx)"));
     };
     match code.codes.get(&family.hundred).and_then(|c| c.get(variant)) {
         Some(real) if *real == number => None,
@@ -755,6 +760,11 @@ mod tests {
             BTreeSet::from([Kind::Result])
         );
         assert_eq!(claims("external identity"), BTreeSet::from([Kind::Map]));
+        assert_eq!(
+            claims("`SignsForEvidence` or `null`"),
+            BTreeSet::from([Kind::Map, Kind::Null])
+        );
+        assert_eq!(claims("`Commitment`"), BTreeSet::from([Kind::Map]));
         assert_eq!(claims("u64"), BTreeSet::from([Kind::Int]));
     }
 }

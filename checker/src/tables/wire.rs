@@ -76,7 +76,21 @@ const NESTED: &[(&str, &str, &str, bool)] = &[
         "revocation",
         false,
     ),
+    (
+        "SignsForEvidence",
+        "RequestSubmitSignsForEvidence",
+        "evidence",
+        false,
+    ),
+    (
+        "SignsForRevocation",
+        "RequestSubmitSignsForRevocation",
+        "revocation",
+        false,
+    ),
     ("GeneratedKey", "ReplyGenerateKey", "result", true),
+    ("Commitment", "RequestVerification", "commitment", false),
+    ("Commitment", "ReplyCommitment", "result", true),
 ];
 
 /// Fields of a type in wire order, each with the kinds of value seen in it.

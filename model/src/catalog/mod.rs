@@ -15,7 +15,7 @@ use spec::{
     ReadsForRevocation,
 };
 
-use crate::actors::ReadsForFault;
+use crate::actors::RelationFault;
 use crate::cast::Cast;
 use crate::negative::NegativeNode;
 use crate::properties::{self as p, check};
@@ -145,7 +145,7 @@ fn reads_for(b: &Bounds) -> Setup {
             instances: 1,
             rotations: 0,
         },
-        EngineSpec::ReadsFor(ReadsForFault::None),
+        EngineSpec::ReadsFor(RelationFault::None),
     ];
     let mut s = Setup::new(clients(b, NAMES, menus), engines);
     s.evidence = vec![c.b_for_t.clone()];
@@ -154,7 +154,7 @@ fn reads_for(b: &Bounds) -> Setup {
 }
 
 /// Every client encrypts to t with reads-for, in front of `encryption`, with the ReadsFor engine's `fault`.
-fn encrypting(b: &Bounds, encryption: EngineSpec, fault: ReadsForFault) -> Setup {
+fn encrypting(b: &Bounds, encryption: EngineSpec, fault: RelationFault) -> Setup {
     let c = Cast::new(0);
     let menus = |i: usize| vec![encrypt(&c.t.external, true, &format!("m{i}"))];
     let mut s = Setup::new(
@@ -173,7 +173,7 @@ fn reads_for_error(b: &Bounds) -> Setup {
             instances: 1,
             rotations: 0,
         },
-        ReadsForFault::FailFirstQuery,
+        RelationFault::FailFirstQuery,
     )
 }
 
@@ -184,7 +184,7 @@ fn lost_reply(b: &Bounds) -> Setup {
             instances: 1,
             rotations: 0,
         },
-        ReadsForFault::LoseFirstReply,
+        RelationFault::LoseFirstReply,
     )
 }
 
@@ -193,15 +193,15 @@ fn pool(b: &Bounds) -> Setup {
         instances: b.get(INSTANCES),
         rotations: b.get(ROTATIONS),
     };
-    encrypting(b, pool, ReadsForFault::None)
+    encrypting(b, pool, RelationFault::None)
 }
 
 fn v02_error(b: &Bounds) -> Setup {
-    encrypting(b, EngineSpec::V02, ReadsForFault::FailFirstQuery)
+    encrypting(b, EngineSpec::V02, RelationFault::FailFirstQuery)
 }
 
 fn v02_starvation(b: &Bounds) -> Setup {
-    encrypting(b, EngineSpec::V02, ReadsForFault::LoseFirstReply)
+    encrypting(b, EngineSpec::V02, RelationFault::LoseFirstReply)
 }
 
 /// The reads-for race cut small, for the lossy and duplicating networks: the chain a -> b -> t
@@ -217,7 +217,7 @@ fn reads_for_small(b: &Bounds) -> Setup {
             instances: 1,
             rotations: 0,
         },
-        EngineSpec::ReadsFor(ReadsForFault::None),
+        EngineSpec::ReadsFor(RelationFault::None),
     ];
     let mut s = Setup::new(clients(b, NAMES, menus), engines);
     s.evidence = vec![c.b_for_t.clone(), c.a_for_b.clone()];
@@ -333,7 +333,7 @@ fn forged_evidence(b: &Bounds) -> Setup {
             instances: 1,
             rotations: 0,
         },
-        EngineSpec::ReadsFor(ReadsForFault::None),
+        EngineSpec::ReadsFor(RelationFault::None),
     ];
     let mut s = Setup::new(fixed(b, list), engines);
     s.owners = vec![(0, c.t.clone()), (1, c.x.clone())];
@@ -344,7 +344,7 @@ fn forged_evidence(b: &Bounds) -> Setup {
 fn identity_setup(clients: Vec<ClientSpec>, before: Vec<EngineSpec>, c: &Cast) -> Setup {
     let mut engines = before;
     engines.extend([
-        EngineSpec::ReadsFor(ReadsForFault::None),
+        EngineSpec::ReadsFor(RelationFault::None),
         EngineSpec::Vault,
         EngineSpec::Identity,
     ]);
@@ -466,7 +466,7 @@ fn identity_zone_fault(b: &Bounds) -> Setup {
     // A menu entry is issued at most once: three copies of the same request.
     let menu = now(vec![photos.clone(), photos.clone(), photos]);
     let mut s = identity_setup(fixed(b, vec![("alice", false, menu)]), Vec::new(), &c);
-    s.engines[0] = EngineSpec::ReadsFor(ReadsForFault::FailFirstSubmit);
+    s.engines[0] = EngineSpec::ReadsFor(RelationFault::FailFirstSubmit);
     s
 }
 
@@ -494,7 +494,7 @@ fn reads_for_queries(b: &Bounds) -> Setup {
     ];
     let mut s = Setup::new(
         fixed(b, list),
-        vec![EngineSpec::ReadsFor(ReadsForFault::None)],
+        vec![EngineSpec::ReadsFor(RelationFault::None)],
     );
     s.evidence = vec![c.b_for_t.clone()];
     s.owners = vec![(0, c.t.clone()), (1, c.a.clone())];
@@ -512,7 +512,7 @@ fn reads_for_serials(b: &Bounds) -> Setup {
     ];
     let mut s = Setup::new(
         fixed(b, vec![("bob", false, now(bob))]),
-        vec![EngineSpec::ReadsFor(ReadsForFault::None)],
+        vec![EngineSpec::ReadsFor(RelationFault::None)],
     );
     s.owners = vec![(0, c.a.clone())];
     s
@@ -672,12 +672,15 @@ macro_rules! s {
 
 const EXACTLY_ONCE: &str = "exactly-once replies";
 
+mod signatures;
+
 /// Every scenario, in the order `check` runs them.
 pub fn catalog() -> Vec<Scenario> {
     [
         engines(),
         identities(),
         engines_more(),
+        signatures::scenarios(),
         networks(),
         designs(),
     ]
