@@ -55,13 +55,17 @@ pub fn parse_identity(arg: &str) -> Result<ExternalIdentity> {
 }
 
 /// An unlocked vault: its state, the passphrase to seal it again, and its KDF parameters.
-struct Unlocked {
-    state: DecryptionState,
-    pass: zeroize::Zeroizing<String>,
-    params: KdfParams,
+pub struct Unlocked {
+    /// The vault's contents.
+    pub state: DecryptionState,
+    /// The passphrase, to seal it again.
+    pub pass: zeroize::Zeroizing<String>,
+    /// Its KDF parameters, kept on a re-seal.
+    pub params: KdfParams,
 }
 
-fn unlock(args: &VaultArgs) -> Result<Unlocked> {
+/// Reads the vault file and opens it with the passphrase.
+pub fn unlock(args: &VaultArgs) -> Result<Unlocked> {
     let bytes = files::read_small(&args.vault, vault_file::MAX_VAULT_BYTES as u64)
         .with_context(|| "no vault: create one with `sealwright keygen`".to_string())?;
     let pass = files::passphrase(args.passphrase_file.as_deref(), false)?;
@@ -77,7 +81,7 @@ fn unlock(args: &VaultArgs) -> Result<Unlocked> {
 }
 
 /// The one identity the command line owns in this vault: it signs evidence and revocations.
-fn signer(state: &DecryptionState) -> Result<InternalIdentity> {
+pub fn signer(state: &DecryptionState) -> Result<InternalIdentity> {
     let owned: Vec<_> = state
         .identities
         .values()
@@ -93,7 +97,13 @@ fn signer(state: &DecryptionState) -> Result<InternalIdentity> {
     }
 }
 
-fn save(args: &VaultArgs, state: &DecryptionState, pass: &str, params: KdfParams) -> Result<()> {
+/// Seals `state` under `pass` and writes the vault file atomically.
+pub fn save(
+    args: &VaultArgs,
+    state: &DecryptionState,
+    pass: &str,
+    params: KdfParams,
+) -> Result<()> {
     let mut salt = [0u8; 16];
     let mut nonce = [0u8; 12];
     getrandom::fill(&mut salt).map_err(|e| anyhow!("no randomness from the OS: {e}"))?;
@@ -192,7 +202,7 @@ pub fn grant(args: &VaultArgs, reader: &str, output: &Path) -> Result<()> {
 }
 
 /// The reader of a revocation: an identity id (`sw1…`), a public identity, or a file holding one.
-fn parse_reader_id(arg: &str) -> Result<IdentityId> {
+pub fn parse_reader_id(arg: &str) -> Result<IdentityId> {
     // The id is all a revocation names, so the reader's public key is not needed.
     if let Ok(id) = arg.trim().parse() {
         return Ok(id);

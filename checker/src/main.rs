@@ -14,6 +14,8 @@ mod load;
 mod merge;
 mod progress;
 mod report;
+mod sign;
+mod signs_for;
 mod tables;
 mod vectors;
 
@@ -21,7 +23,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{ArgGroup, Args, CommandFactory, Parser, Subcommand};
 
 // The model checker allocates for every state it explores: mimalloc is markedly faster at it.
 #[global_allocator]
@@ -114,7 +116,7 @@ enum Command {
         #[command(subcommand)]
         command: IdentityCommand,
     },
-    /// Sign, revoke and list reads-for evidence.
+    /// Sign and revoke reads-for and signs-for evidence; list reads-for evidence.
     #[command(arg_required_else_help = true)]
     Evidence {
         #[command(subcommand)]
@@ -150,6 +152,44 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         /// The ciphertext file; stdin if absent or `-`.
+        input: Option<PathBuf>,
+    },
+    /// Sign a file (or stdin) as the vault's identity: the vault engine commits to its bytes.
+    ///
+    /// The signature is the commitment's canonical CBOR (124 bytes: the verifying key and an
+    /// Ed25519 signature). It covers the data itself, not a hash of it, so the data must fit one
+    /// request: at most 1 MiB (1048576 bytes), what a Verification engine takes by default.
+    Sign {
+        #[command(flatten)]
+        vault: VaultArgs,
+        /// Write the signature here instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The file to sign (at most 1 MiB); stdin if absent or `-`.
+        input: Option<PathBuf>,
+    },
+    /// Check a signature from `sign` with the Verification engine: exits 0 only if it verifies.
+    ///
+    /// Otherwise it exits 1 and says why: the file (or signature) changed after signing, the
+    /// signature was made with another key, or its signer does not sign for IDENTITY under the
+    /// evidence given (none names it, no chain leads to IDENTITY, or it was revoked). A signature
+    /// or evidence file that is not one exits 3.
+    #[command(arg_required_else_help = true)]
+    Verify {
+        /// Whose signature it should be: a public identity (`swpub1…`) or a file holding one.
+        #[arg(long, value_name = "IDENTITY")]
+        by: String,
+        /// The signature file (from `sign`).
+        #[arg(long, value_name = "FILE")]
+        signature: PathBuf,
+        /// Also accept a signature by any identity that signs for IDENTITY, per the evidence given.
+        #[arg(long)]
+        signs_for: bool,
+        /// Signs-for evidence or revocation file (from `evidence grant --signer` or `evidence
+        /// revoke --signer`), in any order. Repeatable; needs --signs-for.
+        #[arg(long, value_name = "FILE", requires = "signs_for")]
+        evidence: Vec<PathBuf>,
+        /// The signed file (at most 1 MiB); stdin if absent or `-`.
         input: Option<PathBuf>,
     },
     /// Show what a file is: an envelope, evidence, a revocation, a ciphertext header or a vault header.
@@ -323,28 +363,38 @@ enum IdentityCommand {
 
 #[derive(Debug, Subcommand)]
 enum EvidenceCommand {
-    /// Sign "READER reads for my identity" and write the evidence to a file.
+    /// Sign "READER reads for my identity" (or "SIGNER signs for my identity") and write the evidence to a file.
     #[command(arg_required_else_help = true)]
+    #[command(group(ArgGroup::new("member").required(true).args(["reader", "signer"])))]
     Grant {
         #[command(flatten)]
         vault: VaultArgs,
-        /// The reader: a public identity (`swpub1…`) or a file holding one.
+        /// The reader, for reads-for evidence: a public identity (`swpub1…`) or a file holding one.
+        /// This or --signer is required.
         #[arg(long, value_name = "IDENTITY")]
-        reader: String,
+        reader: Option<String>,
+        /// The signer, for signs-for evidence: a public identity (`swpub1…`) or a file holding one.
+        #[arg(long, value_name = "IDENTITY")]
+        signer: Option<String>,
         /// Write the evidence here.
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
     },
-    /// Sign "READER no longer reads for my identity" and write the revocation to a file.
+    /// Sign "READER no longer reads for my identity" (or "SIGNER no longer signs for my identity") and write the revocation to a file.
     ///
-    /// The revocation covers every evidence this vault signed for READER before it.
+    /// The revocation covers every evidence this vault signed for READER (or SIGNER) before it.
     #[command(arg_required_else_help = true)]
+    #[command(group(ArgGroup::new("member").required(true).args(["reader", "signer"])))]
     Revoke {
         #[command(flatten)]
         vault: VaultArgs,
-        /// The reader: an identity id (`sw1…`), a public identity (`swpub1…`) or a file holding one.
+        /// The reader, for a reads-for revocation: an identity id (`sw1…`), a public identity
+        /// (`swpub1…`) or a file holding one. This or --signer is required.
         #[arg(long, value_name = "IDENTITY")]
-        reader: String,
+        reader: Option<String>,
+        /// The signer, for a signs-for revocation: an identity id (`sw1…`), a public identity or a file holding one.
+        #[arg(long, value_name = "IDENTITY")]
+        signer: Option<String>,
         /// Write the revocation here.
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
@@ -396,6 +446,50 @@ fn report_command(command: ReportCommand) -> anyhow::Result<()> {
     }
 }
 
+/// Whom a grant or revocation is about, and so which relation.
+enum Member {
+    /// `--reader`: reads-for.
+    Reader(String),
+    /// `--signer`: signs-for.
+    Signer(String),
+}
+
+impl Member {
+    /// The one of `--reader` and `--signer` given (clap requires exactly one).
+    fn of(reader: Option<String>, signer: Option<String>) -> anyhow::Result<Member> {
+        match (reader, signer) {
+            (Some(reader), None) => Ok(Member::Reader(reader)),
+            (None, Some(signer)) => Ok(Member::Signer(signer)),
+            _ => Err(exit::usage("give exactly one of --reader and --signer")),
+        }
+    }
+}
+
+/// Runs an `evidence` subcommand: `--reader` for reads-for, `--signer` for signs-for.
+fn evidence_command(command: EvidenceCommand) -> anyhow::Result<()> {
+    match command {
+        EvidenceCommand::Grant {
+            vault,
+            reader,
+            signer,
+            output,
+        } => match Member::of(reader, signer)? {
+            Member::Reader(reader) => keys::grant(&vault, &reader, &output),
+            Member::Signer(signer) => signs_for::grant(&vault, &signer, &output),
+        },
+        EvidenceCommand::Revoke {
+            vault,
+            reader,
+            signer,
+            output,
+        } => match Member::of(reader, signer)? {
+            Member::Reader(reader) => keys::revoke(&vault, &reader, &output),
+            Member::Signer(signer) => signs_for::revoke(&vault, &signer, &output),
+        },
+        EvidenceCommand::List { files } => evidence::list(&files),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -423,25 +517,25 @@ fn main() -> ExitCode {
         Command::Identity {
             command: IdentityCommand::Show { vault },
         } => keys::show(&vault),
-        Command::Evidence {
-            command:
-                EvidenceCommand::Grant {
-                    vault,
-                    reader,
-                    output,
-                },
-        } => keys::grant(&vault, &reader, &output),
-        Command::Evidence {
-            command:
-                EvidenceCommand::Revoke {
-                    vault,
-                    reader,
-                    output,
-                },
-        } => keys::revoke(&vault, &reader, &output),
-        Command::Evidence {
-            command: EvidenceCommand::List { files },
-        } => evidence::list(&files),
+        Command::Evidence { command } => evidence_command(command),
+        Command::Sign {
+            vault,
+            output,
+            input,
+        } => sign::sign(&vault, input.as_deref(), output.as_deref()),
+        Command::Verify {
+            by,
+            signature,
+            signs_for,
+            evidence,
+            input,
+        } => sign::verify(&sign::VerifyArgs {
+            by: &by,
+            signature: &signature,
+            signs_for,
+            evidence: &evidence,
+            input: input.as_deref(),
+        }),
         Command::Decode { input } => decode::decode(&input),
         Command::Vectors { out } => vectors::run(&out),
         Command::Load(args) => load::run(&args),

@@ -757,6 +757,8 @@ const UNREACHABLE_ROWS: &[(Party, &str, &str)] = &[
     (Party::ReadsFor, "misaddressed", MISROUTED),
     (Party::Decryption, "misaddressed", MISROUTED),
     (Party::IdentityManagement, "misaddressed", MISROUTED),
+    (Party::SignsFor, "misaddressed", MISROUTED),
+    (Party::Verification, "misaddressed", MISROUTED),
     (
         Party::IdentityManagement,
         "no-pending-request",
@@ -778,6 +780,8 @@ fn unreached_rows(collected: &[(String, Collected)]) -> Vec<(String, String, &'s
         Party::ReadsFor,
         Party::Decryption,
         Party::IdentityManagement,
+        Party::SignsFor,
+        Party::Verification,
     ];
     let unreached = engines
         .iter()

@@ -10,7 +10,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use engines::Backend;
 use engines::backend::symbolic::SymbolicBackend;
 use engines::encryption::recipients_for;
-use spec::message::{Plaintext, ReplyEncrypt, RequestQueryReadsForEvidence};
+use engines::identity::InternalIdentity;
+use engines::verification::{signers_for, verifies};
+use spec::message::{
+    Commitment, Plaintext, ReplyCommitment, ReplyEncrypt, ReplyVerification,
+    RequestQueryReadsForEvidence, RequestQuerySignsForEvidence, RequestVerification,
+};
 use spec::{Address, CorrelationId, Envelope, ExternalIdentity, IdentityId, Message};
 
 use crate::vocab::{LegacyMsg, ModelMsg, index_of};
@@ -48,6 +53,28 @@ pub enum NegativeNode {
         /// The ReadsFor engine's address.
         reads_for: Address,
     },
+    /// The Anoma specification's v0.2 Verification engine: pending requests per identity.
+    V02Verification {
+        /// Its address.
+        address: Address,
+        /// The SignsFor engine's address.
+        signs_for: Address,
+    },
+    /// A Commitment engine without domain separation: it signs the bytes it is given.
+    RawSigner {
+        /// The identity it signs as.
+        signer: Box<InternalIdentity>,
+        /// The only requester it serves.
+        owner: Address,
+    },
+}
+
+/// A v0.2 pending verification.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct V02Verifying {
+    requester: Address,
+    correlation: CorrelationId,
+    request: RequestVerification,
 }
 
 /// A v0.2 pending request.
@@ -77,6 +104,8 @@ pub enum NegativeState {
     },
     /// The v0.2 engine's pending map.
     V02(BTreeMap<IdentityId, Vec<V02Pending>>, SymbolicBackend),
+    /// The v0.2 Verification engine's pending map.
+    V02Verify(BTreeMap<IdentityId, Vec<V02Verifying>>, SymbolicBackend),
 }
 
 /// Messages to send, by receiving actor index.
@@ -116,6 +145,11 @@ impl NegativeNode {
                 NegativeState::V02(BTreeMap::new(), SymbolicBackend::new(me as u64)),
                 Vec::new(),
             ),
+            NegativeNode::V02Verification { .. } => (
+                NegativeState::V02Verify(BTreeMap::new(), SymbolicBackend::new(me as u64)),
+                Vec::new(),
+            ),
+            NegativeNode::RawSigner { .. } => (NegativeState::Sender, Vec::new()),
         }
     }
 
@@ -152,6 +186,14 @@ impl NegativeNode {
                 NegativeState::V02(pending, backend),
                 ModelMsg::Spec(env, _),
             ) => v02(address, reads_for, pending, backend, env),
+            (
+                NegativeNode::V02Verification { address, signs_for },
+                NegativeState::V02Verify(pending, backend),
+                ModelMsg::Spec(env, _),
+            ) => v02_verification(address, signs_for, pending, backend, env),
+            (NegativeNode::RawSigner { signer, owner }, _, ModelMsg::Spec(env, _)) => {
+                (None, raw_signer(signer, owner, &env))
+            }
             _ => (None, Vec::new()),
         }
     }
@@ -267,9 +309,93 @@ fn v02(
         }
         _ => return (None, Vec::new()),
     }
-    let sends = out
-        .into_iter()
+    (Some(NegativeState::V02(pending, backend)), to_sends(out))
+}
+
+/// Envelopes to send, by the receiving actor's index.
+fn to_sends(out: Vec<Envelope>) -> Sends {
+    out.into_iter()
         .filter_map(|e| Some((index_of(&e.target)?, ModelMsg::Spec(e, ""))))
-        .collect();
-    (Some(NegativeState::V02(pending, backend)), sends)
+        .collect()
+}
+
+/// The v0.2 Verification engine: one pending queue per identity, the SignsFor error ignored.
+fn v02_verification(
+    me: &Address,
+    signs_for: &Address,
+    pending: &BTreeMap<IdentityId, Vec<V02Verifying>>,
+    backend: &SymbolicBackend,
+    env: Envelope,
+) -> (Option<NegativeState>, Sends) {
+    let mut pending = pending.clone();
+    let mut backend = backend.clone();
+    let mut out: Vec<Envelope> = Vec::new();
+    match &env.message {
+        Message::RequestVerification(req) if !req.use_signs_for => {
+            let signer = std::slice::from_ref(&req.external_identity);
+            let ok = verifies(&backend, signer, &req.data, &req.commitment);
+            out.push(env.reply(ReplyVerification { result: Ok(ok) }));
+        }
+        Message::RequestVerification(req) => {
+            let target = req.external_identity.id();
+            let queue = pending.entry(target).or_default();
+            // The flaw: only the first request for an identity asks; the rest wait behind it.
+            if queue.is_empty() {
+                let query = RequestQuerySignsForEvidence {
+                    external_identity: target,
+                    continuation: None,
+                };
+                out.push(Envelope {
+                    sender: me.clone(),
+                    target: signs_for.clone(),
+                    correlation: CorrelationId(backend.fresh_u64()),
+                    message: query.into(),
+                });
+            }
+            queue.push(V02Verifying {
+                requester: env.sender.clone(),
+                correlation: env.correlation,
+                request: req.clone(),
+            });
+        }
+        Message::ReplyQuerySignsForEvidence(reply) if &env.sender == signs_for => {
+            let waiting = pending.remove(&reply.external_identity).unwrap_or_default();
+            // The flaw: the error is ignored, and the verification answers as if nobody signed.
+            let evidence = reply.result.clone().unwrap_or_default();
+            for p in waiting {
+                let signers = signers_for(&backend, &p.request.external_identity, &evidence);
+                let ok = verifies(&backend, &signers, &p.request.data, &p.request.commitment);
+                out.push(Envelope {
+                    sender: me.clone(),
+                    target: p.requester,
+                    correlation: p.correlation,
+                    message: ReplyVerification { result: Ok(ok) }.into(),
+                });
+            }
+        }
+        _ => return (None, Vec::new()),
+    }
+    (
+        Some(NegativeState::V02Verify(pending, backend)),
+        to_sends(out),
+    )
+}
+
+/// A Commitment engine that signs the bytes it is given, with no domain label: a signing oracle.
+fn raw_signer(signer: &InternalIdentity, owner: &Address, env: &Envelope) -> Sends {
+    let Message::RequestCommitment(req) = &env.message else {
+        return Vec::new();
+    };
+    if &env.sender != owner || req.external_identity != signer.id() {
+        return Vec::new();
+    }
+    // The flaw: the signature covers `data` itself, so any statement can be made to order.
+    let commitment = Commitment {
+        verifying_key: signer.external.verifying_key,
+        signature: SymbolicBackend::default().sign(signer, &req.data.0),
+    };
+    let reply = env.reply(ReplyCommitment {
+        result: Ok(commitment),
+    });
+    to_sends(vec![reply])
 }

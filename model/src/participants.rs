@@ -135,7 +135,10 @@ mod tests {
             ("vault", Some(Party::Decryption)),
             ("Engine", None),
             ("EE", None),
-            ("SignsForEngine", None),
+            ("SignsForEngine", Some(Party::SignsFor)),
+            ("Verification Engine", Some(Party::Verification)),
+            ("Commitment Engine", Some(Party::Decryption)),
+            ("NamingEngine", None),
         ];
         for (word, want) in rows {
             assert_eq!(role(word), *want, "{word}");
@@ -146,13 +149,13 @@ mod tests {
     fn a_participant_is_reported_once_and_then_left_out() {
         let mut p = Participants::default();
         assert_eq!(p.declare("EE as Encryption Engine"), Ok(()));
-        let e = p.declare("CE as Commitment Engine").unwrap_err();
+        let e = p.declare("NE as Naming Engine").unwrap_err();
         assert!(
-            e.contains("the Commitment engine, which the model does not run yet"),
+            e.contains("the Naming engine, which the model does not run yet"),
             "{e}"
         );
         assert_eq!(p.find("EE"), Ok(Some(Party::Encryption)));
-        assert_eq!(p.find("CE"), Ok(None));
+        assert_eq!(p.find("NE"), Ok(None));
         assert_eq!(p.find("+ReadsForEngine"), Ok(Some(Party::ReadsFor)));
         let e = p.find("Bob").unwrap_err();
         assert!(e.contains("`Bob` is not a declared participant"), "{e}");

@@ -944,7 +944,7 @@ fn networks() -> Vec<Scenario> {
 
 /// The designs the seeds warn against (and the fix of one).
 fn designs() -> Vec<Scenario> {
-    vec![
+    let mut designs = vec![
         pinned(
             negative(entry(
                 "seed-003-rotation-at-apply",
@@ -1000,7 +1000,9 @@ fn designs() -> Vec<Scenario> {
             )),
             0,
         ),
-    ]
+    ];
+    designs.extend(signatures::negatives());
+    designs
 }
 
 /// `check --deep`: scenarios at bounds beyond the default run, exhaustively.

@@ -13,17 +13,24 @@ use spec::relation::Signs;
 use spec::{ReadsForEvidence, SignsForEvidence, SignsForRevocation};
 
 use super::{
-    EXACTLY_ONCE, clients_param, entry, fixed, not_applicable, now, pinned, requests_param,
-    retries_param,
+    EXACTLY_ONCE, clients_param, entry, fixed, negative, not_applicable, now, pinned,
+    requests_param, retries_param,
 };
 use crate::actors::RelationFault;
 use crate::crypto::ModelBackend;
+use crate::negative::NegativeNode;
 use crate::properties::{
     CommitRefused, ForgeryRefused, GenuineRefused, SignerAccepted, SignsForConfirmed,
     VerificationErrorPropagated, check,
 };
+use crate::properties::{
+    MisdirectedAnswered, NoStatementForged, Responsiveness, VerificationErrorsPropagate,
+};
 use crate::scenarios::{Bounds, CLIENTS, EngineSpec, INSTANCES, Param, Scenario, Setup};
+use crate::vocab::address;
 use crate::vocab::{Intent, NetworkKind::Reliable, To};
+use spec::DecryptionError;
+use spec::message::{Ciphertext, ReplyDecryption, RequestDecryption};
 
 /// The data every commitment of these scenarios is to.
 const DATA: &[u8] = b"release 1.0";
@@ -235,6 +242,129 @@ fn commitment_forgery(b: &Bounds) -> Setup {
     s
 }
 
+/// Requests sent to the wrong engine of the signature side, replies nobody asked for, and an
+/// evidence answer from someone other than the SignsFor engine: each must be answered with
+/// `NotHandled` or recorded, never acted on.
+fn signatures_misdirected(b: &Bounds) -> Setup {
+    let c = Signers::new();
+    let stray = || ReplyDecryption {
+        result: Err(DecryptionError::NotHandled),
+    };
+    let decrypt = RequestDecryption {
+        data: Ciphertext(vec![1]),
+    };
+    let spoofed = Signs::answered(c.alice.id(), None, Ok(vec![c.bob_for_alice.clone()]));
+    let menu = vec![
+        Intent::new(To::Verification, decrypt.clone()),
+        Intent::new(To::SignsFor, decrypt),
+        Intent::new(To::Verification, stray()),
+        Intent::new(To::SignsFor, stray()),
+        Intent::new(To::Verification, spoofed),
+    ];
+    let engines = vec![
+        EngineSpec::SignsFor(RelationFault::None),
+        EngineSpec::Verification { instances: 1 },
+    ];
+    Setup::new(fixed(b, vec![("mallory", true, now(menu))]), engines)
+}
+
+/// The Anoma v0.2 Verification engine in the Verification engine's place, asking SignsFor.
+fn v02_verifying(b: &Bounds, fault: RelationFault) -> Setup {
+    let c = Signers::new();
+    let menus = (0..b.get(CLIENTS) as usize)
+        .map(|i| {
+            let mut ask = c.verify(&c.bob, true);
+            ask.to = To::Named(V02_VERIFICATION);
+            (
+                ["alice", "bob", "carol", "dave"][i % 4],
+                false,
+                now(vec![ask]),
+            )
+        })
+        .collect();
+    let v02 = EngineSpec::Negative(
+        V02_VERIFICATION,
+        Box::new(|dir| NegativeNode::V02Verification {
+            address: dir
+                .resolve(To::Named(V02_VERIFICATION))
+                .map_or_else(|| address(0), address),
+            signs_for: dir
+                .resolve(To::SignsFor)
+                .map_or_else(|| address(0), address),
+        }),
+    );
+    let mut s = Setup::new(fixed(b, menus), vec![v02, EngineSpec::SignsFor(fault)]);
+    s.signs_evidence = vec![c.bob_for_alice.clone()];
+    s
+}
+
+const V02_VERIFICATION: &str = "verification-v0.2";
+const RAW_SIGNER: &str = "commitment-without-domain";
+
+/// A Commitment engine that signs raw bytes holds alice's key; alice's owner asks it to commit
+/// to the bytes of "mallory reads for alice", and mallory submits the result as evidence.
+fn commitment_oracle(b: &Bounds) -> Setup {
+    let c = Signers::new();
+    let (mallory, alice) = (&c.mallory.external, &c.alice.external);
+    let statement = ReadsForEvidence::statement_bytes(mallory, alice, 7);
+    let signature = c.backend.sign(&c.alice, &statement);
+    let forged = ReadsForEvidence::new(mallory.clone(), alice.clone(), 7, signature);
+    let mut commit = Signers::commit(&c.alice, &statement);
+    commit.to = To::Named(RAW_SIGNER);
+    let submit = Intent::new(
+        To::ReadsFor,
+        RequestSubmitReadsForEvidence { evidence: forged },
+    );
+    let list = vec![
+        ("alice", false, now(vec![commit])),
+        ("mallory", true, now(vec![submit])),
+    ];
+    let signer = Box::new(c.alice.clone());
+    let raw = EngineSpec::Negative(
+        RAW_SIGNER,
+        Box::new(move |_| NegativeNode::RawSigner {
+            signer: signer.clone(),
+            owner: address(0),
+        }),
+    );
+    let mut s = Setup::new(
+        fixed(b, list),
+        vec![raw, EngineSpec::ReadsFor(RelationFault::None)],
+    );
+    s.owners = vec![(0, c.alice.clone())];
+    s
+}
+
+/// The designs of the signature side that the checker must refute.
+pub(super) fn negatives() -> Vec<Scenario> {
+    vec![
+        negative(entry(
+            "nspec-v02-verification-error",
+            "NEGATIVE: the Anoma v0.2 Verification engine answers false when the SignsFor query fails",
+            Reliable,
+            s![clients_param(2, 4)],
+            |b| v02_verifying(b, RelationFault::FailFirstQuery),
+            s![check::<VerificationErrorsPropagate>().must_fail()],
+        )),
+        negative(entry(
+            "nspec-v02-verification-starvation",
+            "NEGATIVE: the Anoma v0.2 Verification engine starves every later request for an identity after one lost SignsFor reply",
+            Reliable,
+            s![clients_param(2, 4), retries_param(1)],
+            |b| v02_verifying(b, RelationFault::LoseFirstReply),
+            s![check::<Responsiveness>().must_fail()],
+        )),
+        negative(entry(
+            "nspec-commitment-oracle",
+            "NEGATIVE: a Commitment engine that signs the bytes it is given; reads-for evidence is forged through it and accepted",
+            Reliable,
+            &[],
+            commitment_oracle,
+            s![check::<NoStatementForged>().must_fail()],
+        )),
+    ]
+}
+
 /// The signature side's scenarios, in the order `check` runs them.
 pub(super) fn scenarios() -> Vec<Scenario> {
     vec![
@@ -277,6 +407,14 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             s![check::<SignsForConfirmed>()],
         ),
         entry(
+            "signatures-misdirected",
+            "requests sent to the wrong engine of the signature side, stray replies, and an evidence answer from an adversary",
+            Reliable,
+            s![requests_param(2, 5)],
+            signatures_misdirected,
+            s![check::<MisdirectedAnswered>()],
+        ),
+        entry(
             "verification-pool",
             "a pool of stateless Verification instances behind one address, each finishing any query",
             Reliable,
@@ -297,6 +435,21 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         ),
     ]
     .into_iter()
-    .map(|s| pinned(s, 0))
+    .map(|s| {
+        let states = STATES.iter().find(|(n, _)| *n == s.name).map_or(0, |(_, n)| *n);
+        pinned(s, states)
+    })
     .collect()
 }
+
+/// Each scenario's unique states at its default bounds (symbolic crypto), pinned so that an
+/// unintended change of the state space shows up in `model/tests/catalog.rs`.
+const STATES: &[(&str, usize)] = &[
+    ("signatures", 3187),
+    ("signs-for-error", 24),
+    ("signs-for-lost-reply", 320),
+    ("signs-for-queries", 25),
+    ("signatures-misdirected", 127),
+    ("verification-pool", 140),
+    ("commitment-forgery", 5650),
+];
