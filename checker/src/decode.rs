@@ -114,10 +114,9 @@ fn envelope(out: &mut String, env: &Envelope) -> fmt::Result {
 }
 
 fn statement(out: &mut String, s: &Statement) -> fmt::Result {
-    match s {
-        Statement::Evidence(_) => writeln!(out, "reads-for evidence")?,
-        Statement::Revocation(_) => writeln!(out, "reads-for revocation")?,
-    }
+    // The label the signature covers names the relation; neither: the shape alone says "relation".
+    let relation = s.relation().unwrap_or("relation");
+    writeln!(out, "{relation} {}", s.kind())?;
     match s.reader_public() {
         Some(public) => writeln!(out, "  reader:       {} ({public})", s.reader())?,
         None => writeln!(out, "  reader:       {}", s.reader())?,

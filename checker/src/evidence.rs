@@ -5,14 +5,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use engines::Backend;
 use engines::backend::hpke::HpkeBackend;
-use spec::{ExternalIdentity, IdentityId, ReadsForEvidence, ReadsForRevocation, codec};
+use spec::{
+    ExternalIdentity, IdentityId, ReadsForEvidence, ReadsForRevocation, SignsForEvidence,
+    SignsForRevocation, codec,
+};
 
 use crate::files;
 
 /// Largest evidence or revocation file read: both are a few hundred bytes.
 const MAX_STATEMENT_BYTES: u64 = 64 * 1024;
 
-/// A signed reads-for statement: evidence or its revocation.
+/// A signed relation statement: evidence or its revocation. Reads-for and signs-for
+/// statements have one shape; only the label the signature covers tells them apart
+/// ([`Statement::relation`]).
 pub enum Statement {
     /// "reader reads for subject".
     Evidence(ReadsForEvidence),
@@ -75,23 +80,34 @@ impl Statement {
         }
     }
 
-    /// Whether the subject's signature covers exactly these fields.
-    pub fn verifies(&self) -> bool {
-        let (signed, signature) = match self {
-            Statement::Evidence(e) => (e.signed_bytes(), &e.signature),
-            Statement::Revocation(r) => (r.signed_bytes(), &r.signature),
+    /// The relation whose statement the subject's signature covers: `reads-for`,
+    /// `signs-for`, or `None` when it covers neither (altered, or signed by someone else).
+    pub fn relation(&self) -> Option<&'static str> {
+        let (reads, signs, signature) = match self {
+            Statement::Evidence(e) => (
+                e.signed_bytes(),
+                SignsForEvidence::statement_bytes(&e.from_identity, &e.to_identity, e.serial),
+                &e.signature,
+            ),
+            Statement::Revocation(r) => (
+                r.signed_bytes(),
+                SignsForRevocation::statement_bytes(&r.from_identity, &r.to_identity, r.serial),
+                &r.signature,
+            ),
         };
-        HpkeBackend::new()
-            .verify(&self.subject().verifying_key, &signed, signature)
-            .is_ok()
+        let backend = HpkeBackend::new();
+        let key = &self.subject().verifying_key;
+        [("reads-for", reads), ("signs-for", signs)]
+            .into_iter()
+            .find(|(_, bytes)| backend.verify(key, bytes, signature).is_ok())
+            .map(|(relation, _)| relation)
     }
 
     /// The signature verdict, as printed.
     pub fn verdict(&self) -> &'static str {
-        if self.verifies() {
-            "verifies"
-        } else {
-            "does not verify"
+        match self.relation() {
+            Some(_) => "verifies",
+            None => "does not verify",
         }
     }
 }
@@ -113,8 +129,9 @@ pub fn list(paths: &[PathBuf]) -> Result<()> {
     for path in paths {
         match read(path) {
             Ok(s) => files::print(&format!(
-                "{}: {:<10} reader {}  subject {}  serial {}  signature {}\n",
+                "{}: {:<9} {:<10} member {}  subject {}  serial {}  signature {}\n",
                 path.display(),
+                s.relation().unwrap_or("?"),
                 s.kind(),
                 s.reader(),
                 s.subject().id(),

@@ -200,8 +200,8 @@ impl<B: Backend> Recorder<B> {
             to_identity: alice.clone(),
             serial: 9,
             signature: self.backend.sign(&secrets, &bytes),
-relation: Default::default(),
-};
+            relation: Default::default(),
+        };
         self.ask("carol", RF, RequestSubmitReadsForEvidence { evidence });
         let bytes = ReadsForRevocation::statement_bytes(&bob.id(), &alice, 9);
         let revocation = ReadsForRevocation {
@@ -209,8 +209,8 @@ relation: Default::default(),
             to_identity: alice.clone(),
             serial: 9,
             signature: self.backend.sign(&secrets, &bytes),
-relation: Default::default(),
-};
+            relation: Default::default(),
+        };
         self.ask("carol", RF, RequestSubmitReadsForRevocation { revocation });
         self.ask(
             "alice",
@@ -337,8 +337,8 @@ fn main() {
         to_identity: b.external.clone(),
         serial: 4,
         signature: backend.sign(&b, &bytes),
-relation: Default::default(),
-};
+        relation: Default::default(),
+    };
     seeds.put("evidence", &[&[0u8][..], &codec::encode(&ev)].concat());
     seeds.put(
         "evidence",

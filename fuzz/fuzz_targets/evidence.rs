@@ -19,7 +19,7 @@ use engines::reads_for::ReadsForState;
 use libfuzzer_sys::fuzz_target;
 use sealwright_fuzz::{SeededRng, canonical, fixed_identity, hpke_backend, split_selector};
 use spec::error::MalformedStatement;
-use spec::{IdentityId, RelationError, ReadsForEvidence, ReadsForRevocation, codec};
+use spec::{IdentityId, ReadsForEvidence, ReadsForRevocation, RelationError, codec};
 
 fn identities() -> &'static [InternalIdentity] {
     static IDS: OnceLock<Vec<InternalIdentity>> = OnceLock::new();
@@ -62,7 +62,7 @@ fn decoded_evidence(body: &[u8]) {
             Err(RelationError::Malformed(MalformedStatement::SelfReference))
         ),
         (Ok(()), Ok(())) => {
-            assert!(store.graph().reads_for(&from, &to));
+            assert!(store.graph().holds(&from, &to));
             // Idempotent: the same evidence again is accepted again.
             assert_eq!(store.submit(&b, &ev), Ok(()));
         }
@@ -142,6 +142,7 @@ fn sequence(body: &[u8]) {
                     to_identity: s.external.clone(),
                     serial,
                     signature: sign(&b, s, &bytes),
+                    relation: Default::default(),
                 };
                 if tamper {
                     ev.serial = ev.serial.wrapping_add(1);
@@ -181,6 +182,7 @@ fn sequence(body: &[u8]) {
                     to_identity: s.external.clone(),
                     serial,
                     signature: sign(&b, s, &bytes),
+                    relation: Default::default(),
                 };
                 if tamper {
                     rv.signature[0] ^= 1;
@@ -216,7 +218,7 @@ fn sequence(body: &[u8]) {
                     }
                     i += 1;
                 }
-                assert_eq!(store.graph().reads_for(&a, &s), seen.contains(&a));
+                assert_eq!(store.graph().holds(&a, &s), seen.contains(&a));
             }
         }
         // The store holds exactly the model's edges, each at the model's serial.

@@ -243,7 +243,7 @@ impl<B: Inspect> World<B> {
         );
         engines.insert(
             addr(RF),
-            NodeEngine::ReadsFor(ReadsFor { address: addr(RF) }, Default::default()),
+            NodeEngine::ReadsFor(ReadsFor::new(addr(RF)), Default::default()),
         );
         engines.insert(
             addr(VAULT),
@@ -408,6 +408,7 @@ impl<B: Inspect> World<B> {
                         to_identity: self.identity(evidence.wrapping_add(1)),
                         serial: 1,
                         signature: [0; 64],
+                        relation: Default::default(),
                     },
                 };
                 if bump_serial {
@@ -421,6 +422,7 @@ impl<B: Inspect> World<B> {
                     to_identity: self.identity(to),
                     serial: u64::from(serial),
                     signature: [serial; 64],
+                    relation: Default::default(),
                 },
             }
             .into(),
@@ -888,6 +890,7 @@ impl<B: Inspect> World<B> {
                             to_identity: subject,
                             serial,
                             signature: self.backend.sign(&secrets, &bytes),
+                            relation: Default::default(),
                         };
                         let m = RequestSubmitReadsForEvidence { evidence }.into();
                         self.send(addr("alice"), addr(RF), None, m);
@@ -908,6 +911,7 @@ impl<B: Inspect> World<B> {
                             to_identity: subject,
                             serial,
                             signature: self.backend.sign(&secrets, &bytes),
+                            relation: Default::default(),
                         };
                         let m = RequestSubmitReadsForRevocation { revocation }.into();
                         self.send(addr("alice"), addr(RF), None, m);
