@@ -1,7 +1,7 @@
 //! Commitment: the vault signs data as an identity, for that identity's owner only.
 //!
-//! This is the signing half of the vault (its decrypting half is
-//! [`crate::decryption`]): the vault stays the only holder of secret keys, and
+//! This is the signing half of the vault (its decrypting half is the
+//! Decryption engine): the vault stays the only holder of secret keys, and
 //! the Decryption engine routes `RequestCommitment` here. What is signed is
 //! [`Commitment::statement_bytes`] of the data, never the data itself, so no
 //! request can make the vault sign evidence, a revocation or a name statement

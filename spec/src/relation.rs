@@ -12,43 +12,10 @@
 //! the other.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Debug;
-use std::hash::Hash;
 
 use crate::evidence::Evidence;
+pub use crate::evidence::{Reads, Relation, Signs};
 use crate::identity::IdentityId;
-
-/// One evidence relation: its name and the labels its statements are signed under.
-pub trait Relation:
-    Copy + Debug + Default + PartialEq + Eq + PartialOrd + Ord + Hash + Send + Sync + 'static
-{
-    /// The relation in prose: "reads for", "signs for".
-    const VERB: &'static str;
-    /// The label evidence statements begin with.
-    const EVIDENCE_DOMAIN: &'static str;
-    /// The label revocation statements begin with.
-    const REVOCATION_DOMAIN: &'static str;
-}
-
-/// "A reads for B": A may decrypt what is sealed to B.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Reads;
-
-impl Relation for Reads {
-    const VERB: &'static str = "reads for";
-    const EVIDENCE_DOMAIN: &'static str = "sealwright/reads-for/v1";
-    const REVOCATION_DOMAIN: &'static str = "sealwright/reads-for-revocation/v1";
-}
-
-/// "A signs for B": A's commitments count as B's.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Signs;
-
-impl Relation for Signs {
-    const VERB: &'static str = "signs for";
-    const EVIDENCE_DOMAIN: &'static str = "sealwright/signs-for/v1";
-    const REVOCATION_DOMAIN: &'static str = "sealwright/signs-for-revocation/v1";
-}
 
 /// Indexes evidence by subject so closures cost time linear in the edges they visit.
 #[derive(Debug)]
