@@ -403,3 +403,54 @@ fn no_commitment_is_accepted_as_evidence() {
         Ok(())
     );
 }
+
+/// An Encryption continuation, even under the very same cookie key, never finishes a
+/// verification. Two things stop it, each alone enough: it is sealed under Encryption's
+/// domain, and it holds an Encryption pending request, which does not decode as a
+/// Verification one (a mutant that gives both engines one domain still fails here).
+#[test]
+fn continuations_do_not_cross_engine_kinds() {
+    use sealwright_engines::Engine;
+    use sealwright_engines::encryption::Encryption;
+    use spec::effects::RejectReason;
+
+    let mut backend = HpkeBackend::with_rng(SeededRng::new(b"cross"));
+    let target = backend.generate_identity().external;
+    let key = backend.new_cookie_key();
+    let mut enc_state = Encryption::initial_state(&mut backend);
+    enc_state.cookies = sealwright_engines::cookie::CookieRing::new(key.clone());
+    let mut ver_state = Verification::initial_state(&mut backend);
+    ver_state.cookies = sealwright_engines::cookie::CookieRing::new(key);
+    let encryption = Encryption::new(addr("node/enc"), addr(SF));
+    let verification = Verification::new(addr(VER), addr(SF));
+    let request = Envelope {
+        sender: addr("client"),
+        target: addr("node/enc"),
+        correlation: CorrelationId(1),
+        message: RequestEncrypt {
+            data: Plaintext(b"x".to_vec()),
+            external_identity: target.clone(),
+            use_reads_for: true,
+        }
+        .into(),
+    };
+    let effects = encryption.step(&mut enc_state, &mut backend, &request);
+    let Some(Message::RequestQueryReadsForEvidence(query)) =
+        effects.send.first().map(|e| &e.message)
+    else {
+        panic!("no query: {effects:?}");
+    };
+    let answer = Envelope {
+        sender: addr(SF),
+        target: addr(VER),
+        correlation: CorrelationId(2),
+        message: Signs::answered(target.id(), query.continuation.clone(), Ok(Vec::new())),
+    };
+    let effects = verification.step(&mut ver_state, &mut backend, &answer);
+    assert!(effects.send.is_empty(), "{effects:?}");
+    assert_eq!(effects.rejected.len(), 1);
+    assert_eq!(
+        effects.rejected[0].reason,
+        RejectReason::ContinuationInvalid
+    );
+}
