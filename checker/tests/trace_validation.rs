@@ -1,15 +1,16 @@
-//! `sealwright validate` on traces whose randomness was not recorded: each row strips the
-//! random bytes of some instances' steps, perhaps changes one value made from randomness,
-//! and says what validation must answer.
+//! `sealwright validate` on traces whose randomness was not recorded: each row takes a trace
+//! (a load run's, or a Verification engine's), strips the random bytes of some instances'
+//! steps, perhaps changes one value made from randomness, and says what validation must
+//! answer.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use common::traces::{rewritten, validate_bytes};
+use common::traces::{rewritten_from, trace, validate_bytes, verification_trace};
 use engines::backend::Backend;
 use engines::backend::hpke::HpkeBackend;
 use engines::runtime::trace::Record;
-use spec::message::{Message, Plaintext};
+use spec::message::{Continuation, Message, Plaintext};
 use spec::{CorrelationId, ExternalIdentity};
 
 /// A value made from randomness, changed the way a faulty runtime might.
@@ -35,6 +36,8 @@ enum Change {
 
 struct Row {
     what: &'static str,
+    /// The trace.
+    trace: fn() -> &'static [u8],
     /// Instances whose steps lose their random bytes (by name prefix).
     strip: &'static [&'static str],
     change: Change,
@@ -44,63 +47,108 @@ struct Row {
 
 const ROWS: &[Row] = &[
     Row {
+        trace,
         what: "encryption steps without randomness are checked by meaning",
         strip: &["encryption-"],
         change: Change::None,
         refused: None,
     },
     Row {
+        trace,
         what: "a ciphertext made with other randomness, to the same reader, of the same data",
         strip: &["encryption-"],
         change: Change::Resealed,
         refused: None,
     },
     Row {
+        trace,
         what: "randomness that makes the vault's keys cannot go unrecorded",
         strip: &["vault"],
         change: Change::None,
         refused: Some("its randomness was not recorded, and it changes the engine's state"),
     },
     Row {
+        trace,
         what: "a ciphertext of other data",
         strip: &["encryption-"],
         change: Change::OtherPlaintext,
         refused: Some("opens to another plaintext"),
     },
     Row {
+        trace,
         what: "a ciphertext for one reader too many",
         strip: &["encryption-"],
         change: Change::ExtraRecipient,
         refused: Some("the ciphertext is for ["),
     },
     Row {
+        trace,
         what: "a ciphertext cut inside its header",
         strip: &["encryption-"],
         change: Change::CutHeader,
         refused: Some("the ciphertext's header does not parse"),
     },
     Row {
+        trace,
         what: "a ciphertext whose wrapped key does not unwrap",
         strip: &["encryption-"],
         change: Change::Unwrappable,
         refused: Some("the ciphertext does not open"),
     },
     Row {
+        trace,
         what: "a continuation that does not open",
         strip: &["encryption-"],
         change: Change::Continuation,
         refused: Some("the continuation does not open to the pending request"),
     },
     Row {
+        trace,
         what: "a query whose correlation id is not its continuation's",
         strip: &["encryption-"],
         change: Change::Correlation,
         refused: Some("but the continuation gives"),
     },
     Row {
+        trace,
         what: "a changed ciphertext is refused when its randomness is recorded",
         strip: &[],
         change: Change::Resealed,
+        refused: Some("the effects differ"),
+    },
+    Row {
+        trace: verification_trace,
+        what: "verification steps without randomness are checked by meaning",
+        strip: &["verification-"],
+        change: Change::None,
+        refused: None,
+    },
+    Row {
+        trace: verification_trace,
+        what: "the verification trace as recorded",
+        strip: &[],
+        change: Change::None,
+        refused: None,
+    },
+    Row {
+        trace: verification_trace,
+        what: "a verification continuation that does not open",
+        strip: &["verification-"],
+        change: Change::Continuation,
+        refused: Some("the continuation does not open to the pending request"),
+    },
+    Row {
+        trace: verification_trace,
+        what: "a signs-for query whose correlation id is not its continuation's",
+        strip: &["verification-"],
+        change: Change::Correlation,
+        refused: Some("but the continuation gives"),
+    },
+    Row {
+        trace: verification_trace,
+        what: "a changed verification continuation is refused when its randomness is recorded",
+        strip: &[],
+        change: Change::Continuation,
         refused: Some("the effects differ"),
     },
 ];
@@ -108,7 +156,7 @@ const ROWS: &[Row] = &[
 #[test]
 fn a_trace_without_randomness_is_checked_by_what_its_values_mean() {
     for (i, row) in ROWS.iter().enumerate() {
-        let bytes = rewritten(|records| {
+        let bytes = rewritten_from((row.trace)(), |records| {
             for r in records.iter_mut() {
                 if let Record::Step {
                     instance, random, ..
@@ -194,17 +242,33 @@ fn change(record: &mut Record, change: Change) -> bool {
             }
             true
         }
-        (Change::Continuation, "query-reads-for", _, Message::RequestQueryReadsForEvidence(q)) => {
-            let c = q.continuation.as_mut().unwrap();
+        (Change::Continuation, "query-reads-for" | "query-signs-for", _, query) => {
+            let Some(Some(c)) = continuation(query) else {
+                return false;
+            };
             let last = c.0.len() - 1;
             c.0[last] ^= 1;
             true
         }
-        (Change::Correlation, "query-reads-for", _, Message::RequestQueryReadsForEvidence(_)) => {
+        (
+            Change::Correlation,
+            "query-reads-for" | "query-signs-for",
+            _,
+            Message::RequestQueryReadsForEvidence(_) | Message::RequestQuerySignsForEvidence(_),
+        ) => {
             sent.correlation = CorrelationId(sent.correlation.0.wrapping_add(1));
             true
         }
         _ => false,
+    }
+}
+
+/// The continuation of a stateless engine's query (Encryption's or Verification's).
+fn continuation(m: &mut Message) -> Option<&mut Option<Continuation>> {
+    match m {
+        Message::RequestQueryReadsForEvidence(q) => Some(&mut q.continuation),
+        Message::RequestQuerySignsForEvidence(q) => Some(&mut q.continuation),
+        _ => None,
     }
 }
 

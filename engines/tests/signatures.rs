@@ -407,7 +407,7 @@ fn no_commitment_is_accepted_as_evidence() {
 /// An Encryption continuation, even under the very same cookie key, never finishes a
 /// verification. Two things stop it, each alone enough: it is sealed under Encryption's
 /// domain, and it holds an Encryption pending request, which does not decode as a
-/// Verification one (a mutant that gives both engines one domain still fails here).
+/// Verification one (so this test alone would not catch both engines given one domain).
 #[test]
 fn continuations_do_not_cross_engine_kinds() {
     use sealwright_engines::Engine;

@@ -40,6 +40,9 @@ ENC_ERR = enum("TooManyRecipients InvalidRecipient PlaintextTooLarge EngineFaile
                ReadsFor=RF_ERR)
 ID_ERR = enum("NotOwner UnknownIdentity InvalidZone EngineFailed NotHandled",
               Vault=DEC_ERR, ReadsFor=RF_ERR)
+COM_ERR = enum("NotAuthorised UnknownIdentity EngineFailed NotHandled")
+VER_ERR = enum("DataTooLarge EngineFailed NotHandled", SignsFor=RF_ERR)
+COMMITMENT = {"verifyingKey": "b32", "signature": "b64"}
 
 
 def reply(ok, err, **fields):
@@ -77,7 +80,15 @@ MESSAGES = {
     "ReplyRotateKey": reply(GENKEY, DEC_ERR),
     "RequestDeleteKey": {"externalIdentity": "b20"},
     "ReplyDeleteKey": reply("null", DEC_ERR),
+    "RequestVerification": {"data": "b", "commitment": COMMITMENT, "externalIdentity": IDENT,
+                            "useSignsFor": "bool"},
+    "ReplyVerification": reply("bool", VER_ERR),
+    "RequestCommitment": {"data": "b", "externalIdentity": "b20"},
+    "ReplyCommitment": reply(COMMITMENT, COM_ERR),
 }
+# The SignsFor engine's messages are ReadsFor's, renamed (wire.cddl "SignsFor engine").
+MESSAGES.update({name.replace("ReadsFor", "SignsFor"): schema
+                 for name, schema in list(MESSAGES.items()) if "ReadsFor" in name})
 # envelope.md limits an address's characters as well as its length (wire.cddl
 # gives only the length), so an address in a message body is held to both,
 # like the envelope's own sender and target. The ranges are ASCII, so a

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use ciborium::Value;
 use engines::HostEvent;
-use engines::conformance::{Case, ENGINES, Expected, guards};
+use engines::conformance::{Case, ENGINES, Expected, HOST_EVENTS, guards};
 use serde_json::{Value as Json, json};
 use spec::codec;
 
@@ -26,10 +26,20 @@ const REPLY_FAMILY: &[(&str, &str)] = &[
     ("ReplyDeleteIdentity", "IdentityError"),
     ("ReplyDeriveZoneIdentity", "IdentityError"),
     ("ReplyRotateIdentity", "IdentityError"),
+    ("ReplyCommitment", "CommitmentError"),
+    ("ReplyVerification", "VerificationError"),
+    ("ReplySignsFor", "RelationError"),
+    ("ReplySubmitSignsForEvidence", "RelationError"),
+    ("ReplySubmitSignsForRevocation", "RelationError"),
+    ("ReplyQuerySignsForEvidence", "RelationError"),
 ];
 
 /// Variants that carry an error of another family.
-const NESTED: &[(&str, &str)] = &[("ReadsFor", "RelationError"), ("Vault", "DecryptionError")];
+const NESTED: &[(&str, &str)] = &[
+    ("ReadsFor", "RelationError"),
+    ("SignsFor", "RelationError"),
+    ("Vault", "DecryptionError"),
+];
 
 /// Error variants no case reaches, and why; a listed variant that a case reaches is an error
 /// in this list.
@@ -38,6 +48,8 @@ pub const UNREACHED_ERRORS: &[(&str, &str, &str)] = &[
     ("RelationError", "EngineFailed", RUNTIME),
     ("DecryptionError", "EngineFailed", RUNTIME),
     ("IdentityError", "EngineFailed", RUNTIME),
+    ("CommitmentError", "EngineFailed", RUNTIME),
+    ("VerificationError", "EngineFailed", RUNTIME),
 ];
 
 const RUNTIME: &str = "made by the runtime when an engine's step panics, never by an engine";
@@ -53,8 +65,8 @@ pub struct Coverage {
     pub errors: BTreeSet<(String, String)>,
     /// Rejection reasons reached.
     pub reasons: BTreeSet<String>,
-    /// Host events reached.
-    pub events: BTreeSet<HostEvent>,
+    /// Host events reached, per engine.
+    pub events: BTreeSet<(String, HostEvent)>,
 }
 
 impl Coverage {
@@ -66,7 +78,7 @@ impl Coverage {
             *c.cases.entry(key).or_insert(0) += 1;
             for step in &case.steps {
                 match step.event {
-                    Some(event) => _ = c.events.insert(event),
+                    Some(event) => _ = c.events.insert((case.engine.clone(), event)),
                     None => c.step(&case.engine, &step.handler, &step.effects),
                 }
             }
@@ -131,9 +143,12 @@ impl Coverage {
                 gaps.push(format!("rejection {reason}: no case reaches it"));
             }
         }
-        for event in HostEvent::ALL {
-            if !self.events.contains(event) {
-                gaps.push(format!("host event {}: no case reaches it", event.name()));
+        for (engine, event) in HOST_EVENTS {
+            if !self.events.contains(&(engine.to_string(), *event)) {
+                gaps.push(format!(
+                    "{engine}: host event {}: no case reaches it",
+                    event.name()
+                ));
             }
         }
         gaps
@@ -162,7 +177,7 @@ impl Coverage {
             self.reasons.len(),
             spec::effects::reject_reasons().len(),
             self.events.len(),
-            HostEvent::ALL.len()
+            HOST_EVENTS.len()
         );
         out
     }
@@ -182,7 +197,7 @@ impl Coverage {
             "errors": self.errors.iter().map(|(f, v)| format!("{f}::{v}")).collect::<Vec<_>>(),
             "unreachedErrors": UNREACHED_ERRORS.iter().map(|(f, v, why)| json!({"error": format!("{f}::{v}"), "why": why})).collect::<Vec<_>>(),
             "reasons": self.reasons,
-            "events": self.events.iter().map(|e| e.name()).collect::<Vec<_>>(),
+            "events": self.events.iter().map(|(e, v)| format!("{e}/{}", v.name())).collect::<Vec<_>>(),
         })
     }
 }

@@ -6,17 +6,18 @@
 use anyhow::Result;
 use engines::backend::format::MAX_RECIPIENTS;
 use engines::conformance::{Case, CaseStep, Expected, with_input};
-use engines::encryption::{Encryption, EncryptionState};
-use engines::{Engine, HostEvent};
 use spec::message::{
-    Ciphertext, Continuation, ReplySubmitReadsForEvidence, RequestDecryption,
-    RequestGenerateIdentity, RequestReadsFor,
+    Ciphertext, Commitment, Continuation, RelationMessages, ReplyQueryReadsForEvidence,
+    ReplySubmitReadsForEvidence, ReplySubmitSignsForEvidence, RequestCommitment, RequestDecryption,
+    RequestGenerateIdentity, RequestReadsFor, RequestVerification, Signable,
 };
+use spec::relation::{Reads, Relation, Signs};
 use spec::{
-    Address, CorrelationId, DecryptionError, Envelope, ExternalIdentity, IdentityId, Message,
-    ReadsForEvidence, codec,
+    Address, CorrelationId, DecryptionError, Envelope, Evidence, ExternalIdentity, IdentityId,
+    Message, ReadsForEvidence, ReadsForRevocation, Revocation, codec,
 };
 
+use super::altered;
 use super::coverage::Coverage;
 
 /// What a made case must reach.
@@ -35,7 +36,8 @@ pub enum Target {
 }
 
 impl Target {
-    fn reached(self, case: &Case) -> bool {
+    /// Whether `case` reaches this target.
+    pub(super) fn reached(self, case: &Case) -> bool {
         let c = Coverage::of(&[case]);
         match self {
             Target::Row(row) => c.rows.iter().any(|(_, r)| r == row),
@@ -70,20 +72,40 @@ fn with(e: &Envelope, message: impl Into<Message>) -> Vec<Envelope> {
     }]
 }
 
+/// An identity id no engine holds.
+const UNKNOWN_ID: IdentityId = IdentityId([0x5a; spec::identity::IDENTITY_ID_LEN]);
+
+/// `e` from another sender or to another target, a well-formed address nobody has.
+fn elsewhere(e: &Envelope, as_sender: bool) -> Vec<Envelope> {
+    Address::new("elsewhere")
+        .map(|a| match as_sender {
+            true => Envelope {
+                sender: a,
+                ..e.clone()
+            },
+            false => Envelope {
+                target: a,
+                ..e.clone()
+            },
+        })
+        .into_iter()
+        .collect()
+}
+
+/// `make()` in place of a request (a request the engine may not handle), if `e` is one.
+fn instead_of_request(e: &Envelope, make: impl Fn() -> Message) -> Vec<Envelope> {
+    match e.message.is_request() {
+        true => with(e, make()),
+        false => Vec::new(),
+    }
+}
+
 /// Every made case: what it reaches, what the changed input is, and the change.
 pub const MADE: &[(Target, &str, Change)] = &[
     (
         Target::Row("misaddressed"),
         "the envelope names another engine",
-        |e| {
-            Address::new("elsewhere")
-                .map(|target| Envelope {
-                    target,
-                    ..e.clone()
-                })
-                .into_iter()
-                .collect()
-        },
+        |e| elsewhere(e, false),
     ),
     (
         Target::Row("no-pending-request"),
@@ -101,6 +123,39 @@ pub const MADE: &[(Target, &str, Change)] = &[
         |e| with(e, ReplySubmitReadsForEvidence { result: Ok(()) }),
     ),
     (
+        Target::Row("unexpected-sender"),
+        "a SignsFor evidence reply from another engine than the configured SignsFor",
+        |e| match &e.message {
+            Message::ReplyQuerySignsForEvidence(_) => elsewhere(e, true),
+            _ => Vec::new(),
+        },
+    ),
+    (
+        Target::Row("unexpected-reply"),
+        "a ReadsFor evidence reply where only a SignsFor one is awaited",
+        |e| match &e.message {
+            Message::ReplyQuerySignsForEvidence(r) => with(
+                e,
+                ReplyQueryReadsForEvidence {
+                    external_identity: r.external_identity,
+                    continuation: r.continuation.clone(),
+                    result: Ok(Vec::new()),
+                },
+            ),
+            _ => Vec::new(),
+        },
+    ),
+    (
+        Target::Row("unexpected-reply"),
+        "a reply sent to the SignsFor engine, which asks nothing",
+        |e| match &e.message {
+            Message::RequestSubmitSignsForEvidence(_) => {
+                with(e, ReplySubmitSignsForEvidence { result: Ok(()) })
+            }
+            _ => Vec::new(),
+        },
+    ),
+    (
         Target::Error("EncryptionError", "InvalidRecipient"),
         "a recipient whose X25519 key is the all-zero point",
         |e| match &e.message {
@@ -115,53 +170,38 @@ pub const MADE: &[(Target, &str, Change)] = &[
     ),
     (
         Target::Error("RelationError", "Malformed"),
-        "evidence that an identity reads for itself",
-        |e| match &e.message {
-            Message::RequestSubmitReadsForEvidence(r) => {
-                let mut r = r.clone();
-                r.evidence.from_identity = r.evidence.to_identity.clone();
-                with(e, r)
-            }
-            _ => Vec::new(),
-        },
+        "evidence that an identity is related to itself",
+        |e| submission(e, |ev| ev.from_identity = ev.to_identity.clone()),
     ),
     (
         Target::Says("BadVerifyingKey"),
         "evidence whose subject's verifying key is not a curve point",
-        |e| match &e.message {
-            Message::RequestSubmitReadsForEvidence(r) => not_points()
-                .map(|key| {
-                    let mut r = r.clone();
-                    r.evidence.to_identity.verifying_key = key;
-                    with(e, r).remove(0)
-                })
-                .collect(),
-            _ => Vec::new(),
+        |e| {
+            not_points()
+                .flat_map(|key| submission(e, move |ev| ev.to_identity.verifying_key = key))
+                .collect()
         },
     ),
     (
         Target::Says("BadVerifyingKey"),
         "a revocation whose subject's verifying key is not a curve point",
-        |e| match &e.message {
-            Message::RequestSubmitReadsForRevocation(r) => not_points()
-                .map(|key| {
-                    let mut r = r.clone();
-                    r.revocation.to_identity.verifying_key = key;
-                    with(e, r).remove(0)
-                })
-                .collect(),
-            _ => Vec::new(),
+        |e| {
+            not_points()
+                .flat_map(|key| revocation(e, move |rv| rv.to_identity.verifying_key = key))
+                .collect()
         },
     ),
     (
         Target::Says("SignatureInvalid"),
         "a revocation whose signature is altered",
+        |e| revocation(e, |rv| rv.signature[0] ^= 1),
+    ),
+    (
+        // ReadsFor's comes from the model (forged evidence).
+        Target::Says("SignatureInvalid"),
+        "signs-for evidence whose signature is altered",
         |e| match &e.message {
-            Message::RequestSubmitReadsForRevocation(r) => {
-                let mut r = r.clone();
-                r.revocation.signature[0] ^= 1;
-                with(e, r)
-            }
+            Message::RequestSubmitSignsForEvidence(_) => submission(e, |ev| ev.signature[0] ^= 1),
             _ => Vec::new(),
         },
     ),
@@ -190,14 +230,34 @@ pub const MADE: &[(Target, &str, Change)] = &[
         |e| match &e.message {
             Message::RequestRotateKey(r) => {
                 let mut r = r.clone();
-                r.external_identity = IdentityId([0x5a; spec::identity::IDENTITY_ID_LEN]);
+                r.external_identity = UNKNOWN_ID;
                 with(e, r)
             }
             Message::RequestDeleteKey(r) => {
                 let mut r = r.clone();
-                r.external_identity = IdentityId([0x5a; spec::identity::IDENTITY_ID_LEN]);
+                r.external_identity = UNKNOWN_ID;
                 with(e, r)
             }
+            _ => Vec::new(),
+        },
+    ),
+    (
+        Target::Error("CommitmentError", "UnknownIdentity"),
+        "a commitment as an identity the vault does not hold",
+        |e| match &e.message {
+            Message::RequestCommitment(r) => {
+                let mut r = r.clone();
+                r.external_identity = UNKNOWN_ID;
+                with(e, r)
+            }
+            _ => Vec::new(),
+        },
+    ),
+    (
+        Target::Error("CommitmentError", "NotAuthorised"),
+        "a commitment asked for by another engine than the identity's owner",
+        |e| match &e.message {
+            Message::RequestCommitment(_) => elsewhere(e, true),
             _ => Vec::new(),
         },
     ),
@@ -220,52 +280,78 @@ pub const MADE: &[(Target, &str, Change)] = &[
     (
         Target::Error("IdentityError", "NotHandled"),
         "an Identity Management request sent to another engine",
-        |e| {
-            if e.message.is_request() {
-                with(e, RequestGenerateIdentity {})
-            } else {
-                Vec::new()
-            }
-        },
+        |e| instead_of_request(e, || RequestGenerateIdentity {}.into()),
     ),
     (
         Target::Error("RelationError", "NotHandled"),
         "a ReadsFor request sent to another engine",
-        |e| match &e.message {
-            m if m.is_request() => with(
-                e,
+        |e| {
+            instead_of_request(e, || {
                 RequestReadsFor {
-                    external_identity_a: IdentityId([0x5a; spec::identity::IDENTITY_ID_LEN]),
+                    external_identity_a: UNKNOWN_ID,
                     external_identity_b: IdentityId([0xa5; spec::identity::IDENTITY_ID_LEN]),
-                },
-            ),
-            _ => Vec::new(),
+                }
+                .into()
+            })
+        },
+    ),
+    (
+        Target::Error("RelationError", "NotHandled"),
+        "signs-for evidence sent to another engine",
+        |e| {
+            instead_of_request(e, || {
+                let (from, to) = (made_identity(0x5a, 0), made_identity(0xa5, 0));
+                Signs::submit(Evidence::new(from, to, 1, [0; 64]))
+            })
         },
     ),
     (
         Target::Error("DecryptionError", "NotHandled"),
         "a vault request sent to another engine",
-        |e| match &e.message {
-            m if m.is_request() => with(
-                e,
+        |e| {
+            instead_of_request(e, || {
                 RequestDecryption {
                     data: Ciphertext(b"SWCT".to_vec()),
-                },
-            ),
-            _ => Vec::new(),
+                }
+                .into()
+            })
+        },
+    ),
+    (
+        Target::Error("CommitmentError", "NotHandled"),
+        "a commitment request sent to another engine",
+        |e| {
+            instead_of_request(e, || {
+                RequestCommitment {
+                    data: Signable(b"data".to_vec()),
+                    external_identity: UNKNOWN_ID,
+                }
+                .into()
+            })
+        },
+    ),
+    (
+        Target::Error("VerificationError", "NotHandled"),
+        "a Verification request sent to another engine",
+        |e| {
+            instead_of_request(e, || {
+                RequestVerification {
+                    data: Signable(b"data".to_vec()),
+                    commitment: Commitment {
+                        verifying_key: [0x5a; 32],
+                        signature: [0; 64],
+                    },
+                    external_identity: made_identity(0x5a, 0),
+                    use_signs_for: false,
+                }
+                .into()
+            })
         },
     ),
     (
         Target::Reason("ContinuationInvalid"),
         "an evidence reply without its continuation",
-        |e| match &e.message {
-            Message::ReplyQueryReadsForEvidence(r) if r.continuation.is_some() => {
-                let mut r = r.clone();
-                r.continuation = None;
-                with(e, r)
-            }
-            _ => Vec::new(),
-        },
+        |e| answer(e, |c, _| c.take().is_some()),
     ),
     (
         Target::Reason("ContinuationInvalid"),
@@ -313,13 +399,11 @@ pub const MADE: &[(Target, &str, Change)] = &[
     (
         Target::Reason("SubjectMismatch"),
         "an evidence reply about another subject than the continuation's",
-        |e| match &e.message {
-            Message::ReplyQueryReadsForEvidence(r) => {
-                let mut r = r.clone();
-                r.external_identity = IdentityId([0x5a; spec::identity::IDENTITY_ID_LEN]);
-                with(e, r)
-            }
-            _ => Vec::new(),
+        |e| {
+            answer(e, |_, subject| {
+                *subject = UNKNOWN_ID;
+                true
+            })
         },
     ),
 ];
@@ -371,84 +455,6 @@ fn made_identity(fill: u8, i: u32) -> ExternalIdentity {
     }
 }
 
-/// For each Encryption row that checks the plaintext limit, a recorded case of that row
-/// replayed under a configuration whose limit is 0 bytes: `PlaintextTooLarge`, at query time
-/// (no query is sent) and at finish time (an instance of the pool with a smaller limit).
-pub fn over_limit(recorded: &[&Case]) -> Result<Vec<Case>> {
-    let mut made = Vec::new();
-    for row in ["query-reads-for", "finish"] {
-        made.extend(replayed_after(
-            recorded,
-            row,
-            Target::Error("EncryptionError", "PlaintextTooLarge"),
-            "an engine whose plaintext limit is 0 bytes",
-            |engine, _| {
-                engine.max_plaintext = 0;
-                Vec::new()
-            },
-        )?);
-    }
-    Ok(made)
-}
-
-/// An Encryption flow: the host rotates the cookie key twice, then a reply arrives with a
-/// continuation from before both rotations.
-pub fn expired(recorded: &[&Case]) -> Result<Option<Case>> {
-    replayed_after(
-        recorded,
-        "finish",
-        Target::Reason("ContinuationExpired"),
-        "two cookie-key rotations, then a continuation from before them",
-        |engine, state| {
-            let rotate = HostEvent::RotateCookieKey;
-            engine.on_event(state, rotate);
-            engine.on_event(state, rotate);
-            vec![CaseStep::event(rotate), CaseStep::event(rotate)]
-        },
-    )
-}
-
-/// The first recorded Encryption case of `row` whose input, replayed after `prepare` changes
-/// the configuration or the state, is still handled by `row` and reaches `target`.
-///
-/// `prepare` returns the host events it applied: the case then starts before them, with
-/// them as its first steps.
-fn replayed_after(
-    recorded: &[&Case],
-    row: &str,
-    target: Target,
-    what: &str,
-    prepare: impl Fn(&mut Encryption, &mut EncryptionState) -> Vec<CaseStep>,
-) -> Result<Option<Case>> {
-    let candidates = recorded
-        .iter()
-        .filter(|c| c.engine == Encryption::NAME && c.handler() == row);
-    for case in candidates {
-        let Some(step) = case.steps.first() else {
-            continue;
-        };
-        let mut engine: Encryption = codec::decode(&case.config)?;
-        let mut state: EncryptionState = codec::decode(&case.pre)?;
-        let events = prepare(&mut engine, &mut state);
-        let changed = Case {
-            config: codec::encode(&engine),
-            pre: codec::encode(&state),
-            ..(*case).clone()
-        };
-        let mut new = with_input(&changed, &codec::decode(&step.input)?, 0)?;
-        if !events.is_empty() {
-            new.steps.splice(0..0, events);
-            new.pre.clone_from(&case.pre);
-        }
-        let handled = new.steps.last().is_some_and(|s| s.handler == row);
-        if handled && target.reached(&new) {
-            new.description = format!("{what} ({})", new.description);
-            return Ok(Some(new));
-        }
-    }
-    Ok(None)
-}
-
 /// Encodings of small `y` coordinates, about half of which are on no curve point.
 fn not_points() -> impl Iterator<Item = [u8; 32]> {
     (2u8..18).map(|y| {
@@ -472,24 +478,87 @@ fn ciphertext(e: &Envelope, f: impl Fn(&mut Vec<u8>)) -> Vec<Envelope> {
 
 /// The reply with its continuation changed by `f`, if it is an evidence reply that has one.
 fn continuation(e: &Envelope, f: impl Fn(&mut Vec<u8>)) -> Vec<Envelope> {
-    match &e.message {
-        Message::ReplyQueryReadsForEvidence(r) if r.continuation.is_some() => {
-            let mut r = r.clone();
-            let mut bytes = r.continuation.map(|c| c.0).unwrap_or_default();
-            f(&mut bytes);
-            r.continuation = Some(Continuation(bytes));
-            with(e, r)
+    answer(e, |c, _| match c {
+        Some(c) => {
+            f(&mut c.0);
+            true
         }
-        _ => Vec::new(),
+        None => false,
+    })
+}
+
+/// An evidence reply to a stateless engine's query (ReadsFor's to Encryption, SignsFor's to
+/// Verification) whose continuation and subject `f` changes; none unless `f` says it did.
+fn answer(
+    e: &Envelope,
+    f: impl Fn(&mut Option<Continuation>, &mut IdentityId) -> bool,
+) -> Vec<Envelope> {
+    let mut changed = e.clone();
+    let parts = match &mut changed.message {
+        Message::ReplyQueryReadsForEvidence(r) => (&mut r.continuation, &mut r.external_identity),
+        Message::ReplyQuerySignsForEvidence(r) => (&mut r.continuation, &mut r.external_identity),
+        _ => return Vec::new(),
+    };
+    match f(parts.0, parts.1) {
+        true => vec![changed],
+        false => Vec::new(),
     }
+}
+
+/// The same statement as evidence of relation `B` (the fields are the same; the signature
+/// then covers other bytes).
+fn recast<A: Relation, B: Relation>(ev: &Evidence<A>) -> Evidence<B> {
+    Evidence::new(
+        ev.from_identity.clone(),
+        ev.to_identity.clone(),
+        ev.serial,
+        ev.signature,
+    )
+}
+
+fn recast_revocation<A: Relation, B: Relation>(rv: &Revocation<A>) -> Revocation<B> {
+    Revocation::new(
+        rv.from_identity,
+        rv.to_identity.clone(),
+        rv.serial,
+        rv.signature,
+    )
+}
+
+/// The evidence submission, of either relation, with its evidence changed by `f`.
+fn submission(e: &Envelope, f: impl Fn(&mut ReadsForEvidence)) -> Vec<Envelope> {
+    let (mut ev, put): (ReadsForEvidence, fn(&ReadsForEvidence) -> Message) = match &e.message {
+        Message::RequestSubmitReadsForEvidence(r) => {
+            (r.evidence.clone(), |ev| Reads::submit(ev.clone()))
+        }
+        Message::RequestSubmitSignsForEvidence(r) => {
+            (recast(&r.evidence), |ev| Signs::submit(recast(ev)))
+        }
+        _ => return Vec::new(),
+    };
+    f(&mut ev);
+    with(e, put(&ev))
+}
+
+/// The revocation submission, of either relation, with its revocation changed by `f`.
+fn revocation(e: &Envelope, f: impl Fn(&mut ReadsForRevocation)) -> Vec<Envelope> {
+    let (mut rv, put): (ReadsForRevocation, fn(&ReadsForRevocation) -> Message) = match &e.message {
+        Message::RequestSubmitReadsForRevocation(r) => {
+            (r.revocation.clone(), |rv| Reads::revoke(rv.clone()))
+        }
+        Message::RequestSubmitSignsForRevocation(r) => (recast_revocation(&r.revocation), |rv| {
+            Signs::revoke(recast_revocation(rv))
+        }),
+        _ => return Vec::new(),
+    };
+    f(&mut rv);
+    with(e, put(&rv))
 }
 
 /// For each engine and [`MADE`] entry, the first recorded case whose changed input reaches
 /// the entry's target; entries no engine reaches are left to the coverage's gaps.
 pub fn cases(recorded: &[&Case]) -> Result<Vec<Case>> {
-    let mut made = Vec::new();
-    made.extend(expired(recorded)?);
-    made.extend(over_limit(recorded)?);
+    let mut made = altered::cases(recorded)?;
     for engine in engines::conformance::ENGINES {
         let own: Vec<&&Case> = recorded.iter().filter(|c| c.engine == *engine).collect();
         for (target, what, change) in MADE {

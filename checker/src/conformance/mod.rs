@@ -5,6 +5,7 @@
 //! cases the model cannot reach and inputs that must be refused ([`made`]), and
 //! multi-step flows. The format is on the site's conformance page.
 
+mod altered;
 mod coverage;
 mod made;
 mod show;
@@ -49,11 +50,13 @@ pub fn cases(max_states: usize) -> Result<(Vec<Entry>, Vec<model::conformance::E
         .map(|(c, _)| c)
         .filter(|c| c.steps.iter().all(|s| s.event.is_none()))
         .collect();
+    let explored: Vec<&Case> = suite.cases.values().map(|(c, _)| c).collect();
     let mut all: Vec<Entry> = suite.cases.values().cloned().collect();
     let made = BTreeSet::from(["made from a recorded input"]);
     for case in made::cases(&recorded)?
         .into_iter()
         .chain(made::refused(&recorded))
+        .chain(altered::events(&recorded, &explored)?)
     {
         all.push((case, made.clone()));
     }

@@ -26,6 +26,8 @@ use crate::decryption::Decryption;
 use crate::encryption::Encryption;
 use crate::identity_management::IdentityManagement;
 use crate::reads_for::ReadsFor;
+use crate::signs_for::SignsFor;
+use crate::verification::Verification;
 use semantic::{Meaning, Observing};
 
 /// The engines a case may name, in the order suites list them.
@@ -34,7 +36,26 @@ pub const ENGINES: &[&str] = &[
     ReadsFor::NAME,
     Decryption::NAME,
     IdentityManagement::NAME,
+    Verification::NAME,
+    SignsFor::NAME,
 ];
+
+/// The host events each engine takes ([`Engine::on_event`] returns true for these only).
+pub const HOST_EVENTS: &[(&str, HostEvent)] = &[
+    (Encryption::NAME, HostEvent::RotateCookieKey),
+    (Verification::NAME, HostEvent::RotateCookieKey),
+];
+
+/// An engine a case can hold: its configuration and its state encode and decode.
+pub trait CaseEngine:
+    Engine<State: Serialize + DeserializeOwned> + Serialize + DeserializeOwned
+{
+}
+
+impl<E> CaseEngine for E where
+    E: Engine<State: Serialize + DeserializeOwned> + Serialize + DeserializeOwned
+{
+}
 
 /// What one step must produce: the envelopes sent and the rejections recorded, in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -304,6 +325,8 @@ macro_rules! by_engine {
             ReadsFor::NAME => $f::<ReadsFor>($($arg),*),
             Decryption::NAME => $f::<Decryption>($($arg),*),
             IdentityManagement::NAME => $f::<IdentityManagement>($($arg),*),
+            Verification::NAME => $f::<Verification>($($arg),*),
+            SignsFor::NAME => $f::<SignsFor>($($arg),*),
             other => Err(Divergence::UnknownEngine(other.to_string())),
         }
     };
@@ -316,13 +339,11 @@ pub fn replay(case: &Case) -> Result<(), Divergence> {
 
 /// The guard rows of the engine `name` names.
 pub fn guards(name: &str) -> Option<&'static [&'static str]> {
-    match name {
-        Encryption::NAME => Some(Encryption::GUARDS),
-        ReadsFor::NAME => Some(ReadsFor::GUARDS),
-        Decryption::NAME => Some(Decryption::GUARDS),
-        IdentityManagement::NAME => Some(IdentityManagement::GUARDS),
-        _ => None,
-    }
+    by_engine!(name, guards_of()).ok()
+}
+
+fn guards_of<E: Engine>() -> Result<&'static [&'static str], Divergence> {
+    Ok(E::GUARDS)
 }
 
 /// A one-step case from `case`'s engine, configuration and state before, with another input,
@@ -331,10 +352,28 @@ pub fn with_input(case: &Case, input: &Envelope, stream: u64) -> Result<Case, Di
     by_engine!(case.engine.as_str(), record_as(case, input, stream))
 }
 
+/// A one-step case of the host event `event`, from `case`'s engine, configuration and state
+/// before; [`Divergence::NoEvent`] if the engine does not take it.
+pub fn with_event(case: &Case, event: HostEvent) -> Result<Case, Divergence> {
+    by_engine!(case.engine.as_str(), event_as(case, event))
+}
+
+fn event_as<E>(case: &Case, event: HostEvent) -> Result<Case, Divergence>
+where
+    E: CaseEngine,
+{
+    let engine: E = part("config.cbor", &case.config)?;
+    let pre: E::State = part("pre.cbor", &case.pre)?;
+    let mut state: E::State = part("pre.cbor", &case.pre)?;
+    if !engine.on_event(&mut state, event) {
+        return Err(Divergence::NoEvent { step: 0, event });
+    }
+    Ok(Case::event(&engine, &pre, event, &state))
+}
+
 fn record_as<E>(case: &Case, input: &Envelope, stream: u64) -> Result<Case, Divergence>
 where
-    E: Engine + Serialize + DeserializeOwned,
-    E::State: Serialize + DeserializeOwned,
+    E: CaseEngine,
 {
     let engine: E = part("config.cbor", &case.config)?;
     let pre: E::State = part("pre.cbor", &case.pre)?;
@@ -385,8 +424,7 @@ fn part<T: Serialize + DeserializeOwned>(name: &str, bytes: &[u8]) -> Result<T, 
 
 fn replay_as<E>(case: &Case) -> Result<(), Divergence>
 where
-    E: Engine + Serialize + DeserializeOwned,
-    E::State: Serialize + DeserializeOwned,
+    E: CaseEngine,
 {
     let Some(post) = &case.post else {
         // Even a refused case's configuration and state must decode.
@@ -417,8 +455,7 @@ fn run_steps<E>(
     mut each: impl FnMut(&E::State),
 ) -> Result<E::State, Divergence>
 where
-    E: Engine + Serialize + DeserializeOwned,
-    E::State: Serialize + DeserializeOwned,
+    E: CaseEngine,
 {
     let engine: E = part("config.cbor", &case.config)?;
     let mut state: E::State = part("pre.cbor", &case.pre)?;
@@ -547,8 +584,7 @@ fn replay_trace_as<E>(
     keys: &KeyRing,
 ) -> Result<Vec<Vec<u8>>, Divergence>
 where
-    E: Engine + Serialize + DeserializeOwned,
-    E::State: Serialize + DeserializeOwned,
+    E: CaseEngine,
 {
     let mut states = Vec::with_capacity(case.steps.len());
     run_steps::<E>(case, unrecorded, keys, |s| states.push(codec::encode(s)))?;
@@ -564,5 +600,63 @@ fn refused(case: &Case) -> Result<(), Divergence> {
     {
         Some(step) => Err(Divergence::Accepted { step }),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::identity_management::IdentityManagementState;
+    use spec::Address;
+
+    #[test]
+    fn every_engine_a_case_may_name_is_dispatched_once() {
+        for (i, name) in ENGINES.iter().enumerate() {
+            assert!(guards(name).is_some_and(|g| !g.is_empty()), "{name}");
+            assert!(!ENGINES[..i].contains(name), "{name} twice");
+        }
+        assert_eq!(guards("nope"), None);
+    }
+
+    #[test]
+    fn host_events_lists_exactly_the_engines_that_take_them() {
+        let a = |s: &str| Address::new(s).unwrap();
+        let mut b = SeededBackend::new(0);
+        let event = HostEvent::RotateCookieKey;
+        let takes = [
+            (
+                Encryption::NAME,
+                Encryption::new(a("e"), a("r"))
+                    .on_event(&mut Encryption::initial_state(&mut b), event),
+            ),
+            (
+                ReadsFor::NAME,
+                ReadsFor::new(a("r")).on_event(&mut Default::default(), event),
+            ),
+            (
+                Decryption::NAME,
+                Decryption::new(a("d"), None, Default::default())
+                    .on_event(&mut Default::default(), event),
+            ),
+            (
+                IdentityManagement::NAME,
+                IdentityManagement::new(a("i"), a("d"), a("r"))
+                    .on_event(&mut IdentityManagementState::default(), event),
+            ),
+            (
+                Verification::NAME,
+                Verification::new(a("v"), a("s"))
+                    .on_event(&mut Verification::initial_state(&mut b), event),
+            ),
+            (
+                SignsFor::NAME,
+                SignsFor::new(a("s")).on_event(&mut Default::default(), event),
+            ),
+        ];
+        assert_eq!(takes.map(|(name, _)| name), ENGINES);
+        for (name, took) in takes {
+            assert_eq!(HOST_EVENTS.contains(&(name, event)), took, "{name}");
+        }
     }
 }

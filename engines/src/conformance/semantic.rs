@@ -12,8 +12,9 @@
 //! continuation's bytes give — and once it passes, it stands in for the
 //! reference's value, so everything else is compared byte for byte.
 //!
-//! This holds only where randomness does not enter the engine's state (the
-//! Encryption engine's). A step whose randomness changes the state (a new key
+//! This holds only where randomness does not enter the engine's state: the
+//! Encryption and Verification engines', whose queries' continuations are checked
+//! alike. A step whose randomness changes the state (a new key
 //! in the vault) cannot be checked without its bytes: the replay finds that out by taking
 //! the step twice with two streams, and reports [`super::Divergence::Unrecorded`].
 
@@ -205,13 +206,12 @@ pub fn reconcile<B: Backend>(
                 same_ciphertext(observing.inner(), envelope, given, to, plain, keys)?;
                 mine.clone_from(given);
             }
-            (
-                Message::RequestQueryReadsForEvidence(ours_q),
-                Message::RequestQueryReadsForEvidence(q),
-            ) => {
-                let (Some(mine), Some(given), Some(sealed)) =
-                    (&mut ours_q.continuation, &q.continuation, cookies.next())
+            (mine, given) if mine.name() == given.name() => {
+                let (Some(mine), Some(given)) = (continuation_mut(mine), continuation(given))
                 else {
+                    continue;
+                };
+                let (Some(mine), Some(given), Some(sealed)) = (mine, given, cookies.next()) else {
                     continue;
                 };
                 same_continuation(observing.inner(), envelope, &given.0, sealed)?;
@@ -223,6 +223,24 @@ pub fn reconcile<B: Backend>(
         }
     }
     Ok(())
+}
+
+/// The continuation of a query a stateless engine sends (Encryption's to ReadsFor,
+/// Verification's to SignsFor): the only other value its randomness makes.
+fn continuation(m: &Message) -> Option<&Option<Continuation>> {
+    match m {
+        Message::RequestQueryReadsForEvidence(q) => Some(&q.continuation),
+        Message::RequestQuerySignsForEvidence(q) => Some(&q.continuation),
+        _ => None,
+    }
+}
+
+fn continuation_mut(m: &mut Message) -> Option<&mut Option<Continuation>> {
+    match m {
+        Message::RequestQueryReadsForEvidence(q) => Some(&mut q.continuation),
+        Message::RequestQuerySignsForEvidence(q) => Some(&mut q.continuation),
+        _ => None,
+    }
 }
 
 fn same_ciphertext<B: Backend>(
