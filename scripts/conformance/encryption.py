@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 import suite
 from suite import rejection
-from wire import IDENT, MESSAGES, Refused, conforms, decode_canonical, ident, identity_id, key_id
+from wire import IDENT, MESSAGES, Refused, not_handled, conforms, decode_canonical, ident, identity_id, key_id
 
 # --- Schemas of this engine's own encodings (see wire.py for the notation) ---
 # The continuation's sealed content (state.md, "The continuation's bytes").
@@ -310,18 +310,6 @@ def readers_of(target, evidence):
                 seen.add(rid)
                 frontier.append(rid)
     return readers
-
-
-def not_handled(request, body):
-    """The reply a request gets when this engine has no guard for it. Every
-    error family spells its NotHandled the same way on the wire, so the
-    request's name alone picks the reply type. Fields
-    of the reply other than `result` echo the request's fields of the same
-    name (ReplyReadsFor's question, ReplyQueryReadsForEvidence's subject and
-    continuation); the docs do not say so, see the report."""
-    reply_schema = MESSAGES["Reply" + request[7:]]
-    fields = {k: body[k] for k in reply_schema if k != "result"}
-    return {**fields, "result": {"Err": "NotHandled"}}
 
 
 # --- Showing a difference ----------------------------------------------------

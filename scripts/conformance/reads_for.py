@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 import suite
 from suite import rejection
-from wire import ident, identity_id
+from wire import ident, identity_id, not_handled
 
 # --- Signatures (envelope.md "Reads-for evidence") -----------------------------
 def evidence(e):
@@ -92,7 +92,7 @@ class ReadsFor:
         if handler:
             return [self.reply(env, "Reply" + name[7:], handler(body))], [], row
         if name.startswith("Request"):
-            return ([self.reply(env, "Reply" + name[7:], {"result": {"Err": "NotHandled"}})], [],
+            return ([self.reply(env, "Reply" + name[7:], not_handled(name, body))], [],
                     "not-handled")
         return [], [rejection(env, name, "UnexpectedReply")], "unexpected-reply"
 

@@ -233,3 +233,14 @@ def identity_id(i):
 
 def key_id(encryption_key):
     return hashlib.sha256(b"sealwright/key-id/v1\x00" + encryption_key).digest()[:8]
+
+
+def not_handled(request, body):
+    """The reply a request gets when this engine has no guard for it. Every
+    error family spells its NotHandled the same way on the wire, so the
+    request's name alone picks the reply type. Fields
+    of the reply other than `result` echo the request's fields of the same
+    name (docs/wire-format/envelope.md, after the error grammar)."""
+    reply_schema = MESSAGES["Reply" + request[7:]]
+    fields = {k: body[k] for k in reply_schema if k != "result"}
+    return {**fields, "result": {"Err": "NotHandled"}}
