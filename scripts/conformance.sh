@@ -2,7 +2,8 @@
 # Independent conformance runners: engines written in Python from the docs alone
 # (scripts/conformance/ENGINE.py) run their part of a generated suite. Then each
 # one's copy with a deliberate bug must fail, or the suite cannot tell a broken
-# engine from a good one.
+# engine from a good one. Last, their shared wire reader must read every case
+# of the suite, of every engine.
 #
 #   bash scripts/conformance.sh [SUITE_DIR]    default: target/conformance
 #                                              (`sealwright conformance generate --out DIR`)
@@ -47,4 +48,10 @@ for row in "${RUNNERS[@]}"; do
   echo "(expected) the broken engine fails $(grep -c '^FAIL ' "$broken_out") case(s); the last lines:"
   tail -n 30 "$broken_out"
 done
+# The runners decode only their engine's cases; the wire reader they share must
+# read every case, or a message of another engine would fail them the day a
+# made case sends it to theirs.
+echo "== conformance: the shared wire reader (scripts/conformance/wire.py) reads every case of $suite"
+"$venv/bin/python" scripts/conformance/wire.py "$suite"
+
 echo "== conformance: ok"

@@ -14,9 +14,9 @@ Prints a summary and exits non-zero on any mismatch. Negative checks (an
 altered chunk, an altered header, a dropped final chunk, an altered signature)
 must be refused, so the run cannot pass vacuously; the `refused` ciphertext
 vectors must be refused with exactly the error the page prescribes. Every
-statement (reads-for and signs-for evidence and revocations, commitments) is
-rebuilt from its decoded fields and its domain label, never taken from the
-vector, and must not verify under any other label.
+statement (reads-for and signs-for evidence and revocations, commitments, name
+evidence and revocations) is rebuilt from its decoded fields and its domain
+label, never taken from the vector, and must not verify under any other label.
 """
 
 from __future__ import annotations
@@ -59,8 +59,21 @@ REVOCATION_DOMAIN = "sealwright/reads-for-revocation/v1"
 SIGNS_FOR_DOMAIN = "sealwright/signs-for/v1"
 SIGNS_FOR_REVOCATION_DOMAIN = "sealwright/signs-for-revocation/v1"
 COMMITMENT_DOMAIN = "sealwright/commitment/v1"
-DOMAINS = (EVIDENCE_DOMAIN, REVOCATION_DOMAIN, SIGNS_FOR_DOMAIN, SIGNS_FOR_REVOCATION_DOMAIN, COMMITMENT_DOMAIN)
+NAME_DOMAIN = "sealwright/name/v1"
+NAME_REVOCATION_DOMAIN = "sealwright/name-revocation/v1"
+DOMAINS = (
+    EVIDENCE_DOMAIN,
+    REVOCATION_DOMAIN,
+    SIGNS_FOR_DOMAIN,
+    SIGNS_FOR_REVOCATION_DOMAIN,
+    COMMITMENT_DOMAIN,
+    NAME_DOMAIN,
+    NAME_REVOCATION_DOMAIN,
+)
 ADDRESS = re.compile(r"[A-Za-z0-9._/-]{1,128}\Z")
+# "Names": labels of a-z, 0-9 and inner hyphens, 1..63 bytes, 1..8 of them joined by dots.
+NAME_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+IDENTITY_NAME = re.compile(rf"{NAME_LABEL}([.]{NAME_LABEL}){{0,7}}\Z")
 
 
 class Refused(Exception):
@@ -163,6 +176,10 @@ class Docs:
                     return []
                 problems = [p for o in options if o != "null" for p in self.check(value, o, path)]
                 return problems
+        if ty.startswith('"'):
+            # `"A" | "B"`: one of these text strings.
+            literals = [o.strip('"') for o in split_top(ty, "|")]
+            return [] if value in literals else [f"{path}: {value!r} is not one of {literals}"]
         if ty == "null":
             return [] if value is None else [f"{path}: {value!r} is not null"]
         if ty == "bool":
@@ -175,6 +192,9 @@ class Docs:
         if ty == "address":
             ok = isinstance(value, str) and ADDRESS.match(value)
             return [] if ok else [f"{path}: {value!r} is not an address"]
+        if ty == "identity-name":
+            ok = isinstance(value, str) and IDENTITY_NAME.match(value)
+            return [] if ok else [f"{path}: {value!r} is not a name"]
         m = re.fullmatch(r"bytes(\d*)", ty)
         if m:
             if not isinstance(value, bytes):
@@ -215,6 +235,8 @@ class Docs:
     def check_map(self, value, fields: list[tuple[str, str]], path: str) -> list[str]:
         if not isinstance(value, dict):
             return [f"{path}: not a map"]
+        # `f: T?` may be left out (it then has its default, which T excludes).
+        fields = [(k, ty.removesuffix("?")) for k, ty in fields if k in value or not ty.endswith("?")]
         keys = [k for k, _ in fields]
         if list(value.keys()) != keys:
             return [f"{path}: keys {list(value.keys())} are not the documented {keys}, in that order"]
@@ -407,8 +429,17 @@ def check_envelopes(vectors: Path, docs: Docs, by_id: dict[bytes, dict], r: Repo
     r.check("negative: an undocumented error is refused", bool(docs.check(exploded, "envelope", "")), "Exploded")
     missing = sorted(set(docs.messages) - set(seen))
     r.check("every documented message has a vector", not missing, f"no vector for {missing}")
-    r.check("the docs list 40 messages", len(docs.messages) == 40, f"found {sorted(docs.messages)}")
+    r.check("the docs list 48 messages", len(docs.messages) == 48, f"found {sorted(docs.messages)}")
+    # Names are checked, not just typed as text.
+    resolve = next(strict_loads(bytes.fromhex(v["cbor"])) for v in file["vectors"] if v["message"] == "RequestResolveName")
+    for bad in ("Alice", "", "a..b", "alice.", "-a", "a-", "a_b", "caf\u00e9", "a" * 64, ".".join("abcdefghi")):
+        renamed = dict(resolve, message={"RequestResolveName": {"identityName": bad}})
+        r.check("negative: a bad name is refused", bool(docs.check(renamed, "envelope", "")), repr(bad[:20]))
+    for good in ("a", "0-9", "a--b", ".".join(["z" * 63] * 8)):
+        renamed = dict(resolve, message={"RequestResolveName": {"identityName": good}})
+        r.check("a name at the limits is accepted", not docs.check(renamed, "envelope", ""), repr(good[:20]))
     check_envelope_commitments(file["vectors"], by_id, r)
+    check_envelope_names(file["vectors"], by_id, r)
 
 
 def check_envelope_commitments(vectors: list[dict], by_id: dict[bytes, dict], r: Report) -> None:
@@ -448,6 +479,40 @@ def check_envelope_commitments(vectors: list[dict], by_id: dict[bytes, dict], r:
         r.check("envelope commitment: Ed25519 signature verifies", verify(c["verifyingKey"], c["signature"], statement), name)
         checked += 1
     r.check("envelope commitment: some envelopes carry one", checked >= 3, f"{checked} checked")
+
+
+def name_statement(value: dict) -> bytes:
+    """The statement a name evidence or revocation map's signature covers, rebuilt from its fields."""
+    if "externalIdentity" in value:
+        return cbor2.dumps([NAME_DOMAIN, value["identityName"], value["externalIdentity"], value["serial"]])
+    return cbor2.dumps([NAME_REVOCATION_DOMAIN, value["identityName"], value["serial"]])
+
+
+def check_envelope_names(vectors: list[dict], by_id: dict[bytes, dict], r: Report) -> None:
+    """Every name statement an envelope carries is signed by one of the test identities.
+
+    The map does not name its signer (the Naming engine's rules do), so each is
+    checked against every test identity's signing key: exactly one must verify.
+    """
+    # Distinct keys: a rotated identity keeps its signing key.
+    keys = sorted({ident["verifyingKey"] for ident in by_id.values()})
+    checked = 0
+    for v in vectors:
+        env = strict_loads(bytes.fromhex(v["cbor"]))
+        (mname, body), = env["message"].items()
+        if mname == "RequestSubmitNameEvidence":
+            statements = [body["evidence"]]
+        elif mname == "RequestSubmitNameRevocation":
+            statements = [body["revocation"]]
+        elif mname == "ReplyQueryNameEvidence" and "Ok" in body["result"]:
+            statements = body["result"]["Ok"]
+        else:
+            continue
+        for value in statements:
+            signers = [k for k in keys if verify(k, value["signature"], name_statement(value))]
+            r.check("envelope name statement: signed by exactly one test identity", len(signers) == 1, v["name"])
+            checked += 1
+    r.check("envelope name statement: some envelopes carry one", checked >= 4, f"{checked} checked")
 
 
 def check_identities(vectors: Path, r: Report) -> dict[bytes, dict]:
@@ -537,6 +602,67 @@ def check_statements(vectors: Path, docs: Docs, r: Report) -> None:
                     relabelled = cbor2.dumps([other, *parts])
                     r.check("negative: a signature under another domain label is refused",
                             not verify(key, value["signature"], relabelled), f"{name} as {other}")
+
+
+# (file key, documented type, domain label): the name statements.
+NAME_STATEMENTS = (
+    ("name_evidence", "name-evidence", NAME_DOMAIN),
+    ("name_revocations", "name-revocation", NAME_REVOCATION_DOMAIN),
+)
+
+
+def check_name_statements(vectors: Path, docs: Docs, r: Report) -> None:
+    """Name evidence and revocations: rebuilt from their fields, verified under the listed signer's key."""
+    file = json.loads((vectors / "evidence.json").read_text())
+    identities = {
+        i["name"]: identity_map(bytes.fromhex(i["ed25519_public_key"]), bytes.fromhex(i["x25519_public_key"]))
+        for i in file["identities"]
+    }
+    for kind, ty, domain in NAME_STATEMENTS:
+        label = ty.replace("-", " ")  # "name evidence", "name revocation"
+        r.check(f"{label}: vectors present", bool(file.get(kind)), kind)
+        for v in file.get(kind, []):
+            name, data = v["name"], bytes.fromhex(v["cbor"])
+            try:
+                value = strict_loads(data)
+            except Exception as e:
+                r.check(f"{label} decodes", False, f"{name}: {e}")
+                continue
+            r.check(f"{label} decodes", True, name)
+            r.check(f"{label} re-encodes to the same bytes", cbor2.dumps(value) == data, name)
+            r.check(f"{label} equals its JSON description", same(value, from_json(v["decoded"])), name)
+            problems = docs.check(value, ty, name)
+            if not r.check(f"{label} matches the documented types", not problems, "; ".join(problems)):
+                continue
+            r.check(f"{label}: name as listed", value["identityName"] == v["identity_name"], name)
+            if ty == "name-evidence":
+                r.check(f"{label}: named identity as listed", same(value["externalIdentity"], identities.get(v["named"])), name)
+                parts = [value["identityName"], value["externalIdentity"], value["serial"]]
+            else:
+                parts = [value["identityName"], value["serial"]]
+            # Rebuilt from the decoded fields and the page's label; never taken from the vector.
+            statement = cbor2.dumps([domain, *parts])
+            r.check(f"{label}: rebuilt statement is the signed statement", statement.hex() == v["signed_statement"], name)
+            signer = identities.get(v["signer"])
+            key = signer["verifyingKey"] if signer else b""
+            r.check(f"{label}: signer's key is the listed key", key.hex() == v["ed25519_public_key"], name)
+            if not r.check(f"{label}: Ed25519 signature verifies", verify(key, value["signature"], statement), name):
+                continue
+            forged = bytearray(value["signature"])
+            forged[31] ^= 0x80
+            r.check("negative: an altered signature is refused", not verify(key, bytes(forged), statement), name)
+            for other in DOMAINS:
+                if other != domain:
+                    relabelled = cbor2.dumps([other, *parts])
+                    r.check("negative: a signature under another domain label is refused",
+                            not verify(key, value["signature"], relabelled), f"{name} as {other}")
+            for who, ident in identities.items():
+                if ident["verifyingKey"] != key:
+                    r.check("negative: a name statement does not verify under another identity's key",
+                            not verify(ident["verifyingKey"], value["signature"], statement), f"{name} by {who}")
+            renamed = cbor2.dumps([domain, value["identityName"] + "x", *parts[1:]])
+            r.check("negative: a name statement does not verify for another name",
+                    not verify(key, value["signature"], renamed), name)
 
 
 def check_commitments(vectors: Path, docs: Docs, r: Report) -> None:
@@ -659,6 +785,7 @@ def main() -> int:
     check_domains(docs, r)
     check_statements(args.vectors, docs, r)
     check_commitments(args.vectors, docs, r)
+    check_name_statements(args.vectors, docs, r)
     check_ciphertexts(args.vectors, r)
     check_refused(args.vectors, r)
     width = max(map(len, r.passed), default=0)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Mutation testing of the engine modules with cargo-mutants, using the stateright
 # model's tests (package sealwright-model) as the only oracle: every mutant of
-# engines/src/{encryption,reads_for,decryption,identity_management,cookie}.rs is
+# engines/src/{encryption,relation,verification,continuation,commitment,naming,
+# decryption,identity_management,cookie}.rs is
 # built and judged by `cargo test -p sealwright-model` alone (the engines' own unit
 # tests are not run), so a missed mutant is a behaviour the model does not pin down.
 #
-#   scripts/mutants.sh                          the whole set (~126 mutants, ~30 s each on 2 cores)
+#   scripts/mutants.sh                          the whole set (~174 mutants, ~30 s each on 2 cores)
 #   MUTANTS_SHARD=0/8 scripts/mutants.sh        one shard: K/N with K from 0 to N-1 (~16 mutants)
 #   MUTANTS_MIN_SCORE=90 scripts/mutants.sh     full run that fails below a 90 % score
 #   scripts/mutants.sh --list                   extra arguments go to `cargo mutants` as-is
@@ -41,7 +42,11 @@ OUT=${MUTANTS_OUT:-target/mutants}
 MIN_SCORE=${MUTANTS_MIN_SCORE:-0}
 ENGINE_FILES=(
   engines/src/encryption.rs
-  engines/src/reads_for.rs
+  engines/src/relation.rs
+  engines/src/verification.rs
+  engines/src/continuation.rs
+  engines/src/commitment.rs
+  engines/src/naming.rs
   engines/src/decryption.rs
   engines/src/identity_management.rs
   engines/src/cookie.rs

@@ -1,4 +1,5 @@
-//! `decode`: pretty-prints an envelope, evidence, a revocation, a ciphertext header or a vault header.
+//! `decode`: pretty-prints an envelope, evidence, a revocation, a name statement, a ciphertext
+//! header or a vault header.
 //!
 //! Everything here reads untrusted bytes, so every format is tried through its
 //! own bounded parser and a failure says what each attempt found. Vault files
@@ -73,6 +74,9 @@ pub fn decode(input: &Path) -> Result<()> {
         }
         Err(e) => e,
     };
+    if let Some(described) = crate::names::describe(&bytes) {
+        return files::print(&described);
+    }
     let as_vault = match vault_file::read_header(&bytes) {
         Ok(h) => {
             vault(&mut out, &h)?;
@@ -83,7 +87,7 @@ pub fn decode(input: &Path) -> Result<()> {
         Err(e) => e.to_string(),
     };
     Err(exit::bad_input(format!(
-        "cannot decode {shown}: not an envelope ({as_envelope}), {as_statement}, not a vault file ({as_vault}), not a ciphertext (bad magic)"
+        "cannot decode {shown}: not an envelope ({as_envelope}), {as_statement}, not a name statement, not a vault file ({as_vault}), not a ciphertext (bad magic)"
     )))
 }
 

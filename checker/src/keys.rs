@@ -137,7 +137,7 @@ pub fn keygen(args: &VaultArgs, memory_kib: u32) -> Result<()> {
         sender: address(CLI),
         target: address(IDENTITY),
         correlation: CorrelationId(1),
-        message: RequestGenerateIdentity {}.into(),
+        message: RequestGenerateIdentity::default().into(),
     })?;
     let identity = match replies.as_slice() {
         [

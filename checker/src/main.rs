@@ -12,6 +12,7 @@ mod itf;
 mod keys;
 mod load;
 mod merge;
+mod names;
 mod progress;
 mod report;
 mod sign;
@@ -153,6 +154,11 @@ enum Command {
         output: Option<PathBuf>,
         /// The ciphertext file; stdin if absent or `-`.
         input: Option<PathBuf>,
+    },
+    /// Sign and revoke name statements; resolve a name through the Naming engine.
+    Name {
+        #[command(subcommand)]
+        command: NameCommand,
     },
     /// Sign a file (or stdin) as the vault's identity: the vault engine commits to its bytes.
     ///
@@ -362,6 +368,55 @@ enum IdentityCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum NameCommand {
+    /// Sign "NAME names IDENTITY" (the vault's own identity by default) and write it to a file.
+    ///
+    /// The vault's identity must be NAME's authority for the Naming engine to accept it: the
+    /// claimant of a free top-level name, the holder of a held one (a transfer), or the
+    /// identity NAME's parent resolves to (a vouch for a dotted name).
+    #[command(arg_required_else_help = true)]
+    Grant {
+        #[command(flatten)]
+        vault: VaultArgs,
+        /// The name: labels of a-z, 0-9 and inner hyphens joined by dots, parent first.
+        name: String,
+        /// The identity it names: a public identity (`swpub1…`) or a file holding one.
+        #[arg(long = "for", value_name = "IDENTITY")]
+        named: Option<String>,
+        /// Write the evidence here.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Sign "NAME is no longer held" through a fresh serial and write it to a file.
+    ///
+    /// The Naming engine accepts it from NAME's holder, or from the identity a dotted NAME's
+    /// parent resolves to.
+    #[command(arg_required_else_help = true)]
+    Revoke {
+        #[command(flatten)]
+        vault: VaultArgs,
+        /// The name.
+        name: String,
+        /// Write the revocation here.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Submit name statement files to a Naming engine in the order given, then resolve NAME.
+    ///
+    /// Prints the public identity NAME resolves to and exits 0; exits 1 with the reason
+    /// (nobody holds it, its parent resolves to nobody or did not vouch for it) otherwise.
+    /// Each statement the engine refuses is reported on stderr with why.
+    #[command(arg_required_else_help = true)]
+    Resolve {
+        /// The name to resolve.
+        name: String,
+        /// Name evidence and revocation files (from `name grant` and `name revoke`).
+        #[arg(long = "evidence", value_name = "FILE")]
+        statements: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum EvidenceCommand {
     /// Sign "READER reads for my identity" (or "SIGNER signs for my identity") and write the evidence to a file.
     #[command(arg_required_else_help = true)]
@@ -465,6 +520,24 @@ impl Member {
     }
 }
 
+/// Runs a `name` subcommand.
+fn name_command(command: NameCommand) -> anyhow::Result<()> {
+    match command {
+        NameCommand::Grant {
+            vault,
+            name,
+            named,
+            output,
+        } => names::grant(&vault, &name, named.as_deref(), &output),
+        NameCommand::Revoke {
+            vault,
+            name,
+            output,
+        } => names::revoke(&vault, &name, &output),
+        NameCommand::Resolve { name, statements } => names::resolve(&name, &statements),
+    }
+}
+
 /// Runs an `evidence` subcommand: `--reader` for reads-for, `--signer` for signs-for.
 fn evidence_command(command: EvidenceCommand) -> anyhow::Result<()> {
     match command {
@@ -518,6 +591,7 @@ fn main() -> ExitCode {
             command: IdentityCommand::Show { vault },
         } => keys::show(&vault),
         Command::Evidence { command } => evidence_command(command),
+        Command::Name { command } => name_command(command),
         Command::Sign {
             vault,
             output,

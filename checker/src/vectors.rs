@@ -4,8 +4,8 @@
 //! is sealed with seeded randomness, so the files are byte-identical on every
 //! run and on every machine. They hold: an envelope of every message
 //! constructor (replies with their `Ok` and their errors), reads-for and
-//! signs-for evidence and revocations, and commitments, each with the exact
-//! bytes its Ed25519 signature covers, and ciphertexts with the recipients'
+//! signs-for evidence and revocations, commitments, and name evidence and
+//! revocations, each with the exact bytes its Ed25519 signature covers, and ciphertexts with the recipients'
 //! private keys and the expected plaintext. `scripts/interop.py` checks them
 //! with independent Python libraries.
 
@@ -30,11 +30,17 @@ use spec::message::{
     RequestDeriveZoneIdentity, RequestEncrypt, RequestGenerateIdentity, RequestGenerateKey,
     RequestRotateIdentity, RequestRotateKey, RequestVerification, Signable,
 };
+use spec::message::{
+    ReplyQueryNameEvidence, ReplyResolveName, ReplySubmitNameEvidence, ReplySubmitNameRevocation,
+    RequestQueryNameEvidence, RequestResolveName, RequestSubmitNameEvidence,
+    RequestSubmitNameRevocation,
+};
 use spec::relation::{Reads, Relation, Signs};
 use spec::{
-    Address, Coded, CommitmentError, CorrelationId, DecryptionError, EncryptionError, Envelope,
-    Evidence, IdentityError, RelationError, Revocation, VerificationError, codec,
+    Address, Capabilities, Coded, CommitmentError, CorrelationId, DecryptionError, EncryptionError,
+    Envelope, Evidence, IdentityError, RelationError, Revocation, VerificationError, codec,
 };
+use spec::{IdentityName, NameEvidence, NameRevocation, NamingError};
 
 use crate::files;
 
@@ -269,8 +275,13 @@ fn commitment(signer: &InternalIdentity, data: &[u8]) -> Result<Commitment> {
         data: Signable(data.to_vec()),
         external_identity: signer.id(),
     };
-    engines::commitment::commit(&seeded("signer"), Some((&owner, signer)), &owner, &request)
-        .map_err(|e| anyhow!("the vault does not commit: {e}"))
+    engines::commitment::commit(
+        &seeded("signer"),
+        Some((&owner, signer, Capabilities::default())),
+        &owner,
+        &request,
+    )
+    .map_err(|e| anyhow!("the vault does not commit: {e}"))
 }
 
 fn identity_json(name: &str, who: &InternalIdentity) -> Json {
@@ -647,6 +658,7 @@ const ENCRYPTION: &str = "node-a/encryption";
 const VERIFICATION: &str = "node-a/verification";
 const DECRYPTION: &str = "node-a/decryption";
 const IDENTITY_MANAGEMENT: &str = "node-a/identity-management";
+const NAMING: &str = "node-a/naming";
 
 /// Correlation ids on both sides of every integer-head width boundary.
 const CORRELATIONS: [u64; 10] = [
@@ -1026,7 +1038,7 @@ fn identity_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
     x.exchange(
         "new",
         (CLIENT, IDENTITY_MANAGEMENT),
-        RequestGenerateIdentity {},
+        RequestGenerateIdentity::default(),
         vec![
             (
                 "ok",
@@ -1049,6 +1061,7 @@ fn identity_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
         (CLIENT, IDENTITY_MANAGEMENT),
         RequestConnectIdentity {
             external_identity: alice.id(),
+            capabilities: Capabilities::default(),
         },
         vec![
             (
@@ -1096,6 +1109,7 @@ fn identity_key_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
         RequestDeriveZoneIdentity {
             master: alice.id(),
             zone: "mail".into(),
+            capabilities: Capabilities::default(),
         },
         vec![
             (
@@ -1153,6 +1167,7 @@ fn vault_management_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
         RequestGenerateKey {
             owner: address(CLIENT)?,
             read_by: None,
+            capabilities: Capabilities::default(),
         },
         vec![
             (
@@ -1180,6 +1195,7 @@ fn vault_management_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
         RequestGenerateKey {
             owner: address(CLIENT)?,
             read_by: Some(alice.external.clone()),
+            capabilities: Capabilities::default(),
         },
         vec![(
             "ok-with-evidence",
@@ -1238,8 +1254,285 @@ fn vault_management_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
     Ok(())
 }
 
+/// Capabilities: requests that ask for one capability only (the field is left off when both,
+/// so the earlier vectors do not show it), and the errors of an identity that lacks one.
+fn capability_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
+    let (alice, bob, carol) = (&cast.alice, &cast.bob, &cast.carol);
+    x.exchange(
+        "commit-only",
+        (CLIENT, IDENTITY_MANAGEMENT),
+        RequestGenerateIdentity {
+            capabilities: Capabilities::Commit,
+        },
+        vec![(
+            "ok-commit-only",
+            ReplyGenerateIdentity {
+                result: Ok(carol.external.clone()),
+            }
+            .into(),
+        )],
+    )?;
+    x.exchange(
+        "carol-decrypt-only",
+        (CLIENT, IDENTITY_MANAGEMENT),
+        RequestConnectIdentity {
+            external_identity: carol.id(),
+            capabilities: Capabilities::Decrypt,
+        },
+        vec![(
+            "err-missing-capability",
+            ReplyConnectIdentity {
+                result: Err(IdentityError::MissingCapability {
+                    requested: Capabilities::Decrypt,
+                    granted: Capabilities::Commit,
+                }),
+            }
+            .into(),
+        )],
+    )?;
+    x.exchange(
+        "alice-signing-commit-only",
+        (CLIENT, IDENTITY_MANAGEMENT),
+        RequestDeriveZoneIdentity {
+            master: alice.id(),
+            zone: "signing".into(),
+            capabilities: Capabilities::Commit,
+        },
+        vec![],
+    )?;
+    x.exchange(
+        "master-decrypt-only",
+        (IDENTITY_MANAGEMENT, DECRYPTION),
+        RequestGenerateKey {
+            owner: address(CLIENT)?,
+            read_by: None,
+            capabilities: Capabilities::Decrypt,
+        },
+        vec![(
+            "ok-decrypt-only",
+            ReplyGenerateKey {
+                result: Ok(GeneratedKey {
+                    identity: bob.external.clone(),
+                    evidence: None,
+                }),
+            }
+            .into(),
+        )],
+    )?;
+    x.exchange(
+        "bob-decrypt-only",
+        (CLIENT, DECRYPTION),
+        RequestCommitment {
+            data: Signable(b"Sealwright commitment vector: Bob may only decrypt.\n".to_vec()),
+            external_identity: bob.id(),
+        },
+        vec![(
+            "err-no-commit-capability",
+            ReplyCommitment {
+                result: Err(CommitmentError::NoCommitCapability),
+            }
+            .into(),
+        )],
+    )?;
+    Ok(())
+}
+
+/// Naming: names resolved, evidence and revocations submitted (the story's, signed for
+/// real), and queries, with every `NamingError`.
+fn naming_exchanges(x: &mut Exchanges, cast: &Cast, story: &NameStory) -> Result<()> {
+    let (alice, bob) = (&cast.alice, &cast.bob);
+    let to_naming = (CLIENT, NAMING);
+    let alice_name = name("alice")?;
+    let alice_mail = name("alice.mail")?;
+    let resolved = |n: &IdentityName, result| -> Message {
+        ReplyResolveName {
+            identity_name: n.clone(),
+            result,
+        }
+        .into()
+    };
+    x.exchange(
+        "alice",
+        to_naming,
+        RequestResolveName {
+            identity_name: alice_name.clone(),
+        },
+        vec![
+            ("ok", resolved(&alice_name, Ok(alice.external.clone()))),
+            (
+                "err-unresolved",
+                resolved(&alice_name, Err(NamingError::Unresolved)),
+            ),
+        ],
+    )?;
+    let parent = || alice_name.clone();
+    x.exchange(
+        "alice-mail",
+        to_naming,
+        RequestResolveName {
+            identity_name: alice_mail.clone(),
+        },
+        vec![
+            (
+                "ok-zone",
+                resolved(&alice_mail, Ok(cast.alice_mail.external.clone())),
+            ),
+            (
+                "err-not-vouched",
+                resolved(
+                    &alice_mail,
+                    Err(NamingError::NotVouched { parent: parent() }),
+                ),
+            ),
+            (
+                "err-parent-unresolved",
+                resolved(
+                    &alice_mail,
+                    Err(NamingError::ParentUnresolved { parent: parent() }),
+                ),
+            ),
+        ],
+    )?;
+    // The longest name there is: eight labels of 63 bytes.
+    let longest = name(&vec!["z".repeat(63); 8].join("."))?;
+    x.exchange(
+        "longest",
+        to_naming,
+        RequestResolveName {
+            identity_name: longest.clone(),
+        },
+        vec![(
+            "err-unresolved-longest",
+            resolved(&longest, Err(NamingError::Unresolved)),
+        )],
+    )?;
+    let submitted = |result| -> Message { ReplySubmitNameEvidence { result }.into() };
+    x.exchange(
+        "alice-names-alice",
+        to_naming,
+        RequestSubmitNameEvidence {
+            evidence: story.evidence("alice-names-alice")?,
+        },
+        vec![
+            ("ok", submitted(Ok(()))),
+            (
+                "err-signature-invalid",
+                submitted(Err(NamingError::SignatureInvalid)),
+            ),
+            (
+                "err-malformed-bad-verifying-key",
+                submitted(Err(NamingError::Malformed(
+                    MalformedStatement::BadVerifyingKey,
+                ))),
+            ),
+            (
+                "err-name-taken",
+                submitted(Err(NamingError::NameTaken { holder: bob.id() })),
+            ),
+            (
+                "err-revoked",
+                submitted(Err(NamingError::Revoked { revoked_through: 1 })),
+            ),
+            (
+                "err-superseded",
+                submitted(Err(NamingError::Superseded { current: 2 })),
+            ),
+        ],
+    )?;
+    x.exchange(
+        "alice-names-alice-mail",
+        to_naming,
+        RequestSubmitNameEvidence {
+            evidence: story.evidence("alice-names-alice-mail")?,
+        },
+        vec![
+            (
+                "err-not-vouched",
+                submitted(Err(NamingError::NotVouched { parent: parent() })),
+            ),
+            (
+                "err-parent-unresolved",
+                submitted(Err(NamingError::ParentUnresolved { parent: parent() })),
+            ),
+        ],
+    )?;
+    let revoked = |result| -> Message { ReplySubmitNameRevocation { result }.into() };
+    x.exchange(
+        "alice-zone-mail-releases-alice-mail",
+        to_naming,
+        RequestSubmitNameRevocation {
+            revocation: story.revocation("alice-zone-mail-releases-alice-mail")?,
+        },
+        vec![
+            ("ok", revoked(Ok(()))),
+            (
+                "err-signature-invalid",
+                revoked(Err(NamingError::SignatureInvalid)),
+            ),
+            (
+                "err-parent-unresolved",
+                revoked(Err(NamingError::ParentUnresolved { parent: parent() })),
+            ),
+        ],
+    )?;
+    x.exchange(
+        "bob-releases-bob",
+        to_naming,
+        RequestSubmitNameRevocation {
+            revocation: story.revocation("bob-releases-bob")?,
+        },
+        vec![("err-unresolved", revoked(Err(NamingError::Unresolved)))],
+    )?;
+    let answered = |who: &InternalIdentity, result| -> Message {
+        ReplyQueryNameEvidence {
+            external_identity: who.id(),
+            result,
+        }
+        .into()
+    };
+    x.exchange(
+        "alice",
+        to_naming,
+        RequestQueryNameEvidence {
+            external_identity: alice.id(),
+        },
+        vec![(
+            "ok-one",
+            answered(alice, Ok(vec![story.evidence("alice-names-alice")?])),
+        )],
+    )?;
+    // Carol holds two names; they are listed in name order.
+    let mut carols = vec![
+        story.evidence("carol-names-carol-long")?,
+        story.evidence("bob-names-bob-printer-carol")?,
+    ];
+    carols.sort_by(|a, b| a.identity_name.cmp(&b.identity_name));
+    x.exchange(
+        "carol",
+        to_naming,
+        RequestQueryNameEvidence {
+            external_identity: cast.carol.id(),
+        },
+        vec![("ok-two", answered(&cast.carol, Ok(carols)))],
+    )?;
+    x.exchange(
+        "alice-zone-mail",
+        to_naming,
+        RequestQueryNameEvidence {
+            external_identity: cast.alice_mail.id(),
+        },
+        vec![("ok-empty", answered(&cast.alice_mail, Ok(Vec::new())))],
+    )?;
+    Ok(())
+}
+
 /// Every envelope vector: each engine's exchanges, then a check that every message has one.
-fn envelope_cases(cast: &Cast, hello: &CiphertextCase, sealed: &Ciphertext) -> Result<Exchanges> {
+fn envelope_cases(
+    cast: &Cast,
+    story: &NameStory,
+    hello: &CiphertextCase,
+    sealed: &Ciphertext,
+) -> Result<Exchanges> {
     let mut x = Exchanges::default();
     encryption_exchanges(&mut x, cast, hello, sealed)?;
     relation_exchanges::<Reads>(&mut x, cast, ENCRYPTION)?;
@@ -1252,6 +1545,10 @@ fn envelope_cases(cast: &Cast, hello: &CiphertextCase, sealed: &Ciphertext) -> R
     verification_exchanges(&mut x, cast)?;
     relation_exchanges::<Signs>(&mut x, cast, VERIFICATION)?;
     commitment_exchanges(&mut x, cast)?;
+    // Capabilities came later still: requests that ask for one only, and their errors.
+    capability_exchanges(&mut x, cast)?;
+    // Naming came last of all.
+    naming_exchanges(&mut x, cast, story)?;
     let covered: BTreeSet<&str> = x.cases.iter().map(|(_, e)| e.message.name()).collect();
     let missing: Vec<&&str> = MESSAGE_NAMES
         .iter()
@@ -1398,6 +1695,181 @@ fn commitment_json(cast: &Cast) -> Result<Vec<Json>> {
     Ok(out)
 }
 
+fn name(text: &str) -> Result<IdentityName> {
+    IdentityName::parse(text).map_err(|e| anyhow!("`{text}`: {e}"))
+}
+
+/// Name evidence and revocations that tell one story, each signed by the identity
+/// whose signature the Naming engine requires at that point of it, and each
+/// accepted, in order (evidence first), by the engine's own state machine.
+struct NameStory {
+    /// (vector name, signer, evidence).
+    evidence: Vec<(&'static str, InternalIdentity, NameEvidence)>,
+    /// (vector name, signer, revocation).
+    revocations: Vec<(&'static str, InternalIdentity, NameRevocation)>,
+}
+
+impl NameStory {
+    fn new(cast: &Cast) -> Result<NameStory> {
+        let (alice, bob, carol) = (&cast.alice, &cast.bob, &cast.carol);
+        let evidence = |n: &str, named: &InternalIdentity, signer: &InternalIdentity, serial| {
+            let identity_name = name(n)?;
+            let statement = NameEvidence::statement_bytes(&identity_name, &named.external, serial);
+            Ok::<_, anyhow::Error>((
+                signer.clone(),
+                NameEvidence {
+                    identity_name,
+                    external_identity: named.external.clone(),
+                    serial,
+                    signature: sign(signer, &statement),
+                },
+            ))
+        };
+        let revocation = |n: &str, signer: &InternalIdentity, serial| {
+            let identity_name = name(n)?;
+            let statement = NameRevocation::statement_bytes(&identity_name, serial);
+            Ok::<_, anyhow::Error>((
+                signer.clone(),
+                NameRevocation {
+                    identity_name,
+                    serial,
+                    signature: sign(signer, &statement),
+                },
+            ))
+        };
+        // One label of 63 bytes, the longest there is.
+        let long = format!("carol{}", "-x".repeat(29));
+        fn with<T>(
+            name: &'static str,
+            (signer, value): (InternalIdentity, T),
+        ) -> (&'static str, InternalIdentity, T) {
+            (name, signer, value)
+        }
+        let story = NameStory {
+            evidence: vec![
+                // A free top-level name: the claimant signs.
+                with("alice-names-alice", evidence("alice", alice, alice, 1)?),
+                // A dotted name: the identity its parent resolves to signs.
+                with(
+                    "alice-names-alice-mail",
+                    evidence("alice.mail", &cast.alice_mail, alice, 1)?,
+                ),
+                with("bob-names-bob", evidence("bob", bob, bob, 24)?),
+                with(
+                    "carol-names-carol-long",
+                    evidence(&long, carol, carol, u64::MAX)?,
+                ),
+                with(
+                    "bob-names-bob-printer-carol",
+                    evidence("bob.printer", carol, bob, 255)?,
+                ),
+                // A held name changes hands: its holder signs, naming the new holder.
+                with(
+                    "alice-transfers-alice-to-alice-rotated",
+                    evidence("alice", &cast.alice_rotated, alice, 2)?,
+                ),
+            ],
+            revocations: vec![
+                // The identity a dotted name's parent resolves to revokes it.
+                with(
+                    "bob-revokes-bob-printer",
+                    revocation("bob.printer", bob, 255)?,
+                ),
+                // The holder of a dotted name releases it.
+                with(
+                    "alice-zone-mail-releases-alice-mail",
+                    revocation("alice.mail", &cast.alice_mail, 65_536)?,
+                ),
+                // The holder of a top-level name releases it.
+                with("bob-releases-bob", revocation("bob", bob, u64::MAX)?),
+            ],
+        };
+        let backend = seeded("verifier");
+        let mut state = engines::naming::NamingState::default();
+        for (vector, _, ev) in &story.evidence {
+            state
+                .submit(&backend, ev)
+                .map_err(|e| anyhow!("the Naming engine refuses {vector}: {e}"))?;
+        }
+        for (vector, _, rv) in &story.revocations {
+            state
+                .revoke(&backend, rv)
+                .map_err(|e| anyhow!("the Naming engine refuses {vector}: {e}"))?;
+        }
+        Ok(story)
+    }
+
+    fn evidence(&self, vector: &str) -> Result<NameEvidence> {
+        self.evidence
+            .iter()
+            .find(|(n, _, _)| *n == vector)
+            .map(|(_, _, ev)| ev.clone())
+            .ok_or_else(|| anyhow!("no name evidence {vector}"))
+    }
+
+    fn revocation(&self, vector: &str) -> Result<NameRevocation> {
+        self.revocations
+            .iter()
+            .find(|(n, _, _)| *n == vector)
+            .map(|(_, _, rv)| rv.clone())
+            .ok_or_else(|| anyhow!("no name revocation {vector}"))
+    }
+}
+
+/// The story's name evidence as vectors, each checked to verify under its signer's key.
+fn name_evidence_json(cast: &Cast, story: &NameStory) -> Result<Vec<Json>> {
+    let verifier = seeded("verifier");
+    let mut out = Vec::new();
+    for (name, signer, ev) in &story.evidence {
+        let key = &signer.external.verifying_key;
+        verifier
+            .verify(key, &ev.signed_bytes(), &ev.signature)
+            .map_err(|e| anyhow!("{name}: {e}"))?;
+        let cbor = codec::encode(ev);
+        out.push(Json::obj([
+            ("name", Json::str(*name)),
+            ("identity_name", Json::str(ev.identity_name.as_str())),
+            (
+                "named",
+                Json::str(cast.name_of_public(&ev.external_identity)),
+            ),
+            ("signer", Json::str(cast.name_of(signer))),
+            ("serial", Json::int(ev.serial)),
+            ("cbor", Json::hex(&cbor)),
+            ("signed_statement", Json::hex(&ev.signed_bytes())),
+            ("ed25519_public_key", Json::hex(key)),
+            ("signature", Json::hex(&ev.signature)),
+            ("decoded", decoded(&cbor)?),
+        ]));
+    }
+    Ok(out)
+}
+
+/// The story's name revocations as vectors, each checked to verify under its signer's key.
+fn name_revocation_json(cast: &Cast, story: &NameStory) -> Result<Vec<Json>> {
+    let verifier = seeded("verifier");
+    let mut out = Vec::new();
+    for (name, signer, rv) in &story.revocations {
+        let key = &signer.external.verifying_key;
+        verifier
+            .verify(key, &rv.signed_bytes(), &rv.signature)
+            .map_err(|e| anyhow!("{name}: {e}"))?;
+        let cbor = codec::encode(rv);
+        out.push(Json::obj([
+            ("name", Json::str(*name)),
+            ("identity_name", Json::str(rv.identity_name.as_str())),
+            ("signer", Json::str(cast.name_of(signer))),
+            ("serial", Json::int(rv.serial)),
+            ("cbor", Json::hex(&cbor)),
+            ("signed_statement", Json::hex(&rv.signed_bytes())),
+            ("ed25519_public_key", Json::hex(key)),
+            ("signature", Json::hex(&rv.signature)),
+            ("decoded", decoded(&cbor)?),
+        ]));
+    }
+    Ok(out)
+}
+
 /// How many vectors of each kind the evidence file holds.
 struct StatementCounts {
     evidence: usize,
@@ -1405,11 +1877,14 @@ struct StatementCounts {
     signs_for_evidence: usize,
     signs_for_revocations: usize,
     commitments: usize,
+    name_evidence: usize,
+    name_revocations: usize,
 }
 
 /// The evidence file: the test identities, reads-for and signs-for evidence and
-/// revocations, and commitments, each checked to verify; also returns their counts.
-fn evidence_file(cast: &Cast) -> Result<(Json, StatementCounts)> {
+/// revocations, commitments, and name evidence and revocations, each checked to
+/// verify; also returns their counts.
+fn evidence_file(cast: &Cast, story: &NameStory) -> Result<(Json, StatementCounts)> {
     let (alice, bob, carol) = (&cast.alice, &cast.bob, &cast.carol);
     let reads_for: [(&str, Evidence<Reads>); 5] = [
         ("alice-reads-for-bob", evidence(alice, bob, 1)),
@@ -1454,21 +1929,26 @@ fn evidence_file(cast: &Cast) -> Result<(Json, StatementCounts)> {
     let signs_for_json = evidence_json(cast, "member", &signs_for)?;
     let signs_for_revoked_json = revocation_json(cast, "member", &signs_for_revoked)?;
     let commitments = commitment_json(cast)?;
+    let names_json = name_evidence_json(cast, story)?;
+    let names_revoked_json = name_revocation_json(cast, story)?;
     let counts = StatementCounts {
         evidence: reads_for_json.len(),
         revocations: reads_for_revoked_json.len(),
         signs_for_evidence: signs_for_json.len(),
         signs_for_revocations: signs_for_revoked_json.len(),
         commitments: commitments.len(),
+        name_evidence: names_json.len(),
+        name_revocations: names_revoked_json.len(),
     };
     let evidence_file = Json::obj([
         (
             "about",
             Json::str(
-                "Reads-for and signs-for evidence and revocations, and commitments \
-                 (docs/wire-format/envelope.md). `cbor` is the canonical encoding; \
-                 `signed_statement` the exact bytes the Ed25519 key `ed25519_public_key` \
-                 signed (the subject's, or the commitment's signer's); `decoded` what a generic \
+                "Reads-for and signs-for evidence and revocations, commitments, and name \
+                 evidence and revocations (docs/wire-format/envelope.md). `cbor` is the \
+                 canonical encoding; `signed_statement` the exact bytes the Ed25519 key \
+                 `ed25519_public_key` signed (the subject's, the commitment's signer's, or a \
+                 name statement's signer's); `decoded` what a generic \
                  CBOR decoder finds in `cbor`, with byte strings as {\"$bytes\": hex}. The \
                  identities are test keys from fixed seeds.",
             ),
@@ -1488,6 +1968,8 @@ fn evidence_file(cast: &Cast) -> Result<(Json, StatementCounts)> {
         ("signs_for_evidence", Json::Arr(signs_for_json)),
         ("signs_for_revocations", Json::Arr(signs_for_revoked_json)),
         ("commitments", Json::Arr(commitments)),
+        ("name_evidence", Json::Arr(names_json)),
+        ("name_revocations", Json::Arr(names_revoked_json)),
     ]);
     Ok((evidence_file, counts))
 }
@@ -1495,16 +1977,17 @@ fn evidence_file(cast: &Cast) -> Result<(Json, StatementCounts)> {
 /// Generates every vector file in memory; the same bytes on every run.
 pub fn generate() -> Result<Vectors> {
     let cast = Cast::new();
+    let story = NameStory::new(&cast)?;
 
     // Ciphertexts
     let (ciphertexts_file, hello, sealed_hello, ciphertext_count, refused_count) =
         ciphertext_file(&cast)?;
 
     // Evidence and revocations
-    let (evidence_file, counts) = evidence_file(&cast)?;
+    let (evidence_file, counts) = evidence_file(&cast, &story)?;
 
     // Envelopes
-    let exchanges = envelope_cases(&cast, &hello, &sealed_hello)?;
+    let exchanges = envelope_cases(&cast, &story, &hello, &sealed_hello)?;
     let mut envelope_json = Vec::new();
     for (name, envelope) in &exchanges.cases {
         let cbor = envelope.to_cbor();
@@ -1534,6 +2017,7 @@ pub fn generate() -> Result<Vectors> {
     let summary = format!(
         "{envelope_count} envelopes ({} message constructors), {} reads-for evidence, \
          {} reads-for revocations, {} signs-for evidence, {} signs-for revocations, {} commitments, \
+         {} name evidence, {} name revocations, \
          {ciphertext_count} ciphertexts and {refused_count} refused ciphertexts",
         MESSAGE_NAMES.len(),
         counts.evidence,
@@ -1541,6 +2025,8 @@ pub fn generate() -> Result<Vectors> {
         counts.signs_for_evidence,
         counts.signs_for_revocations,
         counts.commitments,
+        counts.name_evidence,
+        counts.name_revocations,
     );
     Ok(Vectors {
         files: vec![
@@ -1576,7 +2062,7 @@ fn readme(summary: &str) -> String {
          | file | holds |\n\
          | --- | --- |\n\
          | `{ENVELOPES}` | an envelope of every message constructor (every reply with its `Ok` and its errors): canonical CBOR as hex, and `decoded`, what a generic CBOR decoder finds in it |\n\
-         | `{EVIDENCE}` | test identities (seeds, private and public keys, ids and their text forms); reads-for and signs-for evidence and revocations, and commitments: canonical CBOR, the exact signed statement, the Ed25519 public key and signature |\n\
+         | `{EVIDENCE}` | test identities (seeds, private and public keys, ids and their text forms); reads-for and signs-for evidence and revocations, commitments, and name evidence and revocations: canonical CBOR, the exact signed statement, the Ed25519 public key and signature |\n\
          | `{CIPHERTEXTS}` | ciphertexts (one and three recipients, an empty payload, several 1 KiB chunks, an exact multiple of the chunk size) with each recipient's X25519 private key, key id, identity id, and the expected plaintext; and, under `refused`, ciphertexts every reader must refuse (cut at a chunk boundary, right after the header or inside a chunk, bytes after the final chunk, recipients out of order or repeated) with the error it must report |\n\
          | `rfc9180/` | the official RFC 9180 vectors for the HPKE suite used here (not generated) |\n\
          \n\

@@ -1,4 +1,4 @@
-//! `sign`, `verify` and signs-for evidence end to end, as a table: each row is one command line
+//! `sign`, `verify`, signs-for evidence and names end to end, as a table: each row is one command line
 //! run in a scratch directory (alice, bob and carol's vaults, signatures and evidence made once),
 //! the status it must exit with, and what its output must say.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -210,6 +210,60 @@ const ROWS: &[Row] = &[
         status: 3,
         says: "this vault's own identity",
     },
+    Row {
+        what: "a top-level name claimed by its holder resolves to it",
+        args: "name resolve alice --evidence alice.name",
+        status: 0,
+        says: "swpub1",
+    },
+    Row {
+        what: "a dotted name vouched for by its parent's holder resolves",
+        args: "name resolve alice.phone --evidence alice.name --evidence alice.phone.name",
+        status: 0,
+        says: "swpub1",
+    },
+    Row {
+        what: "a dotted name not vouched for by the parent's holder is refused and does not resolve",
+        args: "name resolve alice.evil --evidence alice.name --evidence alice.evil.name",
+        status: 1,
+        says: "not vouched for",
+    },
+    Row {
+        what: "the first claim wins: a later claim to a taken name is refused, naming the holder",
+        args: "name resolve alice.phone --evidence bob-claims-alice.name --evidence alice.name --evidence alice.phone.name",
+        status: 1,
+        says: "the name is taken: identity sw1",
+    },
+    Row {
+        what: "releasing the parent unresolves the child",
+        args: "name resolve alice.phone --evidence alice.name --evidence alice.phone.name --evidence alice.released",
+        status: 1,
+        says: "the parent name `alice` resolves to no identity",
+    },
+    Row {
+        what: "a name nobody holds",
+        args: "name resolve carol",
+        status: 1,
+        says: "no identity holds this name",
+    },
+    Row {
+        what: "a badly spelt name is a usage error",
+        args: "name grant @alice Alice -o x.name",
+        status: 2,
+        says: "is not a name",
+    },
+    Row {
+        what: "a file that is no name statement",
+        args: "name resolve alice --evidence alice.sig",
+        status: 3,
+        says: "not name evidence",
+    },
+    Row {
+        what: "decode shows a name statement",
+        args: "decode alice.phone.name",
+        status: 0,
+        says: "name evidence",
+    },
 ];
 
 /// `args` with `@NAME` expanded to NAME's vault and the passphrase file.
@@ -267,6 +321,38 @@ fn fixture(dir: &Dir) {
     );
     grant("@alice", "--signer", "bob.pub", "bob-signs-alice-again.ev");
     grant("@bob", "--signer", "carol.pub", "carol-signs-bob.ev");
+    step(
+        dir,
+        &["name", "grant", "@alice", "alice", "-o", "alice.name"],
+    );
+    step(
+        dir,
+        &[
+            "name",
+            "grant",
+            "@bob",
+            "alice",
+            "-o",
+            "bob-claims-alice.name",
+        ],
+    );
+    let vouch = ["name", "grant", "@alice", "alice.phone", "--for", "bob.pub"];
+    step(dir, &[&vouch[..], &["-o", "alice.phone.name"]].concat());
+    step(
+        dir,
+        &[
+            "name",
+            "grant",
+            "@bob",
+            "alice.evil",
+            "-o",
+            "alice.evil.name",
+        ],
+    );
+    step(
+        dir,
+        &["name", "revoke", "@alice", "alice", "-o", "alice.released"],
+    );
     let sig = fs::read(dir.p("alice.sig")).unwrap();
     let mut flipped = sig.clone();
     *flipped.last_mut().unwrap() ^= 1;

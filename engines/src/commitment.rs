@@ -8,23 +8,29 @@
 //! (the Anoma specification's Commitment engine signs raw bytes, a signing oracle).
 
 use spec::message::{Commitment, RequestCommitment};
-use spec::{Address, CommitmentError};
+use spec::{Address, Capabilities, CommitmentError};
 
 use crate::Backend;
 use crate::identity::InternalIdentity;
 
-/// The commitment `requester` asked for, made with `held` (the identity's owner and secrets).
+/// The commitment `requester` asked for, made with `held` (the identity's owner, secrets and
+/// capabilities).
 ///
-/// `held` is `None` when the vault holds no identity with the requested id.
+/// `held` is `None` when the vault holds no identity with the requested id. Only the
+/// owner is told that the identity lacks the `Commit` capability: anyone else learns
+/// no more than before.
 pub fn commit<B: Backend>(
     backend: &B,
-    held: Option<(&Address, &InternalIdentity)>,
+    held: Option<(&Address, &InternalIdentity, Capabilities)>,
     requester: &Address,
     request: &RequestCommitment,
 ) -> Result<Commitment, CommitmentError> {
-    let (owner, signer) = held.ok_or(CommitmentError::UnknownIdentity)?;
+    let (owner, signer, capabilities) = held.ok_or(CommitmentError::UnknownIdentity)?;
     if owner != requester {
         return Err(CommitmentError::NotAuthorised);
+    }
+    if !capabilities.commit() {
+        return Err(CommitmentError::NoCommitCapability);
     }
     let bytes = Commitment::statement_bytes(&request.data.0);
     Ok(Commitment {

@@ -3,10 +3,12 @@
 //! Guards, in order:
 //! 1. an envelope for another engine is rejected (`Misaddressed`);
 //! 2. `RequestDecryption` → open with the keys of the identities the requester
-//!    may use (its own, or all of them for a requester the configuration
-//!    names); `NotAuthorised` if there are none; `ReplyDecryption`;
+//!    is served (its own, or all of them for a requester the configuration
+//!    names) that have the `Decrypt` capability; `NotAuthorised` if it is served
+//!    none; `ReplyDecryption`;
 //! 3. `RequestCommitment` → sign the data's commitment statement as the named
-//!    identity if the requester owns it ([`crate::commitment`]); `ReplyCommitment`;
+//!    identity if the requester owns it and it has the `Commit` capability
+//!    ([`crate::commitment`]); `ReplyCommitment`;
 //! 4. `RequestGenerateKey` / `RequestRotateKey` / `RequestDeleteKey` from the
 //!    configured manager (Identity Management) → act, reply; from anyone else
 //!    → `NotAuthorised`;
@@ -15,7 +17,9 @@
 //! Secret bytes never leave this module in a message: replies carry public
 //! identities, signed evidence and plaintexts only. Keys are [`Secret32`]
 //! values, zeroized when dropped. A rotated-out key stays in the key ring
-//! under its key id, so older ciphertexts still open.
+//! under its key id, so older ciphertexts still open. Each identity's
+//! capabilities are recorded with its keys when they are generated, and a
+//! rotation keeps them.
 //!
 //! [`Secret32`]: crate::secret::Secret32
 
@@ -29,7 +33,8 @@ use spec::message::{
     ReplyRotateKey,
 };
 use spec::{
-    Address, DecryptionError, Envelope, ExternalIdentity, IdentityId, Message, ReadsForEvidence,
+    Address, Capabilities, DecryptionError, Envelope, ExternalIdentity, IdentityId, Message,
+    ReadsForEvidence,
 };
 
 use crate::backend::{KeyEntry, KeyRing, OpenStreamError};
@@ -57,6 +62,9 @@ pub struct VaultIdentity {
     pub owner: Address,
     /// Its secret halves.
     pub secrets: InternalIdentity,
+    /// What the vault may use its keys for; left out of the encoding when both.
+    #[serde(default, skip_serializing_if = "Capabilities::is_default")]
+    pub capabilities: Capabilities,
 }
 
 /// The vault's contents.
@@ -72,8 +80,18 @@ pub struct DecryptionState {
 }
 
 impl DecryptionState {
-    /// Adds an identity and its encryption key.
+    /// Adds an identity that may both commit and decrypt, and its encryption key.
     pub fn insert(&mut self, owner: Address, secrets: InternalIdentity) {
+        self.insert_with(owner, secrets, Capabilities::default());
+    }
+
+    /// Adds an identity with `capabilities`, and its encryption key.
+    pub fn insert_with(
+        &mut self,
+        owner: Address,
+        secrets: InternalIdentity,
+        capabilities: Capabilities,
+    ) {
         self.keys.insert(
             secrets.key_id(),
             KeyEntry {
@@ -81,8 +99,12 @@ impl DecryptionState {
                 secret: secrets.encryption_secret.clone(),
             },
         );
-        self.identities
-            .insert(secrets.id(), VaultIdentity { owner, secrets });
+        let held = VaultIdentity {
+            owner,
+            secrets,
+            capabilities,
+        };
+        self.identities.insert(held.secrets.id(), held);
     }
 
     /// Signs "`reader` reads for `subject`" with the subject's key and the next serial.
@@ -115,23 +137,33 @@ impl Decryption {
         }
     }
 
-    /// The keys `requester` may open with; `None` if it may use none.
+    /// The keys `requester` may open with; `None` if it is served no key at all.
+    ///
+    /// A requester is served the keys of the identities it owns, or every key for
+    /// one the configuration names. Of those, only the keys of identities with the
+    /// `Decrypt` capability are returned, so the ring may be empty: a ciphertext
+    /// sealed only to a commit-only identity then gives `NoMatchingKey`.
     pub fn keys_for(&self, state: &DecryptionState, requester: &Address) -> Option<KeyRing> {
-        if self.authorised.contains(requester) {
-            return (!state.keys.is_empty()).then(|| state.keys.clone());
+        let everything = self.authorised.contains(requester);
+        let held = |entry: &KeyEntry| state.identities.get(&entry.identity);
+        let served = |entry: &KeyEntry| {
+            everything || held(entry).is_some_and(|held| &held.owner == requester)
+        };
+        // A key whose identity is not held (never the case for a vault that only
+        // generates, rotates and deletes) has no capabilities to refuse it by.
+        let may_decrypt =
+            |entry: &KeyEntry| held(entry).is_none_or(|held| held.capabilities.decrypt());
+        if !state.keys.values().any(served) {
+            return None;
         }
-        let ring: KeyRing = state
-            .keys
-            .iter()
-            .filter(|(_, entry)| {
-                state
-                    .identities
-                    .get(&entry.identity)
-                    .is_some_and(|held| &held.owner == requester)
-            })
-            .map(|(k, v)| (*k, v.clone()))
-            .collect();
-        (!ring.is_empty()).then_some(ring)
+        Some(
+            state
+                .keys
+                .iter()
+                .filter(|(_, entry)| served(entry) && may_decrypt(entry))
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
+        )
     }
 
     /// Opens a ciphertext stream for `requester`, in constant memory.
@@ -163,7 +195,7 @@ impl Decryption {
                     .as_ref()
                     .map(|reader| state.sign_reads_for(backend, reader, &secrets));
                 let identity = secrets.external.clone();
-                state.insert(req.owner.clone(), secrets);
+                state.insert_with(req.owner.clone(), secrets, req.capabilities);
                 ReplyGenerateKey {
                     result: Ok(GeneratedKey { identity, evidence }),
                 }
@@ -173,13 +205,14 @@ impl Decryption {
                 let result = match state.identities.get(&req.external_identity) {
                     None => Err(DecryptionError::UnknownIdentity),
                     Some(old) => {
-                        let (owner, old) = (old.owner.clone(), old.secrets.clone());
+                        let (owner, capabilities) = (old.owner.clone(), old.capabilities);
+                        let old = old.secrets.clone();
                         let new = backend.rotate_encryption_key(&old);
                         // The old identity vouches for the new one: whatever is
                         // sealed to the old identity with reads-for reaches the new key.
                         let evidence = state.sign_reads_for(backend, &new.external, &old);
                         let identity = new.external.clone();
-                        state.insert(owner, new);
+                        state.insert_with(owner, new, capabilities);
                         Ok(GeneratedKey {
                             identity,
                             evidence: Some(evidence),
@@ -256,7 +289,7 @@ impl Engine for Decryption {
                 let held = state
                     .identities
                     .get(&req.external_identity)
-                    .map(|held| (&held.owner, &held.secrets));
+                    .map(|held| (&held.owner, &held.secrets, held.capabilities));
                 let result = commitment::commit(backend, held, &env.sender, req);
                 (COMMIT, ReplyCommitment { result }.into())
             }

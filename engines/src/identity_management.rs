@@ -6,13 +6,17 @@
 //!
 //! Guards, in order:
 //! 1. an envelope for another engine is rejected (`Misaddressed`);
-//! 2. `RequestGenerateIdentity` → `RequestGenerateKey` to the vault;
+//! 2. `RequestGenerateIdentity` → `RequestGenerateKey` to the vault, with the
+//!    requested capabilities;
 //! 3. `RequestDeriveZoneIdentity` (owner of the master only) → `RequestGenerateKey`
-//!    with the master as reader, then `RequestSubmitReadsForEvidence`;
+//!    with the master as reader and the requested capabilities, then
+//!    `RequestSubmitReadsForEvidence`;
 //! 4. `RequestRotateIdentity` (owner only) → `RequestRotateKey`, then
-//!    `RequestSubmitReadsForEvidence` ("new reads for old");
+//!    `RequestSubmitReadsForEvidence` ("new reads for old"); the new identity
+//!    keeps the old one's capabilities;
 //! 5. `RequestDeleteIdentity` (owner only) → `RequestDeleteKey`;
-//! 6. `RequestConnectIdentity` (owner only) → the vault's address at once;
+//! 6. `RequestConnectIdentity` (owner only, asking for no capability the
+//!    identity lacks) → the vault's address at once;
 //! 7. the vault's and ReadsFor engine's replies advance the pending operation
 //!    their correlation id names; unknown ones are rejected;
 //! 8. any other request → its reply with `NotHandled`.
@@ -25,12 +29,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use spec::effects::{Effects, RejectReason, guards};
 use spec::message::{
     GeneratedKey, ReplyConnectIdentity, ReplyDeleteIdentity, ReplyDeriveZoneIdentity,
-    ReplyGenerateIdentity, ReplyRotateIdentity, RequestDeleteKey, RequestGenerateKey,
-    RequestRotateKey, RequestSubmitReadsForEvidence,
+    ReplyGenerateIdentity, ReplyRotateIdentity, RequestConnectIdentity, RequestDeleteKey,
+    RequestGenerateKey, RequestRotateKey, RequestSubmitReadsForEvidence,
 };
 use spec::{
-    Address, CorrelationId, DecryptionError, Envelope, ExternalIdentity, IdentityError, IdentityId,
-    Message,
+    Address, Capabilities, CorrelationId, DecryptionError, Envelope, ExternalIdentity,
+    IdentityError, IdentityId, Message,
 };
 
 use crate::{Backend, Engine};
@@ -60,6 +64,9 @@ pub struct Managed {
     pub identity: ExternalIdentity,
     /// Zone names taken under it (including ones being derived).
     pub zones: BTreeSet<String>,
+    /// What its keys may be used for, as the vault was asked to record; left out when both.
+    #[serde(default, skip_serializing_if = "Capabilities::is_default")]
+    pub capabilities: Capabilities,
 }
 
 /// What an outstanding request to the vault or the ReadsFor engine is for.
@@ -115,6 +122,10 @@ pub struct Pending {
     pub correlation: CorrelationId,
     /// What the outstanding request is for.
     pub operation: Operation,
+    /// The capabilities of the identity the operation makes (requested, or the rotated
+    /// identity's); left out when both.
+    #[serde(default, skip_serializing_if = "Capabilities::is_default")]
+    pub capabilities: Capabilities,
 }
 
 /// Managed identities and outstanding operations.
@@ -130,14 +141,15 @@ pub struct IdentityManagementState {
 }
 
 impl IdentityManagementState {
-    /// Records `identity` as managed here and owned by `owner`.
-    fn manage(&mut self, owner: &Address, identity: &ExternalIdentity) {
+    /// Records `identity` as managed here, owned by `owner`, with `capabilities`.
+    fn manage(&mut self, owner: &Address, identity: &ExternalIdentity, capabilities: Capabilities) {
         self.identities.insert(
             identity.id(),
             Managed {
                 owner: owner.clone(),
                 identity: identity.clone(),
                 zones: BTreeSet::new(),
+                capabilities,
             },
         );
     }
@@ -193,14 +205,15 @@ impl IdentityManagement {
         }
     }
 
-    /// Sends `message` to `to` on behalf of `env`'s requester and remembers why.
+    /// Sends `message` to `to` on behalf of `env`'s requester and remembers why, and the
+    /// capabilities of the identity the operation makes.
     fn ask(
         &self,
         state: &mut IdentityManagementState,
         env: &Envelope,
         to: &Address,
         message: Message,
-        operation: Operation,
+        (operation, capabilities): (Operation, Capabilities),
     ) -> Effects {
         let correlation = CorrelationId(state.next_correlation);
         state.next_correlation += 1;
@@ -210,6 +223,7 @@ impl IdentityManagement {
                 requester: env.sender.clone(),
                 correlation: env.correlation,
                 operation,
+                capabilities,
             },
         );
         Effects::send(Envelope {
@@ -221,6 +235,7 @@ impl IdentityManagement {
     }
 
     /// Asks the vault on behalf of `identity`'s owner; anyone else gets the operation's refusal.
+    /// The identity's capabilities go with the operation, so a rotation keeps them.
     fn ask_vault_as_owner(
         &self,
         state: &mut IdentityManagementState,
@@ -230,7 +245,10 @@ impl IdentityManagement {
         operation: Operation,
     ) -> Effects {
         match Self::owned(state, &identity, &env.sender) {
-            Ok(_) => self.ask(state, env, &self.vault.clone(), message, operation),
+            Ok(managed) => {
+                let why = (operation, managed.capabilities);
+                self.ask(state, env, &self.vault.clone(), message, why)
+            }
             Err(e) => Effects::send(env.reply(operation.failure(e))),
         }
     }
@@ -262,6 +280,7 @@ impl IdentityManagement {
         let m = RequestGenerateKey {
             owner: requester.clone(),
             read_by: Some(master.identity.clone()),
+            capabilities: req.capabilities,
         };
         // Reserve the name now, so two concurrent derivations cannot both take it.
         if let Some(master) = state.identities.get_mut(&req.master) {
@@ -271,26 +290,43 @@ impl IdentityManagement {
             master: req.master,
             name: req.zone.clone(),
         };
-        self.ask(state, env, &self.vault.clone(), m.into(), op)
+        let why = (op, req.capabilities);
+        self.ask(state, env, &self.vault.clone(), m.into(), why)
+    }
+
+    /// Row 6: the vault's address, for the owner, if the identity has every capability asked for.
+    fn connect(
+        &self,
+        state: &IdentityManagementState,
+        requester: &Address,
+        req: &RequestConnectIdentity,
+    ) -> Message {
+        let result = Self::owned(state, &req.external_identity, requester).and_then(|managed| {
+            if managed.capabilities.contains(req.capabilities) {
+                Ok(self.vault.clone())
+            } else {
+                Err(IdentityError::MissingCapability {
+                    requested: req.capabilities,
+                    granted: managed.capabilities,
+                })
+            }
+        });
+        ReplyConnectIdentity { result }.into()
     }
 
     fn request(&self, state: &mut IdentityManagementState, env: &Envelope) -> Effects {
         let requester = &env.sender;
         let refused = |m: Message| Effects::send(env.reply(m));
         match &env.message {
-            Message::RequestGenerateIdentity(_) => {
+            Message::RequestGenerateIdentity(req) => {
                 let m = RequestGenerateKey {
                     owner: requester.clone(),
                     read_by: None,
+                    capabilities: req.capabilities,
                 };
-                self.ask(
-                    state,
-                    env,
-                    &self.vault.clone(),
-                    m.into(),
-                    Operation::Generate,
-                )
-                .by(GENERATE)
+                let why = (Operation::Generate, req.capabilities);
+                self.ask(state, env, &self.vault.clone(), m.into(), why)
+                    .by(GENERATE)
             }
             Message::RequestDeriveZoneIdentity(req) => {
                 self.derive_zone(state, env, req).by(DERIVE_ZONE)
@@ -316,9 +352,7 @@ impl IdentityManagement {
                     .by(DELETE)
             }
             Message::RequestConnectIdentity(req) => {
-                let result = Self::owned(state, &req.external_identity, requester)
-                    .map(|_| self.vault.clone());
-                refused(ReplyConnectIdentity { result }.into()).by(CONNECT)
+                refused(self.connect(state, requester, req)).by(CONNECT)
             }
             _ => Effects::not_handled(env),
         }
@@ -336,7 +370,7 @@ impl IdentityManagement {
         Some(match (&pending.operation, message) {
             (Operation::Generate, Message::ReplyGenerateKey(r)) => match &r.result {
                 Ok(GeneratedKey { identity, .. }) => {
-                    state.manage(&pending.requester, identity);
+                    state.manage(&pending.requester, identity, pending.capabilities);
                     Next::Answer(
                         ReplyGenerateIdentity {
                             result: Ok(identity.clone()),
@@ -439,7 +473,13 @@ impl IdentityManagement {
                     correlation: pending.correlation,
                     message: message.clone(),
                 };
-                self.ask(state, &origin, &to, message, operation)
+                self.ask(
+                    state,
+                    &origin,
+                    &to,
+                    message,
+                    (operation, pending.capabilities),
+                )
             }
         };
         effects.by(ADVANCE)
@@ -456,7 +496,7 @@ fn stored(
 ) -> Next {
     match result {
         Ok(()) => {
-            state.manage(&pending.requester, identity);
+            state.manage(&pending.requester, identity, pending.capabilities);
             Next::Answer(answer(Ok(identity.clone())))
         }
         Err(e) => Next::Answer(

@@ -21,6 +21,7 @@ pub mod encryption;
 pub mod identity;
 pub mod identity_management;
 pub mod local;
+pub mod naming;
 pub mod reads_for;
 pub mod relation;
 pub mod runtime;

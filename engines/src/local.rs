@@ -12,6 +12,7 @@ use spec::{Address, Envelope};
 use crate::decryption::{Decryption, DecryptionState};
 use crate::encryption::{Encryption, EncryptionState};
 use crate::identity_management::{IdentityManagement, IdentityManagementState};
+use crate::naming::{Naming, NamingState};
 use crate::reads_for::{ReadsFor, ReadsForState};
 use crate::signs_for::{SignsFor, SignsForState};
 use crate::verification::{Verification, VerificationState};
@@ -35,6 +36,8 @@ pub enum NodeEngine {
     SignsFor(SignsFor, SignsForState),
     /// A Verification engine.
     Verification(Verification, VerificationState),
+    /// A Naming engine.
+    Naming(Naming, NamingState),
 }
 
 impl NodeEngine {
@@ -47,6 +50,7 @@ impl NodeEngine {
             NodeEngine::IdentityManagement(e, s) => e.step(s, backend, env),
             NodeEngine::SignsFor(e, s) => e.step(s, backend, env),
             NodeEngine::Verification(e, s) => e.step(s, backend, env),
+            NodeEngine::Naming(e, s) => e.step(s, backend, env),
         }
     }
 }

@@ -18,7 +18,7 @@ use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce, Tag};
 use serde::{Deserialize, Serialize};
 use spec::codec::{self, Limits};
-use spec::{Address, ExternalIdentity, IdentityId, KeyId};
+use spec::{Address, Capabilities, ExternalIdentity, IdentityId, KeyId};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::backend::KeyEntry;
@@ -114,6 +114,10 @@ struct StoredIdentity {
     signing_seed: [u8; 32],
     #[serde(with = "serde_bytes")]
     encryption_secret: [u8; 32],
+    /// Absent in files written before capabilities existed, and whenever it is both.
+    #[zeroize(skip)]
+    #[serde(default, skip_serializing_if = "Capabilities::is_default")]
+    capabilities: Capabilities,
 }
 
 #[derive(Serialize, Deserialize, Zeroize)]
@@ -202,6 +206,7 @@ pub fn seal(
                 external: v.secrets.external.clone(),
                 signing_seed: *v.secrets.signing_seed.expose(),
                 encryption_secret: *v.secrets.encryption_secret.expose(),
+                capabilities: v.capabilities,
             })
             .collect(),
         keys: state
@@ -283,6 +288,7 @@ pub fn open(bytes: &[u8], passphrase: &[u8]) -> Result<DecryptionState, VaultFil
             VaultIdentity {
                 owner: stored.owner.clone(),
                 secrets,
+                capabilities: stored.capabilities,
             },
         );
     }
@@ -339,6 +345,53 @@ mod tests {
         for cut in 0..bytes.len() {
             assert!(open(&bytes[..cut], b"correct horse").is_err());
         }
+    }
+
+    /// Written by `sealwright keygen --kdf-memory-kib 64` as it was before identities had
+    /// capabilities (commit 08dda91), with the passphrase `before capabilities`.
+    const BEFORE_CAPABILITIES: &[u8] =
+        include_bytes!("../tests/fixtures/vault-before-capabilities.vault");
+
+    #[test]
+    fn a_file_written_before_capabilities_opens_with_both_and_reseals_to_the_same_bytes() {
+        let opened = open(BEFORE_CAPABILITIES, b"before capabilities").unwrap();
+        assert_eq!(opened.identities.len(), 1);
+        for held in opened.identities.values() {
+            assert_eq!(held.capabilities, Capabilities::CommitAndDecrypt);
+        }
+        // Nothing about the format changed for such a vault: sealing it again with the
+        // file's own salt and nonce gives the file back, byte for byte.
+        let file = parse(BEFORE_CAPABILITIES).unwrap();
+        let (params, salt) = (file.header.kdf.params, file.header.kdf.salt);
+        let again = seal(&opened, b"before capabilities", params, salt, file.nonce).unwrap();
+        assert_eq!(again, BEFORE_CAPABILITIES);
+    }
+
+    #[test]
+    fn capabilities_other_than_both_are_kept() {
+        let mut b = SymbolicBackend::new(5);
+        let mut s = state();
+        s.insert_with(
+            Address::new("cli").unwrap(),
+            b.generate_identity(),
+            Capabilities::Commit,
+        );
+        s.insert_with(
+            Address::new("cli").unwrap(),
+            b.generate_identity(),
+            Capabilities::Decrypt,
+        );
+        let bytes = seal(&s, b"p", FAST, [1; 16], [2; 12]).unwrap();
+        let opened = open(&bytes, b"p").unwrap();
+        assert_eq!(opened, s);
+        let mut kept: Vec<Capabilities> =
+            opened.identities.values().map(|v| v.capabilities).collect();
+        kept.sort();
+        let both = Capabilities::CommitAndDecrypt;
+        assert_eq!(
+            kept,
+            [Capabilities::Commit, Capabilities::Decrypt, both, both]
+        );
     }
 
     #[test]

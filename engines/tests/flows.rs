@@ -1,7 +1,7 @@
 //! End-to-end flows through the engines' own code, with both backends.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sealwright_engines::Backend;
 use sealwright_engines::backend::hpke::HpkeBackend;
@@ -88,8 +88,52 @@ impl<B: Backend> World<B> {
     }
 
     fn generate(&mut self, owner: &str) -> ExternalIdentity {
-        match self.ask(owner, IM, RequestGenerateIdentity {}) {
+        self.generate_with(owner, Capabilities::default())
+    }
+
+    fn generate_with(&mut self, owner: &str, capabilities: Capabilities) -> ExternalIdentity {
+        match self.ask(owner, IM, RequestGenerateIdentity { capabilities }) {
             Message::ReplyGenerateIdentity(r) => r.result.unwrap(),
+            m => panic!("{m:?}"),
+        }
+    }
+
+    fn connect(
+        &mut self,
+        who: &str,
+        identity: &ExternalIdentity,
+        capabilities: Capabilities,
+    ) -> Result<Address, IdentityError> {
+        let request = RequestConnectIdentity {
+            external_identity: identity.id(),
+            capabilities,
+        };
+        match self.ask(who, IM, request) {
+            Message::ReplyConnectIdentity(r) => r.result,
+            m => panic!("{m:?}"),
+        }
+    }
+
+    fn rotate(&mut self, owner: &str, identity: &ExternalIdentity) -> ExternalIdentity {
+        let request = RequestRotateIdentity {
+            external_identity: identity.id(),
+        };
+        match self.ask(owner, IM, request) {
+            Message::ReplyRotateIdentity(r) => r.result.unwrap(),
+            m => panic!("{m:?}"),
+        }
+    }
+
+    /// `who` asks the vault to commit to `data` as `identity`; the commitment is checked.
+    fn commit(&mut self, who: &str, identity: &ExternalIdentity) -> Result<(), CommitmentError> {
+        let request = RequestCommitment {
+            data: Signable(b"data".to_vec()),
+            external_identity: identity.id(),
+        };
+        match self.ask(who, VAULT, request) {
+            Message::ReplyCommitment(r) => r.result.map(|c| {
+                assert_eq!(c.verifying_key, identity.verifying_key, "signed as asked");
+            }),
             m => panic!("{m:?}"),
         }
     }
@@ -100,12 +144,23 @@ impl<B: Backend> World<B> {
         master: &ExternalIdentity,
         name: &str,
     ) -> Result<ExternalIdentity, IdentityError> {
+        self.zone_with(owner, master, name, Capabilities::default())
+    }
+
+    fn zone_with(
+        &mut self,
+        owner: &str,
+        master: &ExternalIdentity,
+        name: &str,
+        capabilities: Capabilities,
+    ) -> Result<ExternalIdentity, IdentityError> {
         match self.ask(
             owner,
             IM,
             RequestDeriveZoneIdentity {
                 master: master.id(),
                 zone: name.into(),
+                capabilities,
             },
         ) {
             Message::ReplyDeriveZoneIdentity(r) => r.result,
@@ -378,6 +433,7 @@ for_both_backends!(delete_only_by_owner_and_connect_only_by_owner, |mut w| {
         IM,
         RequestConnectIdentity {
             external_identity: a.id(),
+            capabilities: Capabilities::default(),
         },
     ) {
         Message::ReplyConnectIdentity(r) => assert_eq!(r.result, Err(IdentityError::NotOwner)),
@@ -388,6 +444,7 @@ for_both_backends!(delete_only_by_owner_and_connect_only_by_owner, |mut w| {
         IM,
         RequestConnectIdentity {
             external_identity: a.id(),
+            capabilities: Capabilities::default(),
         },
     ) {
         Message::ReplyConnectIdentity(r) => assert_eq!(r.result, Ok(addr(VAULT))),
@@ -421,6 +478,7 @@ for_both_backends!(delete_only_by_owner_and_connect_only_by_owner, |mut w| {
         RequestGenerateKey {
             owner: addr("mallory"),
             read_by: None,
+            capabilities: Capabilities::default(),
         },
     ) {
         Message::ReplyGenerateKey(r) => assert_eq!(r.result, Err(DecryptionError::NotAuthorised)),
@@ -439,7 +497,7 @@ for_both_backends!(unhandled_requests_get_typed_errors, |mut w| {
         Message::ReplyDecryption(r) => assert_eq!(r.result, Err(DecryptionError::NotHandled)),
         m => panic!("{m:?}"),
     }
-    match w.ask("c", VAULT, RequestGenerateIdentity {}) {
+    match w.ask("c", VAULT, RequestGenerateIdentity::default()) {
         Message::ReplyGenerateIdentity(r) => assert_eq!(r.result, Err(IdentityError::NotHandled)),
         m => panic!("{m:?}"),
     }
@@ -605,4 +663,119 @@ for_both_backends!(a_query_is_correlated_by_its_continuation_bytes, |mut w| {
     // deterministic backend gives the same continuation and so the same id.
     let same_continuation = first.message == again.message;
     assert_eq!(first.correlation == again.correlation, same_continuation);
+});
+
+// Capabilities: Identity Management records them and checks them on connect; the vault,
+// which holds the keys, enforces them on commit and decrypt; a rotation keeps them.
+
+/// Alice's identities with each capability, two rotated ones and a zone, and Carol's one, by
+/// the names the tables below use.
+fn limited<B: Backend>(w: &mut World<B>) -> BTreeMap<&'static str, ExternalIdentity> {
+    use Capabilities::{Commit, Decrypt};
+    let signer = w.generate_with("alice", Commit);
+    let reader = w.generate_with("alice", Decrypt);
+    let mut ids = BTreeMap::new();
+    ids.insert("both", w.generate("alice"));
+    ids.insert("signer rotated", w.rotate("alice", &signer));
+    ids.insert("reader rotated", w.rotate("alice", &reader));
+    // A zone has the capabilities it was derived with, whatever its master's.
+    let zone = w.zone_with("alice", &signer, "inbox", Decrypt).unwrap();
+    ids.insert("reader zone", zone);
+    ids.insert("carol's signer", w.generate_with("carol", Commit));
+    ids.insert("signer", signer);
+    ids.insert("reader", reader);
+    ids
+}
+
+for_both_backends!(
+    connect_asks_for_no_capability_the_identity_lacks,
+    |mut w| {
+        use Capabilities::{Commit, CommitAndDecrypt as Both, Decrypt};
+        let ids = limited(&mut w);
+        let missing = |requested, granted| -> Result<Address, IdentityError> {
+            Err(IdentityError::MissingCapability { requested, granted })
+        };
+        let vault = || Ok(addr(VAULT));
+        let rows = [
+            ("alice", "signer", Decrypt, missing(Decrypt, Commit)),
+            ("alice", "signer", Both, missing(Both, Commit)),
+            ("alice", "signer", Commit, vault()),
+            ("alice", "reader", Commit, missing(Commit, Decrypt)),
+            ("alice", "reader", Decrypt, vault()),
+            ("alice", "both", Commit, vault()),
+            ("alice", "both", Decrypt, vault()),
+            ("alice", "both", Both, vault()),
+            ("alice", "signer rotated", Decrypt, missing(Decrypt, Commit)),
+            ("alice", "signer rotated", Commit, vault()),
+            ("alice", "reader rotated", Both, missing(Both, Decrypt)),
+            ("alice", "reader zone", Commit, missing(Commit, Decrypt)),
+            ("alice", "reader zone", Decrypt, vault()),
+            // Ownership first: a stranger learns nothing about the capabilities.
+            ("bob", "signer", Decrypt, Err(IdentityError::NotOwner)),
+        ];
+        let mut failures = Vec::new();
+        for (who, name, asked, expected) in rows {
+            let got = w.connect(who, &ids[name], asked);
+            if got != expected {
+                failures.push(format!(
+                    "{who} asks {asked:?} of {name}: {expected:?}, got {got:?}"
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "{failures:#?}");
+        assert_eq!(missing(Decrypt, Commit).unwrap_err().code(), 406);
+    }
+);
+
+for_both_backends!(the_vault_commits_only_with_identities_that_may, |mut w| {
+    let ids = limited(&mut w);
+    let refused = || Err(CommitmentError::NoCommitCapability);
+    let rows = [
+        ("alice", "signer", Ok(())),
+        ("alice", "reader", refused()),
+        ("alice", "both", Ok(())),
+        ("alice", "signer rotated", Ok(())),
+        ("alice", "reader rotated", refused()),
+        ("alice", "reader zone", refused()),
+        // Ownership first, as for connect.
+        ("bob", "reader", Err(CommitmentError::NotAuthorised)),
+    ];
+    let mut failures = Vec::new();
+    for (who, name, expected) in rows {
+        let got = w.commit(who, &ids[name]);
+        if got != expected {
+            failures.push(format!(
+                "{who} commits as {name}: {expected:?}, got {got:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!(CommitmentError::NoCommitCapability.code(), 503);
+});
+
+for_both_backends!(the_vault_decrypts_only_with_identities_that_may, |mut w| {
+    let ids = limited(&mut w);
+    let (opened, no_key) = (|| Ok(b"x".to_vec()), || Err(DecryptionError::NoMatchingKey));
+    let rows = [
+        ("alice", "signer", false, no_key()),
+        ("alice", "reader", false, opened()),
+        ("alice", "both", false, opened()),
+        ("alice", "signer rotated", false, no_key()),
+        ("alice", "reader rotated", false, opened()),
+        // Sealed to the zone and, by reads-for, its commit-only master: the zone's key opens.
+        ("alice", "reader zone", true, opened()),
+        // Carol is served (she owns an identity here) but holds no key she may decrypt with.
+        ("carol", "carol's signer", false, no_key()),
+    ];
+    let mut failures = Vec::new();
+    for (who, name, reads_for, expected) in rows {
+        let ct = w.encrypt(ENC, &ids[name], reads_for, b"x").unwrap();
+        let got = w.decrypt(who, &ct).map(|p| p.0);
+        if got != expected {
+            failures.push(format!(
+                "{who} opens one sealed to {name}: {expected:?}, got {got:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 });

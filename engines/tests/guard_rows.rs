@@ -16,6 +16,7 @@ use sealwright_engines::backend::symbolic::SymbolicBackend;
 use sealwright_engines::decryption::{Decryption, DecryptionState};
 use sealwright_engines::encryption::Encryption;
 use sealwright_engines::identity_management::{IdentityManagement, IdentityManagementState};
+use sealwright_engines::naming::{Naming, NamingState};
 use sealwright_engines::relation::{RelationEngine, RelationRows, RelationState};
 use sealwright_engines::verification::Verification;
 use spec::message::*;
@@ -28,6 +29,7 @@ const SF: &str = "node/signs-for";
 const VER: &str = "node/verification";
 const VAULT: &str = "node/vault";
 const IDM: &str = "node/identity";
+const NAMING: &str = "node/naming";
 
 /// Runs each `(row, input)` through `step` in order and checks the row each step reports;
 /// then that the inputs cover the engine's whole table.
@@ -200,6 +202,7 @@ fn every_vault_row_is_taken_and_reported() {
     let generate = || RequestGenerateKey {
         owner: addr("client"),
         read_by: None,
+        capabilities: Capabilities::default(),
     };
     let cases = vec![
         (
@@ -266,18 +269,18 @@ fn every_identity_management_row_is_taken_and_reported() {
     let stranger = backend.generate_identity().external.id();
     let key_reply = |result| ReplyGenerateKey { result };
     // The first request asks the vault under correlation 0 (the engine's own counter).
-    let generate = env("client", IDM, 1, RequestGenerateIdentity {});
+    let generate = env("client", IDM, 1, RequestGenerateIdentity::default());
     let mut first = engine.step(&mut state, &mut backend, &generate);
     let asked = first.send.pop().unwrap().correlation.0;
     assert_eq!(first.guard, "generate");
     let cases = vec![
         (
             "misaddressed",
-            env("client", VAULT, 1, RequestGenerateIdentity {}),
+            env("client", VAULT, 1, RequestGenerateIdentity::default()),
         ),
         (
             "generate",
-            env("client", IDM, 2, RequestGenerateIdentity {}),
+            env("client", IDM, 2, RequestGenerateIdentity::default()),
         ),
         (
             "derive-zone",
@@ -288,6 +291,7 @@ fn every_identity_management_row_is_taken_and_reported() {
                 RequestDeriveZoneIdentity {
                     master: stranger,
                     zone: "z".into(),
+                    capabilities: Capabilities::default(),
                 },
             ),
         ),
@@ -321,6 +325,7 @@ fn every_identity_management_row_is_taken_and_reported() {
                 6,
                 RequestConnectIdentity {
                     external_identity: stranger,
+                    capabilities: Capabilities::default(),
                 },
             ),
         ),
@@ -368,6 +373,68 @@ fn every_identity_management_row_is_taken_and_reported() {
         ),
     ];
     covers(<IdentityManagement as Engine>::GUARDS, cases, |e| {
+        engine.step(&mut state, &mut backend, e)
+    });
+}
+
+#[test]
+fn every_naming_row_is_taken_and_reported() {
+    let mut backend = SymbolicBackend::new(7);
+    let a = backend.generate_identity().external;
+    let name = IdentityName::parse("alice").unwrap();
+    // Unsigned statements are enough: a refused submission still takes its row.
+    let evidence = NameEvidence {
+        identity_name: name.clone(),
+        external_identity: a.clone(),
+        serial: 1,
+        signature: [0; 64],
+    };
+    let revocation = NameRevocation {
+        identity_name: name.clone(),
+        serial: 1,
+        signature: [0; 64],
+    };
+    let engine = Naming {
+        address: addr(NAMING),
+    };
+    let mut state = NamingState::default();
+    let resolve = || RequestResolveName {
+        identity_name: name.clone(),
+    };
+    let decryption = RequestDecryption {
+        data: Ciphertext(vec![1]),
+    };
+    let cases = vec![
+        ("misaddressed", env("client", RF, 1, resolve())),
+        (
+            "submit-name-evidence",
+            env("client", NAMING, 1, RequestSubmitNameEvidence { evidence }),
+        ),
+        (
+            "submit-name-revocation",
+            env(
+                "client",
+                NAMING,
+                2,
+                RequestSubmitNameRevocation { revocation },
+            ),
+        ),
+        ("resolve-name", env("client", NAMING, 3, resolve())),
+        (
+            "query-name-evidence",
+            env(
+                "client",
+                NAMING,
+                4,
+                RequestQueryNameEvidence {
+                    external_identity: a.id(),
+                },
+            ),
+        ),
+        ("not-handled", env("client", NAMING, 5, decryption)),
+        ("unexpected-reply", env("client", NAMING, 6, refusal())),
+    ];
+    covers(Naming::GUARDS, cases, |e| {
         engine.step(&mut state, &mut backend, e)
     });
 }

@@ -788,6 +788,7 @@ fn key_management_by_anyone_but_identity_management_is_refused() {
             RequestGenerateKey {
                 owner: addr("mallory"),
                 read_by: None,
+                capabilities: Capabilities::default(),
             }
             .into()
         }),
@@ -795,6 +796,7 @@ fn key_management_by_anyone_but_identity_management_is_refused() {
             RequestGenerateKey {
                 owner: addr("mallory"),
                 read_by: Some(v.alice.external.clone()),
+                capabilities: Capabilities::Commit,
             }
             .into()
         }),
@@ -888,6 +890,7 @@ fn key_management_by_anyone_but_identity_management_is_refused() {
                 RequestGenerateKey {
                     owner: addr("carol"),
                     read_by: None,
+                    capabilities: Capabilities::default(),
                 },
             );
             match one_reply(v.step(&request))?.message {

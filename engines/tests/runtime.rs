@@ -214,7 +214,7 @@ fn frames_refuse_oversized_lengths_without_allocating() {
         sender: addr("a"),
         target: addr("b"),
         correlation: CorrelationId(7),
-        message: RequestGenerateIdentity {}.into(),
+        message: RequestGenerateIdentity::default().into(),
     };
     let mut buf = Vec::new();
     tcp::write_frame(&mut buf, &env).unwrap();

@@ -247,6 +247,7 @@ fn no_secret_holding_type_formats_its_secret() {
     let held = VaultIdentity {
         owner: addr("alice"),
         secrets: alice.clone(),
+        capabilities: Capabilities::Decrypt,
     };
     let secrets = all.clone();
     cases.push(Case::new("VaultIdentity", move || {

@@ -170,6 +170,17 @@ impl World {
         }
     }
 
+    /// Records `capabilities` for `name`'s identity in the vault, as a generation asking for them would.
+    fn limit(&mut self, name: &str, capabilities: Capabilities) {
+        let id = self.identity(name).id();
+        match self.node.engine_mut(&addr(VAULT)) {
+            Some(NodeEngine::Decryption(_, vault)) => {
+                vault.identities.get_mut(&id).unwrap().capabilities = capabilities;
+            }
+            _ => unreachable!("the vault is a Decryption engine"),
+        }
+    }
+
     /// `subject` signs "`member` R `subject`" with `serial`, and it is submitted to `R`'s engine.
     fn grant<R: RelationMessages>(
         &mut self,
@@ -367,6 +378,37 @@ fn the_vault_commits_for_owners_only() {
     );
     let c = w.commit_as("client-alice", &alice, DATA).unwrap();
     assert_eq!(c.verifying_key, alice.external.verifying_key);
+}
+
+#[test]
+fn the_vault_commits_only_with_identities_that_may_commit() {
+    use Capabilities::{Commit, CommitAndDecrypt, Decrypt};
+    let refused = Err(CommitmentError::NoCommitCapability);
+    let rows = [
+        (Commit, "client-alice", Ok(())),
+        (CommitAndDecrypt, "client-alice", Ok(())),
+        (Decrypt, "client-alice", refused),
+        // Ownership is checked first: anyone else learns nothing about the capabilities.
+        (Decrypt, "client-bob", Err(CommitmentError::NotAuthorised)),
+        (Commit, "client-bob", Err(CommitmentError::NotAuthorised)),
+    ];
+    let mut failures = Vec::new();
+    for (capabilities, client, expected) in rows {
+        let mut w = World::new();
+        w.limit("alice", capabilities);
+        let alice = w.alice.clone();
+        let got = w.commit_as(client, &alice, DATA).map(|c| {
+            // What the vault signed verifies as Alice's.
+            let verified = w.verify_at(VER, DATA, c, alice.external.clone(), false);
+            assert_eq!(verified, Ok(true), "{capabilities:?}");
+        });
+        if got != expected {
+            failures.push(format!(
+                "{capabilities:?} by {client}: expected {expected:?}, got {got:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
 
 /// Every statement the vault could be asked to commit to, were it a signing oracle.

@@ -1,4 +1,5 @@
-//! The text forms of ids and public identities (`sw1…`, `swk1…`, `swpub1…`) and engine addresses.
+//! The text forms of ids and public identities (`sw1…`, `swk1…`, `swpub1…`), engine
+//! addresses and identity names.
 //!
 //! Properties: parsing never panics; whatever parses prints back as the same
 //! text (one spelling per value); errors stay short whatever the input.
@@ -6,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use sealwright_fuzz::round_trips;
-use spec::{Address, ExternalIdentity, IdentityId, KeyId};
+use spec::{Address, ExternalIdentity, IdentityId, IdentityName, KeyId};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -41,5 +42,21 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(address) = Address::new(text) {
         assert_eq!(address.as_str(), text);
         round_trips(&address);
+    }
+    match IdentityName::parse(text) {
+        Ok(name) => {
+            // One spelling, and the wire accepts exactly what `parse` does.
+            assert_eq!(name.as_str(), text);
+            round_trips(&name);
+            if let Some(parent) = name.parent() {
+                assert_eq!(IdentityName::parse(parent.as_str()), Ok(parent.clone()));
+                assert!(text.starts_with(parent.as_str()));
+            }
+        }
+        Err(e) => {
+            assert!(e.to_string().len() < 400, "long error");
+            let wire = spec::codec::encode(&text);
+            assert!(spec::codec::decode::<IdentityName>(&wire).is_err());
+        }
     }
 });

@@ -65,6 +65,19 @@ const DECODERS: &[fn(&[u8])] = decoders![
     Continuation,
     spec::effects::RejectReason,
     spec::effects::Rejection,
+    // Appended, so the committed corpus keeps its selectors: the Naming engine's types.
+    RequestResolveName,
+    ReplyResolveName,
+    RequestSubmitNameEvidence,
+    ReplySubmitNameEvidence,
+    RequestSubmitNameRevocation,
+    ReplySubmitNameRevocation,
+    RequestQueryNameEvidence,
+    ReplyQueryNameEvidence,
+    NamingError,
+    IdentityName,
+    NameEvidence,
+    NameRevocation,
 ];
 
 fuzz_target!(|data: &[u8]| {

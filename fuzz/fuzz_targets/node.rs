@@ -462,9 +462,10 @@ impl<B: Inspect> World<B> {
                 }
                 .into()
             }
-            Req::GenerateIdentity => RequestGenerateIdentity {}.into(),
+            Req::GenerateIdentity => RequestGenerateIdentity::default().into(),
             Req::ConnectIdentity(i) => RequestConnectIdentity {
                 external_identity: self.identity(i).id(),
+                capabilities: Default::default(),
             }
             .into(),
             Req::DeleteIdentity(i) => RequestDeleteIdentity {
@@ -474,6 +475,7 @@ impl<B: Inspect> World<B> {
             Req::DeriveZone { master, zone } => RequestDeriveZoneIdentity {
                 master: self.identity(master).id(),
                 zone: zone.chars().take(80).collect(),
+                capabilities: Default::default(),
             }
             .into(),
             Req::RotateIdentity(i) => RequestRotateIdentity {
@@ -483,6 +485,7 @@ impl<B: Inspect> World<B> {
             Req::GenerateKey { owner, read_by } => RequestGenerateKey {
                 owner: addr(CLIENTS[usize::from(owner) % CLIENTS.len()]),
                 read_by: read_by.map(|i| self.identity(i)),
+                capabilities: Default::default(),
             }
             .into(),
             Req::RotateKey(i) => RequestRotateKey {

@@ -9,6 +9,7 @@ use engines::conformance::Case;
 use engines::decryption::{Decryption, DecryptionState};
 use engines::encryption::{Encryption, EncryptionState};
 use engines::identity_management::{IdentityManagement, IdentityManagementState};
+use engines::naming::{Naming, NamingState};
 use engines::reads_for::{ReadsFor, ReadsForState};
 use engines::relation::{RelationEngine, RelationRows, RelationState};
 use engines::signs_for::{SignsFor, SignsForState};
@@ -96,6 +97,8 @@ pub enum Node {
     Verification(Verification, Option<usize>),
     /// The Identity Management engine with its initial records.
     IdentityManagement(IdentityManagement, Box<IdentityManagementState>),
+    /// The Naming engine with its initial names.
+    Naming(Naming, Box<NamingState>),
     /// A design the seeds or the Anoma specification warn against.
     Negative(NegativeNode),
 }
@@ -161,6 +164,7 @@ impl NodeState {
             NodeState::IdentityManagement(slot) => Some((Party::IdentityManagement, &slot.rows.0)),
             NodeState::SignsFor(slot, _) => Some((Party::SignsFor, &slot.rows.0)),
             NodeState::Verification(slot) => Some((Party::Verification, &slot.rows.0)),
+            NodeState::Naming(slot) => Some((Party::Naming, &slot.rows.0)),
             _ => None,
         }
     }
@@ -174,6 +178,7 @@ impl NodeState {
             NodeState::IdentityManagement(slot) => slot.off_table,
             NodeState::SignsFor(slot, _) => slot.off_table,
             NodeState::Verification(slot) => slot.off_table,
+            NodeState::Naming(slot) => slot.off_table,
             _ => false,
         }
     }
@@ -209,6 +214,8 @@ pub enum NodeState {
     SignsFor(EngineSlot<SignsForState>, bool),
     /// A Verification instance.
     Verification(EngineSlot<VerificationState>),
+    /// The Naming engine.
+    Naming(EngineSlot<NamingState>),
     /// A negative design.
     Negative(NegativeState),
 }
@@ -252,6 +259,9 @@ impl Holds for EncryptionState {
         self.cookies.keys().map(|k| *k.key.expose()).collect()
     }
 }
+
+// The Naming engine holds public statements only.
+impl Holds for NamingState {}
 
 impl Holds for VerificationState {
     fn secrets(&self) -> Vec<[u8; 32]> {
@@ -508,6 +518,9 @@ impl Actor for ModelActor {
             Node::IdentityManagement(_, initial) => {
                 NodeState::IdentityManagement(slot((**initial).clone(), id, self.crypto))
             }
+            Node::Naming(_, initial) => {
+                NodeState::Naming(slot((**initial).clone(), id, self.crypto))
+            }
             Node::Negative(n) => {
                 let (state, sends) = n.start(usize::from(id));
                 put(o, sends);
@@ -620,6 +633,9 @@ impl ModelActor {
             }
             (Node::IdentityManagement(e, _), NodeState::IdentityManagement(s)) => {
                 run_engine(e, s, &env, o, recorder).map(NodeState::IdentityManagement)
+            }
+            (Node::Naming(e, _), NodeState::Naming(s)) => {
+                run_engine(e, s, &env, o, recorder).map(NodeState::Naming)
             }
             _ => None,
         }

@@ -30,11 +30,13 @@ pub enum Party {
     SignsFor,
     /// The Verification engine (or a pool of them).
     Verification,
+    /// The Naming engine.
+    Naming,
 }
 
 impl Party {
     /// Every party, with the name diagrams use.
-    pub const ALL: [(Party, &'static str); 8] = [
+    pub const ALL: [(Party, &'static str); 9] = [
         (Party::Client, "Client"),
         (Party::Adversary, "Adversary"),
         (Party::Encryption, "Encryption"),
@@ -43,6 +45,7 @@ impl Party {
         (Party::IdentityManagement, "IdentityManagement"),
         (Party::SignsFor, "SignsFor"),
         (Party::Verification, "Verification"),
+        (Party::Naming, "Naming"),
     ];
 
     /// The name diagrams use.
@@ -64,6 +67,7 @@ impl Party {
             Role::IdentityManagement => Party::IdentityManagement,
             Role::SignsFor => Party::SignsFor,
             Role::Verification => Party::Verification,
+            Role::Naming => Party::Naming,
             Role::Negative => return None,
         })
     }

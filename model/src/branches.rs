@@ -4,7 +4,9 @@
 //! and/or `[Ok]`, `[Err(Variant)]`, the result of the branch's last arrow that carries one
 //! (how the request ends on that branch).
 
-use engines::{decryption, encryption, identity_management, reads_for, signs_for, verification};
+use engines::{
+    decryption, encryption, identity_management, naming, reads_for, signs_for, verification,
+};
 
 use crate::arrow::{Arrow, Party};
 
@@ -29,6 +31,7 @@ pub fn guards_of(party: Party) -> &'static [&'static str] {
         Party::IdentityManagement => identity_management::GUARDS,
         Party::SignsFor => signs_for::GUARDS,
         Party::Verification => verification::GUARDS,
+        Party::Naming => naming::GUARDS,
         Party::Client | Party::Adversary => &[],
     }
 }

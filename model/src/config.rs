@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use spec::{IdentityId, ReadsForEvidence, SignsForEvidence};
+use spec::{IdentityId, NameEvidence, ReadsForEvidence, SignsForEvidence};
 
 use crate::arrow::Arrow;
 use crate::arrow::Party;
@@ -42,6 +42,8 @@ pub struct ModelCfg {
     pub initial_evidence: Vec<ReadsForEvidence>,
     /// Evidence the SignsFor engine starts with.
     pub initial_signs_evidence: Vec<SignsForEvidence>,
+    /// Name evidence the Naming engine starts with, in the order it was submitted.
+    pub initial_names: Vec<NameEvidence>,
     /// Identities each actor owns at the start.
     pub initial_owned: BTreeMap<usize, BTreeSet<IdentityId>>,
     /// The Encryption engine's plaintext limit.

@@ -759,6 +759,7 @@ const UNREACHABLE_ROWS: &[(Party, &str, &str)] = &[
     (Party::IdentityManagement, "misaddressed", MISROUTED),
     (Party::SignsFor, "misaddressed", MISROUTED),
     (Party::Verification, "misaddressed", MISROUTED),
+    (Party::Naming, "misaddressed", MISROUTED),
     (
         Party::IdentityManagement,
         "no-pending-request",
@@ -782,6 +783,7 @@ fn unreached_rows(collected: &[(String, Collected)]) -> Vec<(String, String, &'s
         Party::IdentityManagement,
         Party::SignsFor,
         Party::Verification,
+        Party::Naming,
     ];
     let unreached = engines
         .iter()

@@ -15,6 +15,7 @@ use spec::relation::{ReadsForGraph, Relation, SignsForGraph};
 use spec::{CorrelationId, Envelope, Evidence, IdentityId, Message, ReadsForEvidence, Revocation};
 
 use crate::config::ModelCfg;
+use crate::names::NameGhost;
 use crate::vocab::{ModelMsg, Role, index_of};
 
 /// What a ReadsFor answer implied, per the ghost, when it was sent.
@@ -145,6 +146,8 @@ pub struct History {
     pub signs_revoked: BTreeMap<(IdentityId, IdentityId), u64>,
     /// Every evidence answer the SignsFor engine sent, keyed as `answers` is.
     pub signers: BTreeMap<(usize, CorrelationId, u64), Signers>,
+    /// The names in force, per the Naming engine's acknowledgements.
+    pub names: NameGhost,
     /// Every commitment signature a vault has made.
     pub commitments: BTreeSet<Vec<u8>>,
     /// Every evidence answer the ReadsFor engine sent, keyed by receiver, correlation and a
@@ -158,6 +161,8 @@ pub struct History {
     pub rotated: BTreeSet<IdentityId>,
     /// The highest evidence serial each vault has signed.
     pub signed: BTreeMap<usize, u64>,
+    /// The capabilities each identity was generated, derived or rotated with (both when absent).
+    pub capabilities: BTreeMap<IdentityId, spec::Capabilities>,
     /// Zones derived, by master identity and name.
     pub zones: BTreeSet<(IdentityId, String)>,
     /// The first violation of each property, by property name, with what happened.
@@ -184,6 +189,7 @@ impl History {
                 .iter()
                 .map(|ev| (ev.edge(), ev.clone()))
                 .collect(),
+            names: NameGhost::new(&cfg.initial_names),
             owned: cfg.initial_owned.clone(),
             book: cfg.collector.as_ref().map(|_| Box::default()),
             ..History::default()
@@ -272,6 +278,12 @@ impl History {
                     self.commitments.insert(c.signature.to_vec());
                 }
             }
+            // A negative design in the Naming engine's place acknowledges as one.
+            Message::ReplySubmitNameEvidence(_) | Message::ReplySubmitNameRevocation(_)
+                if matches!(cfg.role(src), Some(Role::Naming | Role::Negative)) =>
+            {
+                self.acknowledge_name(to, env);
+            }
             m if m.error().is_none() && !m.is_request() => self.acknowledge(to, src, env),
             _ => self.apply_identity(to, src, env),
         }
@@ -305,6 +317,18 @@ impl History {
         }
     }
 
+    /// Updates the name ghost with a submission or revocation the Naming engine acknowledged.
+    fn acknowledge_name(&mut self, to: Option<usize>, env: &Envelope) {
+        if env.message.error().is_some() {
+            return;
+        }
+        match self.request_of(to, env.correlation).cloned() {
+            Some(Message::RequestSubmitNameEvidence(req)) => self.names.store(&req.evidence),
+            Some(Message::RequestSubmitNameRevocation(req)) => self.names.revoke(&req.revocation),
+            _ => {}
+        }
+    }
+
     /// Updates ownership, zones, rotations and serials with what a sent message acknowledges.
     fn apply_identity(&mut self, to: Option<usize>, src: usize, env: &Envelope) {
         match &env.message {
@@ -314,14 +338,32 @@ impl History {
                     let max = self.signed.entry(src).or_insert(0);
                     *max = (*max).max(ev.serial);
                 }
+                // The vault serves the owner from the moment it holds the key, before Identity
+                // Management tells the owner: ownership starts here.
+                if let Some(Message::RequestGenerateKey(req)) = self.request_of(to, env.correlation)
+                {
+                    let owner = index_of(&req.owner);
+                    self.own(owner, Some(&k.identity));
+                }
             }
-            Message::ReplyGenerateIdentity(r) => self.own(to, r.result.as_ref().ok()),
+            Message::ReplyGenerateIdentity(r) => {
+                if let (Ok(id), Some(Message::RequestGenerateIdentity(req))) =
+                    (&r.result, self.request_of(to, env.correlation))
+                {
+                    self.capabilities.insert(id.id(), req.capabilities);
+                }
+                self.own(to, r.result.as_ref().ok());
+            }
             Message::ReplyDeriveZoneIdentity(r) => {
                 if let (Ok(_), Some(Message::RequestDeriveZoneIdentity(req))) =
                     (&r.result, self.request_of(to, env.correlation))
                 {
                     let zone = (req.master, req.zone.clone());
+                    let granted = req.capabilities;
                     self.zones.insert(zone);
+                    if let Ok(id) = &r.result {
+                        self.capabilities.insert(id.id(), granted);
+                    }
                 }
                 self.own(to, r.result.as_ref().ok());
             }
@@ -332,12 +374,19 @@ impl History {
                     {
                         let old = req.external_identity;
                         self.rotated.insert(old);
+                        let kept = self.capabilities_of(&old);
+                        self.capabilities.insert(new.id(), kept);
                     }
                     self.own(to, Some(new));
                 }
             }
             _ => {}
         }
+    }
+
+    /// The capabilities `id` was given; both for an identity the run did not make.
+    pub fn capabilities_of(&self, id: &IdentityId) -> spec::Capabilities {
+        self.capabilities.get(id).copied().unwrap_or_default()
     }
 
     fn own(&mut self, to: Option<usize>, identity: Option<&spec::ExternalIdentity>) {

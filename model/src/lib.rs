@@ -9,7 +9,7 @@
 //!
 //! Modules, from the bottom up (each imports only modules above it in this list):
 //! [`vocab`] (roles, networks, addresses, the model's messages), [`arrow`] (one arrow type
-//! and its renderer), [`cast`], [`negative`], [`actors`], [`config`], [`history`],
+//! and its renderer), [`cast`], [`negative`], [`actors`], [`config`], [`names`], [`history`],
 //! [`system`], [`properties`], [`scenarios`] (the table's types and the builder),
 //! [`catalog`] (the entries), [`run`], [`flows`], [`diagrams`].
 
@@ -24,6 +24,7 @@ pub mod crypto;
 pub mod diagrams;
 pub mod flows;
 pub mod history;
+pub mod names;
 pub mod nearest;
 pub mod negative;
 pub mod participants;

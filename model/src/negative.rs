@@ -13,10 +13,14 @@ use engines::encryption::recipients_for;
 use engines::identity::InternalIdentity;
 use engines::verification::{signers_for, verifies};
 use spec::message::{
-    Commitment, Plaintext, ReplyCommitment, ReplyEncrypt, ReplyVerification,
-    RequestQueryReadsForEvidence, RequestQuerySignsForEvidence, RequestVerification,
+    Commitment, Plaintext, ReplyCommitment, ReplyEncrypt, ReplyResolveName,
+    ReplySubmitNameEvidence, ReplyVerification, RequestQueryReadsForEvidence,
+    RequestQuerySignsForEvidence, RequestVerification,
 };
-use spec::{Address, CorrelationId, Envelope, ExternalIdentity, IdentityId, Message};
+use spec::{
+    Address, CorrelationId, Envelope, ExternalIdentity, IdentityId, IdentityName, Message,
+    NamingError,
+};
 
 use crate::vocab::{LegacyMsg, ModelMsg, index_of};
 
@@ -60,6 +64,8 @@ pub enum NegativeNode {
         /// The SignsFor engine's address.
         signs_for: Address,
     },
+    /// The Anoma specification's v0.2 Naming engine: an append-only store, evidence as an axiom.
+    V02Naming,
     /// A Commitment engine without domain separation: it signs the bytes it is given.
     RawSigner {
         /// The identity it signs as.
@@ -106,6 +112,8 @@ pub enum NegativeState {
     V02(BTreeMap<IdentityId, Vec<V02Pending>>, SymbolicBackend),
     /// The v0.2 Verification engine's pending map.
     V02Verify(BTreeMap<IdentityId, Vec<V02Verifying>>, SymbolicBackend),
+    /// The v0.2 Naming engine's store: every identity ever claimed for each name, in order.
+    V02Names(BTreeMap<IdentityName, Vec<ExternalIdentity>>),
 }
 
 /// Messages to send, by receiving actor index.
@@ -149,6 +157,7 @@ impl NegativeNode {
                 NegativeState::V02Verify(BTreeMap::new(), SymbolicBackend::new(me as u64)),
                 Vec::new(),
             ),
+            NegativeNode::V02Naming => (NegativeState::V02Names(BTreeMap::new()), Vec::new()),
             NegativeNode::RawSigner { .. } => (NegativeState::Sender, Vec::new()),
         }
     }
@@ -191,6 +200,9 @@ impl NegativeNode {
                 NegativeState::V02Verify(pending, backend),
                 ModelMsg::Spec(env, _),
             ) => v02_verification(address, signs_for, pending, backend, env),
+            (NegativeNode::V02Naming, NegativeState::V02Names(store), ModelMsg::Spec(env, _)) => {
+                v02_naming(store, &env)
+            }
             (NegativeNode::RawSigner { signer, owner }, _, ModelMsg::Spec(env, _)) => {
                 (None, raw_signer(signer, owner, &env))
             }
@@ -382,6 +394,34 @@ fn v02_verification(
 }
 
 /// A Commitment engine that signs the bytes it is given, with no domain label: a signing oracle.
+/// The v0.2 Naming engine: stores every claim unchecked and resolves a name to its first.
+fn v02_naming(
+    store: &BTreeMap<IdentityName, Vec<ExternalIdentity>>,
+    env: &Envelope,
+) -> (Option<NegativeState>, Sends) {
+    match &env.message {
+        Message::RequestSubmitNameEvidence(req) => {
+            // The flaws: no signature is checked, a dotted name's parent is never asked, and
+            // nothing is ever removed.
+            let mut next = store.clone();
+            let ev = &req.evidence;
+            let held = next.entry(ev.identity_name.clone()).or_default();
+            held.push(ev.external_identity.clone());
+            let reply = env.reply(ReplySubmitNameEvidence { result: Ok(()) });
+            (Some(NegativeState::V02Names(next)), to_sends(vec![reply]))
+        }
+        Message::RequestResolveName(req) => {
+            let first = store.get(&req.identity_name).and_then(|ids| ids.first());
+            let reply = env.reply(ReplyResolveName {
+                identity_name: req.identity_name.clone(),
+                result: first.cloned().ok_or(NamingError::Unresolved),
+            });
+            (None, to_sends(vec![reply]))
+        }
+        _ => (None, Vec::new()),
+    }
+}
+
 fn raw_signer(signer: &InternalIdentity, owner: &Address, env: &Envelope) -> Sends {
     let Message::RequestCommitment(req) = &env.message else {
         return Vec::new();

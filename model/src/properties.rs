@@ -14,8 +14,8 @@ use engines::backend::symbolic::{SymbolicBackend, SymbolicSealed};
 use spec::effects::RejectReason;
 use spec::message::{Commitment, Plaintext, RequestVerification};
 use spec::{
-    CommitmentError, DecryptionError, EncryptionError, Envelope, IdentityId, Message,
-    RelationError, VerificationError,
+    CommitmentError, DecryptionError, EncryptionError, Envelope, ExternalIdentity, IdentityId,
+    IdentityName, Message, NamingError, RelationError, VerificationError,
 };
 use stateright::Expectation;
 use stateright::actor::Envelope as NetEnvelope;
@@ -981,17 +981,19 @@ property!(
 property!(
     /// No signature the vault made as a commitment is ever accepted as evidence.
     NoStatementForged, "no statement forged through a commitment", Always + everywhere,
-    "no evidence or revocation accepted by a relation engine carries a signature the vault made as a commitment: the vault signs no other kind of statement",
+    "no evidence, name or revocation accepted by a relation engine or the Naming engine carries a signature the vault made as a commitment: the vault signs no other kind of statement",
     judge: |s| {
         let signature = match (s.env().map(|e| &e.message), s.request()) {
             (Some(m), Some(Message::RequestSubmitReadsForEvidence(r))) if m.error().is_none() => r.evidence.signature,
             (Some(m), Some(Message::RequestSubmitSignsForEvidence(r))) if m.error().is_none() => r.evidence.signature,
             (Some(m), Some(Message::RequestSubmitReadsForRevocation(r))) if m.error().is_none() => r.revocation.signature,
             (Some(m), Some(Message::RequestSubmitSignsForRevocation(r))) if m.error().is_none() => r.revocation.signature,
+            (Some(m), Some(Message::RequestSubmitNameEvidence(r))) if m.error().is_none() => r.evidence.signature,
+            (Some(m), Some(Message::RequestSubmitNameRevocation(r))) if m.error().is_none() => r.revocation.signature,
             _ => return Verdict::Fine,
         };
         violated_if(s.history.commitments.contains(signature.as_slice()), || {
-            "a relation engine accepted a statement signed as a commitment".into()
+            "an engine accepted a statement signed as a commitment".into()
         })
     },
 );
@@ -1030,6 +1032,137 @@ property!(
     SignsForConfirmed, "reachable: a signs for t", Sometimes,
     "the SignsFor engine confirms a signs-for relation in force",
     judge: |s| reached_if(matches!(s.env().map(|e| &e.message), Some(Message::ReplySignsFor(r)) if r.result == Ok(true))),
+);
+
+property!(
+    /// Connect grants, and the vault commits, only within an identity's capabilities.
+    CapabilitiesRespected, "capabilities respected", Always + everywhere,
+    "Identity Management connects a requester to an identity only for capabilities the identity was given, and the vault commits only as an identity given the commit capability",
+    judge: |s| match (s.env().map(|e| &e.message), s.request()) {
+        (Some(Message::ReplyConnectIdentity(r)), Some(Message::RequestConnectIdentity(req))) if r.result.is_ok() => {
+            let granted = s.history.capabilities_of(&req.external_identity);
+            violated_if(!granted.contains(req.capabilities), || format!(
+                "connected for {} to {}, which may only {granted}", req.capabilities, req.external_identity
+            ))
+        }
+        _ => match committed(s) {
+            Some((id, Ok(_))) => violated_if(!s.history.capabilities_of(&id).commit(), || format!(
+                "the vault committed as {id}, which may only {}", s.history.capabilities_of(&id)
+            )),
+            _ => Verdict::Fine,
+        },
+    },
+);
+
+property!(
+    /// A request beyond an identity's capabilities was refused.
+    CapabilityRefused, "reachable: capability refused", Sometimes,
+    "a connect asking for a capability the identity lacks, or a commitment by an identity without the commit capability, is refused",
+    judge: |s| reached_if(match s.env().map(|e| &e.message) {
+        Some(Message::ReplyConnectIdentity(r)) => matches!(r.result, Err(spec::IdentityError::MissingCapability { .. })),
+        Some(Message::ReplyCommitment(r)) => r.result == Err(CommitmentError::NoCommitCapability),
+        _ => false,
+    }),
+);
+
+/// A reply of the Naming engine that says which identity a name resolves to, or which names
+/// resolve to an identity: each (name, answer) pair it states.
+fn name_answers(s: &Sent<'_>) -> Vec<(IdentityName, Result<IdentityId, String>)> {
+    // A negative design in the Naming engine's place is judged as one.
+    if !matches!(s.cfg.role(s.src), Some(Role::Naming | Role::Negative)) {
+        return Vec::new();
+    }
+    match s.env().map(|e| &e.message) {
+        Some(Message::ReplyResolveName(r)) => vec![(
+            r.identity_name.clone(),
+            r.result.as_ref().map(|x| x.id()).map_err(|e| e.to_string()),
+        )],
+        Some(Message::ReplyQueryNameEvidence(r)) => r
+            .result
+            .iter()
+            .flatten()
+            .map(|ev| (ev.identity_name.clone(), Ok(r.external_identity)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether the Naming engine's answer about `name` is what the acknowledged statements give.
+fn name_answer_valid(
+    h: &History,
+    name: &IdentityName,
+    said: &Result<IdentityId, String>,
+) -> Verdict {
+    let valid = h.names.resolve(name).map(|x| x.id());
+    match (said, valid) {
+        (Ok(x), Ok(v)) => violated_if(*x != v, || {
+            format!("`{name}` resolved to {x}, but its valid evidence names {v}")
+        }),
+        (Ok(x), Err(why)) => Verdict::Violated(format!("`{name}` resolved to {x}, yet {why}")),
+        (Err(e), Ok(v)) => Verdict::Violated(format!(
+            "`{name}` names {v} through valid evidence, yet the engine answered: {e}"
+        )),
+        (Err(_), Err(_)) => Verdict::Fine,
+    }
+}
+
+property!(
+    /// A name resolves to an identity exactly when valid, unrevoked evidence says so.
+    NamesResolveThroughValidEvidence, "names resolve only through valid evidence", Always + everywhere,
+    "the Naming engine resolves a name to X (or lists it among X's names) exactly when the latest acknowledged evidence for it names X, no acknowledged revocation covers it, and it is signed by the name's authority: for a dotted name the identity its parent resolves to by the same rule, for a top-level name X itself or a former holder",
+    judge: |s| name_answers(s)
+        .iter()
+        .map(|(name, said)| name_answer_valid(s.history, name, said))
+        .find(|v| matches!(v, Verdict::Violated(_)))
+        .unwrap_or(Verdict::Fine),
+);
+
+/// A resolve reply from the Naming engine: the name and its result.
+fn resolved<'a>(
+    s: &Sent<'a>,
+) -> Option<(&'a IdentityName, &'a Result<ExternalIdentity, NamingError>)> {
+    match (s.cfg.role(s.src), s.env().map(|e| &e.message)) {
+        (Some(Role::Naming), Some(Message::ReplyResolveName(r))) => {
+            Some((&r.identity_name, &r.result))
+        }
+        _ => None,
+    }
+}
+
+property!(
+    /// A dotted name resolved through its parent's vouch.
+    DottedNameResolved, "reachable: dotted name resolved", Sometimes,
+    "a dotted name resolves to the identity its parent's holder vouched for",
+    judge: |s| reached_if(resolved(s).is_some_and(|(name, r)| r.is_ok() && name.parent().is_some())),
+);
+
+property!(
+    /// A claim to a held top-level name was refused, naming the holder.
+    NameTakenRefused, "reachable: taken name refused", Sometimes,
+    "a claim to a top-level name another identity holds is refused with NameTaken",
+    judge: |s| reached_if(matches!(s.env().map(|e| &e.message),
+        Some(Message::ReplySubmitNameEvidence(r)) if matches!(r.result, Err(NamingError::NameTaken { .. })))),
+);
+
+property!(
+    /// A child name stopped resolving once its parent was revoked.
+    ChildUnresolved, "reachable: child of a revoked parent unresolved", Sometimes,
+    "a dotted name whose parent no longer resolves is answered ParentUnresolved",
+    judge: |s| reached_if(resolved(s).is_some_and(|(_, r)| matches!(r, Err(NamingError::ParentUnresolved { .. })))),
+);
+
+property!(
+    /// A name statement signed as a commitment was refused.
+    NameForgeryRefused, "reachable: name statement forged through a commitment refused", Sometimes,
+    "name evidence or a name revocation whose signature the vault made as a commitment is refused",
+    judge: |s| {
+        let signature = match (s.env().map(|e| &e.message), s.request()) {
+            (Some(m), Some(Message::RequestSubmitNameEvidence(r))) if m.error().is_some() => r.evidence.signature,
+            (Some(m), Some(Message::RequestSubmitNameRevocation(r))) if m.error().is_some() => r.revocation.signature,
+            _ => return Verdict::Fine,
+        };
+        reached_if(s.history.commitments.contains(signature.as_slice()))
+    },
 );
 
 /// Every property, in the order reports list them; [`record_out`] runs every judgement.
@@ -1081,6 +1214,13 @@ pub const ALL: &[Check] = &[
     check::<VerificationErrorPropagated>(),
     check::<CommitRefused>(),
     check::<SignsForConfirmed>(),
+    check::<CapabilitiesRespected>(),
+    check::<CapabilityRefused>(),
+    check::<NamesResolveThroughValidEvidence>(),
+    check::<DottedNameResolved>(),
+    check::<NameTakenRefused>(),
+    check::<ChildUnresolved>(),
+    check::<NameForgeryRefused>(),
 ];
 
 /// The properties every scenario of the real engines checks.

@@ -11,15 +11,16 @@ use engines::decryption::{Decryption, DecryptionState};
 use engines::encryption::Encryption;
 use engines::identity::InternalIdentity;
 use engines::identity_management::{IdentityManagement, IdentityManagementState, Managed};
+use engines::naming::{Naming, NamingState};
 use engines::reads_for::{ReadsFor, ReadsForState};
 use engines::signs_for::{SignsFor, SignsForState};
 use engines::verification::Verification;
-use spec::{ReadsForEvidence, SignsForEvidence};
+use spec::{NameEvidence, ReadsForEvidence, SignsForEvidence};
 use stateright::actor::{ActorModel, LossyNetwork, Network};
 
 use crate::actors::{Client, ModelActor, Node, RelationFault};
 use crate::config::{Collected, ModelCfg};
-use crate::crypto::Crypto;
+use crate::crypto::{Crypto, ModelBackend};
 use crate::history::History;
 use crate::negative::NegativeNode;
 use crate::properties::{self, Check};
@@ -196,6 +197,8 @@ pub enum EngineSpec {
         /// Instances (more than one puts a router in front).
         instances: u32,
     },
+    /// The Naming engine, starting with the setup's names.
+    Naming,
     /// The Anoma v0.2 Encryption engine (a negative design), in the Encryption engine's place.
     V02,
     /// A negative design's actor, by name, built once the layout is known.
@@ -212,6 +215,8 @@ pub struct Setup {
     pub evidence: Vec<ReadsForEvidence>,
     /// The evidence the SignsFor engine starts with.
     pub signs_evidence: Vec<SignsForEvidence>,
+    /// Name evidence the Naming engine starts with, submitted in this order.
+    pub names: Vec<NameEvidence>,
     /// Identities owned by clients (by position): the vault holds them, Identity Management manages them.
     pub owners: Vec<(usize, InternalIdentity)>,
     /// The Encryption engine's plaintext limit.
@@ -228,6 +233,7 @@ impl Setup {
             engines,
             evidence: Vec::new(),
             signs_evidence: Vec::new(),
+            names: Vec::new(),
             owners: Vec::new(),
             max_plaintext: Encryption::DEFAULT_MAX_PLAINTEXT,
             authorised: Vec::new(),
@@ -306,6 +312,10 @@ fn layout(setup: &Setup) -> (Directory, Vec<(String, Role)>) {
                 dir.push((To::Verification, at));
                 actors.push(("verification".into(), Role::Verification));
             }
+            EngineSpec::Naming => {
+                dir.push((To::Naming, at));
+                actors.push(("naming".into(), Role::Naming));
+            }
             EngineSpec::V02 => {
                 dir.push((To::Encryption, at));
                 actors.push(("encryption-v0.2".into(), Role::Negative));
@@ -365,6 +375,7 @@ impl Setup {
             retries,
             initial_evidence: self.evidence,
             initial_signs_evidence: self.signs_evidence,
+            initial_names: self.names,
             initial_owned,
             max_plaintext: self.max_plaintext,
             authorised: self.authorised.iter().copied().collect(),
@@ -397,6 +408,22 @@ impl Setup {
 }
 
 impl Setup {
+    /// The Naming engine at index `here`, holding the setup's names.
+    fn naming_node(&self, here: usize) -> Node {
+        // The engine's own submission rule builds its starting state.
+        let mut state = NamingState::default();
+        let backend = ModelBackend::new(0);
+        for ev in &self.names {
+            let _refused_names_are_not_held = state.submit(&backend, ev);
+        }
+        Node::Naming(
+            Naming {
+                address: address(here),
+            },
+            Box::new(state),
+        )
+    }
+
     /// The actors one engine entry becomes at index `here`, each with whom it speaks for.
     fn engine_nodes(
         &self,
@@ -451,6 +478,7 @@ impl Setup {
                         owner: address(*owner),
                         identity: identity.external.clone(),
                         zones: BTreeSet::new(),
+                        capabilities: Default::default(),
                     };
                     state.identities.insert(identity.id(), managed);
                 }
@@ -476,6 +504,7 @@ impl Setup {
                 );
                 return out;
             }
+            EngineSpec::Naming => self.naming_node(here),
             EngineSpec::V02 => Node::Negative(NegativeNode::V02Encryption {
                 address: address(here),
                 reads_for: at(To::ReadsFor),

@@ -24,6 +24,8 @@ pub enum Role {
     SignsFor,
     /// A Verification instance.
     Verification,
+    /// The Naming engine.
+    Naming,
     /// A negative design's actor.
     Negative,
 }
@@ -76,6 +78,8 @@ pub enum To {
     SignsFor,
     /// The Verification engine (or the pool's router).
     Verification,
+    /// The Naming engine.
+    Naming,
     /// An actor by name (negative designs).
     Named(&'static str),
 }

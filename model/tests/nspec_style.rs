@@ -67,12 +67,12 @@ sequenceDiagram
     participant C as Client
     participant EE as Encryption Engine
     participant RFE as ReadsFor Engine
-    participant NE as Naming Engine
+    participant TE as Ticker Engine
     C->>EE: EncryptRequest (useReadsFor: true)
     EE->>RFE: QueryReadsForEvidenceRequest (A reads for B?)
     RFE->>EE: ReplyQueryReadsForEvidence (result: Ok)
-    EE->>NE: RequestResolveName
-    NE->>EE: ReplyResolveName
+    EE->>TE: RequestResolveName
+    TE->>EE: ReplyResolveName
     EE-->>C: ReplyEncrypt (result Ok)
     EE-->>C: ReplyEncrypt (reslt: Ok)
     EE-->>Bob: ReplyEncrypt
@@ -108,7 +108,10 @@ const FIXTURES: &[Fixture] = &[
         name: "drift",
         text: DRIFT,
         errors: &[
-            (7, "the Naming engine, which the model does not run yet"),
+            (
+                7,
+                "the Ticker engine, outside the identity family the model runs",
+            ),
             (8, "closest existing one is `RequestEncrypt`"),
             (9, "closest existing one is `RequestQueryReadsForEvidence`"),
             (

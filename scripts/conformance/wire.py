@@ -14,7 +14,8 @@ import hashlib, re
 import cbor2
 
 # --- Wire schema (envelope.md "Messages" and "Value types"; wire.cddl) -------
-# A schema is a dict (a map with exactly these keys, in this order), a string
+# A schema is a dict (a map with exactly these keys, in this order; a key whose
+# schema is ("omit", t) may be left out, and is then its default), a string
 # naming a scalar type, or a tagged tuple for optional values, lists, results
 # and error enums. The refused cases need the decoder to be as strict as the
 # reference's, and a well-formed-but-wrong message must not reach an engine.
@@ -38,10 +39,26 @@ DEC_ERR = enum("NotAuthorised NoMatchingKey AuthenticationFailed Truncated Unkno
                               "ChunkSize HeaderTruncated RecipientOrder"))
 ENC_ERR = enum("TooManyRecipients InvalidRecipient PlaintextTooLarge EngineFailed NotHandled",
                ReadsFor=RF_ERR)
+# What an identity's keys may be used for (envelope.md "capabilities"). A
+# request leaves the field out when it is both, so only the other two are
+# written there; an error names any of the three.
+CAPABILITIES = enum("Commit Decrypt CommitAndDecrypt")
+ASKED = ("omit", enum("Commit Decrypt"))
 ID_ERR = enum("NotOwner UnknownIdentity InvalidZone EngineFailed NotHandled",
-              Vault=DEC_ERR, ReadsFor=RF_ERR)
-COM_ERR = enum("NotAuthorised UnknownIdentity EngineFailed NotHandled")
+              Vault=DEC_ERR, ReadsFor=RF_ERR,
+              MissingCapability={"requested": CAPABILITIES, "granted": CAPABILITIES})
+COM_ERR = enum("NotAuthorised UnknownIdentity NoCommitCapability EngineFailed NotHandled")
 VER_ERR = enum("DataTooLarge EngineFailed NotHandled", SignsFor=RF_ERR)
+# The Naming engine (naming/messages.md): a name is a text string, checked on
+# decoding like an address ("name" below).
+NAME_EVIDENCE = {"identityName": "name", "externalIdentity": IDENT, "serial": "uint",
+                 "signature": "b64"}
+NAME_REVOCATION = {"identityName": "name", "serial": "uint", "signature": "b64"}
+NAME_ERR = enum("SignatureInvalid Unresolved EngineFailed NotHandled",
+                Malformed=enum("SelfReference BadVerifyingKey"),
+                NameTaken={"holder": "b20"}, NotVouched={"parent": "name"},
+                ParentUnresolved={"parent": "name"}, Revoked={"revokedThrough": "uint"},
+                Superseded={"current": "uint"})
 COMMITMENT = {"verifyingKey": "b32", "signature": "b64"}
 
 
@@ -64,17 +81,17 @@ MESSAGES = {
                                         continuation=("opt", "b")),
     "RequestDecryption": {"data": "b"},
     "ReplyDecryption": reply("b", DEC_ERR),
-    "RequestGenerateIdentity": {},
+    "RequestGenerateIdentity": {"capabilities": ASKED},
     "ReplyGenerateIdentity": reply(IDENT, ID_ERR),
-    "RequestConnectIdentity": {"externalIdentity": "b20"},
+    "RequestConnectIdentity": {"externalIdentity": "b20", "capabilities": ASKED},
     "ReplyConnectIdentity": reply("addr", ID_ERR),
     "RequestDeleteIdentity": {"externalIdentity": "b20"},
     "ReplyDeleteIdentity": reply("null", ID_ERR),
-    "RequestDeriveZoneIdentity": {"master": "b20", "zone": "text"},
+    "RequestDeriveZoneIdentity": {"master": "b20", "zone": "text", "capabilities": ASKED},
     "ReplyDeriveZoneIdentity": reply(IDENT, ID_ERR),
     "RequestRotateIdentity": {"externalIdentity": "b20"},
     "ReplyRotateIdentity": reply(IDENT, ID_ERR),
-    "RequestGenerateKey": {"owner": "addr", "readBy": ("opt", IDENT)},
+    "RequestGenerateKey": {"owner": "addr", "readBy": ("opt", IDENT), "capabilities": ASKED},
     "ReplyGenerateKey": reply(GENKEY, DEC_ERR),
     "RequestRotateKey": {"externalIdentity": "b20"},
     "ReplyRotateKey": reply(GENKEY, DEC_ERR),
@@ -85,6 +102,14 @@ MESSAGES = {
     "ReplyVerification": reply("bool", VER_ERR),
     "RequestCommitment": {"data": "b", "externalIdentity": "b20"},
     "ReplyCommitment": reply(COMMITMENT, COM_ERR),
+    "RequestResolveName": {"identityName": "name"},
+    "ReplyResolveName": reply(IDENT, NAME_ERR, identityName="name"),
+    "RequestSubmitNameEvidence": {"evidence": NAME_EVIDENCE},
+    "ReplySubmitNameEvidence": reply("null", NAME_ERR),
+    "RequestSubmitNameRevocation": {"revocation": NAME_REVOCATION},
+    "ReplySubmitNameRevocation": reply("null", NAME_ERR),
+    "RequestQueryNameEvidence": {"externalIdentity": "b20"},
+    "ReplyQueryNameEvidence": reply(("list", NAME_EVIDENCE), NAME_ERR, externalIdentity="b20"),
 }
 # The SignsFor engine's messages are ReadsFor's, renamed (wire.cddl "SignsFor engine").
 MESSAGES.update({name.replace("ReadsFor", "SignsFor"): schema
@@ -94,12 +119,24 @@ MESSAGES.update({name.replace("ReadsFor", "SignsFor"): schema
 # like the envelope's own sender and target. The ranges are ASCII, so a
 # character is a byte and {1,128} bounds the encoded length too.
 ADDRESS = re.compile(r"[A-Za-z0-9._/-]{1,128}")
+# naming/index.md: a name is 1 to 8 labels joined by dots; a label is 1 to 63
+# of a-z, 0-9 and "-", not beginning or ending with "-". A name spelt any
+# other way does not decode. (ASCII again, so characters are bytes.)
+LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+MAX_LABELS = 8
+
+
+def is_name(v):
+    labels = v.split(".")
+    return len(labels) <= MAX_LABELS and all(LABEL.fullmatch(l) for l in labels)
 
 
 def conforms(v, t):
     """Whether the decoded value v has schema type t."""
     if isinstance(t, dict):
-        return type(v) is dict and list(v) == list(t) and all(conforms(v[k], t[k]) for k in t)
+        present = [k for k in t if k in v or not omissible(t[k])]
+        return (type(v) is dict and list(v) == present
+                and all(conforms(v[k], unomit(t[k])) for k in present))
     if isinstance(t, tuple):
         kind, arg = t[0], t[1]
         if kind == "opt":
@@ -125,7 +162,19 @@ def conforms(v, t):
         return type(v) is str
     if t == "addr":
         return type(v) is str and ADDRESS.fullmatch(v) is not None
+    if t == "name":
+        return type(v) is str and is_name(v)
     raise ValueError(f"unknown schema type {t!r}")  # a typo in a table, not bad input
+
+
+def omissible(t):
+    """Whether a map key with schema t may be left out (it is then its default)."""
+    return isinstance(t, tuple) and t[0] == "omit"
+
+
+def unomit(t):
+    """The schema of a key's value when it is written."""
+    return t[1] if omissible(t) else t
 
 
 def single(v):
@@ -244,3 +293,46 @@ def not_handled(request, body):
     reply_schema = MESSAGES["Reply" + request[7:]]
     fields = {k: body[k] for k in reply_schema if k != "result"}
     return {**fields, "result": {"Err": "NotHandled"}}
+
+
+# --- Every case of a suite, read (python wire.py SUITE) -----------------------
+def read_suite(root):
+    """Problems reading every case of the suite under root, whatever its
+    engine: each input must decode as a documented envelope, or be refused
+    when the case says it must be (conformance/index.md "Running a case"), and
+    every envelope a case says is sent must decode too. So this reader knows
+    every message and value a suite holds, including those of engines no
+    runner here implements."""
+    import json
+    from pathlib import Path
+    problems, cases = [], 0
+    for meta_path in sorted(Path(root).rglob("meta.json")):
+        case, meta = meta_path.parent, json.loads(meta_path.read_text())
+        cases += 1
+        for n, step in enumerate(meta["steps"]):
+            if "event" in step:
+                continue
+            try:
+                decode_envelope((case / f"input_{n}.cbor").read_bytes())
+                if meta["refused"]:
+                    problems.append(f"{case}: input_{n}.cbor must be refused but decodes")
+            except Refused as why:
+                if not meta["refused"]:
+                    problems.append(f"{case}: input_{n}.cbor refused: {why}")
+            if meta["refused"]:
+                continue
+            effects = decode_canonical((case / f"effects_{n}.cbor").read_bytes())
+            for i, env in enumerate(effects["send"]):
+                try:
+                    decode_envelope(cbor2.dumps(env))
+                except Refused as why:
+                    problems.append(f"{case}: effects_{n}.cbor, envelope {i}: {why}")
+    return cases, problems
+
+
+if __name__ == "__main__":
+    import sys
+    cases, problems = read_suite(sys.argv[1])
+    print("".join(f"FAIL {p}\n" for p in problems), end="")
+    print(f"wire: {cases} cases, {len(problems)} problems")
+    sys.exit(1 if problems or not cases else 0)

@@ -2,9 +2,13 @@
 //!
 //! Codes are grouped by engine (1xx Encryption, 2xx the relation engine,
 //! ReadsFor and SignsFor alike, 3xx Decryption, 4xx Identity Management,
-//! 5xx Commitment, 6xx Verification). A code, once published, never changes meaning.
+//! 5xx Commitment, 6xx Verification, 7xx Naming). A code, once published, never changes meaning.
 
 use serde::{Deserialize, Serialize};
+
+use crate::capabilities::Capabilities;
+use crate::identity::IdentityId;
+use crate::name::IdentityName;
 
 /// One family of errors: the type, the hundred its codes are in, and its variants' wire names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +22,7 @@ pub struct Family {
 }
 
 /// Every error family a reply can carry, in code order.
-pub fn families() -> [Family; 6] {
+pub fn families() -> [Family; 7] {
     use crate::fields::variants_of;
     [
         Family {
@@ -50,6 +54,11 @@ pub fn families() -> [Family; 6] {
             name: "VerificationError",
             hundred: 6,
             variants: variants_of::<VerificationError>(),
+        },
+        Family {
+            name: "NamingError",
+            hundred: 7,
+            variants: variants_of::<NamingError>(),
         },
     ]
 }
@@ -278,6 +287,16 @@ pub enum IdentityError {
     /// The ReadsFor engine refused the evidence.
     #[error("the ReadsFor engine refused the evidence: {0}")]
     ReadsFor(RelationError),
+    /// The identity lacks a capability the request asks for.
+    #[error(
+        "the identity lacks a requested capability: asked for {requested}, but it may only {granted}"
+    )]
+    MissingCapability {
+        /// What the request asked for.
+        requested: Capabilities,
+        /// What the identity has.
+        granted: Capabilities,
+    },
     /// The request was sent to an engine that does not handle it.
     #[error("this engine does not handle that request")]
     NotHandled,
@@ -294,6 +313,7 @@ impl Coded for IdentityError {
             IdentityError::InvalidZone => 403,
             IdentityError::Vault(_) => 404,
             IdentityError::ReadsFor(_) => 405,
+            IdentityError::MissingCapability { .. } => 406,
             IdentityError::EngineFailed => 498,
             IdentityError::NotHandled => 499,
         }
@@ -311,6 +331,9 @@ pub enum CommitmentError {
     /// The vault holds no identity with this id.
     #[error("unknown identity: this vault holds no such identity")]
     UnknownIdentity,
+    /// The identity's capabilities do not include committing (it was made to decrypt only).
+    #[error("the identity may not commit: its capabilities are decrypt only")]
+    NoCommitCapability,
     /// The request was sent to an engine that does not handle it.
     #[error("this engine does not handle that request")]
     NotHandled,
@@ -324,6 +347,7 @@ impl Coded for CommitmentError {
         match self {
             CommitmentError::NotAuthorised => 501,
             CommitmentError::UnknownIdentity => 502,
+            CommitmentError::NoCommitCapability => 503,
             CommitmentError::EngineFailed => 598,
             CommitmentError::NotHandled => 599,
         }
@@ -360,13 +384,99 @@ impl Coded for VerificationError {
     }
 }
 
+/// Errors from the Naming engine.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, thiserror::Error,
+)]
+#[serde(rename_all_fields = "camelCase")]
+pub enum NamingError {
+    /// The signature does not verify under the key of anyone who may sign this statement.
+    #[error("the signature does not verify under the name's authority's key")]
+    SignatureInvalid,
+    /// The statement is structurally wrong (a verifying key that is not an Ed25519 point).
+    #[error("malformed statement: {0}")]
+    Malformed(MalformedStatement),
+    /// Another identity holds this top-level name: only its holder may transfer it.
+    #[error(
+        "the name is taken: identity {holder} holds it; only the holder may transfer it, or revoke it to release it"
+    )]
+    NameTaken {
+        /// The identity that holds the name.
+        holder: IdentityId,
+    },
+    /// A dotted name's statement is not signed by the identity its parent resolves to.
+    #[error(
+        "not vouched for: a statement about a dotted name must be signed by the identity its parent `{parent}` resolves to"
+    )]
+    NotVouched {
+        /// The parent name.
+        parent: IdentityName,
+    },
+    /// A dotted name's parent resolves to no identity.
+    #[error("the parent name `{parent}` resolves to no identity")]
+    ParentUnresolved {
+        /// The parent name.
+        parent: IdentityName,
+    },
+    /// A revocation with this serial or a higher one is in force for the name.
+    #[error(
+        "revoked: a revocation with serial {revoked_through} is in force for this name; sign new evidence with a higher serial"
+    )]
+    Revoked {
+        /// The serial the revocation covers up to.
+        revoked_through: u64,
+    },
+    /// Evidence for the name with a higher serial, or a different statement with the same serial, is in force.
+    #[error("superseded: evidence with serial {current} is in force for this name")]
+    Superseded {
+        /// The serial in force.
+        current: u64,
+    },
+    /// No identity holds the name (or one of its parents).
+    #[error("unresolved: no identity holds this name")]
+    Unresolved,
+    /// The request was sent to an engine that does not handle it.
+    #[error("this engine does not handle that request")]
+    NotHandled,
+    /// The engine failed while handling the request; nothing was done, and it may be retried.
+    #[error("the engine failed while handling this request; nothing was done, retry it")]
+    EngineFailed,
+}
+
+impl Coded for NamingError {
+    fn code(&self) -> u16 {
+        match self {
+            NamingError::SignatureInvalid => 701,
+            NamingError::Malformed(_) => 702,
+            NamingError::NameTaken { .. } => 703,
+            NamingError::NotVouched { .. } => 704,
+            NamingError::ParentUnresolved { .. } => 705,
+            NamingError::Revoked { .. } => 706,
+            NamingError::Superseded { .. } => 707,
+            NamingError::Unresolved => 708,
+            NamingError::EngineFailed => 798,
+            NamingError::NotHandled => 799,
+        }
+    }
+}
+
+impl From<RelationError> for NamingError {
+    /// A signature check's failure, as the Naming engine reports it.
+    fn from(e: RelationError) -> Self {
+        match e {
+            RelationError::Malformed(m) => NamingError::Malformed(m),
+            _ => NamingError::SignatureInvalid,
+        }
+    }
+}
+
 #[cfg(test)]
 mod family_tests {
     use super::*;
 
     #[test]
     fn families_list_every_variant_by_its_wire_name() {
-        let [enc, rf, dec, id, com, ver] = families();
+        let [enc, rf, dec, id, com, ver, name] = families();
         assert_eq!(
             enc.variants,
             [
@@ -380,9 +490,12 @@ mod family_tests {
         );
         assert!(rf.variants.contains(&"Superseded"));
         assert!(dec.variants.contains(&"Malformed"));
-        assert_eq!(id.variants.len(), 7);
+        assert_eq!(id.variants.len(), 8);
+        assert!(com.variants.contains(&"NoCommitCapability"));
         assert_eq!(EncryptionError::NotHandled.code() / 100, enc.hundred);
         assert_eq!(CommitmentError::NotHandled.code() / 100, com.hundred);
         assert_eq!(ver.variants[0], "SignsFor");
+        assert_eq!(name.variants.len(), 10);
+        assert_eq!(NamingError::Unresolved.code() / 100, name.hundred);
     }
 }

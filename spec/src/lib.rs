@@ -12,6 +12,7 @@
 
 pub mod address;
 mod bytes;
+pub mod capabilities;
 pub mod codec;
 pub mod commitment;
 pub mod effects;
@@ -21,15 +22,18 @@ pub mod evidence;
 mod fields;
 pub mod identity;
 pub mod message;
+pub mod name;
+mod naming_message;
 pub mod relation;
 mod relation_message;
 pub mod text;
 
 pub use address::Address;
+pub use capabilities::Capabilities;
 pub use envelope::{CorrelationId, Envelope};
 pub use error::{
-    Coded, CommitmentError, DecryptionError, EncryptionError, IdentityError, RelationError,
-    VerificationError,
+    Coded, CommitmentError, DecryptionError, EncryptionError, IdentityError, NamingError,
+    RelationError, VerificationError,
 };
 pub use evidence::{
     Evidence, ReadsForEvidence, ReadsForRevocation, Revocation, SignsForEvidence,
@@ -37,3 +41,4 @@ pub use evidence::{
 };
 pub use identity::{ExternalIdentity, IdentityId, KeyId};
 pub use message::Message;
+pub use name::{IdentityName, NameEvidence, NameRevocation};

@@ -7,8 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::address::Address;
+use crate::capabilities::Capabilities;
 use crate::error::{
-    CommitmentError, DecryptionError, EncryptionError, IdentityError, RelationError,
+    CommitmentError, DecryptionError, EncryptionError, IdentityError, NamingError, RelationError,
     VerificationError,
 };
 use crate::evidence::{Evidence, ReadsForEvidence, Revocation};
@@ -17,6 +18,7 @@ use crate::relation::{Reads, Relation, Signs};
 
 pub use crate::bytes::{Ciphertext, Continuation, Plaintext, Signable};
 pub use crate::commitment::Commitment;
+pub use crate::naming_message::*;
 pub use crate::relation_message::*;
 
 /// Asks the Encryption engine to seal `data` for `externalIdentity`.
@@ -96,9 +98,13 @@ pub struct ReplyDecryption {
 }
 
 /// Asks Identity Management for a new master identity owned by the requester.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RequestGenerateIdentity {}
+pub struct RequestGenerateIdentity {
+    /// What the new identity's keys may be used for; left off the wire when both.
+    #[serde(default, skip_serializing_if = "Capabilities::is_default")]
+    pub capabilities: Capabilities,
+}
 
 /// The answer to [`RequestGenerateIdentity`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -114,6 +120,9 @@ pub struct ReplyGenerateIdentity {
 pub struct RequestConnectIdentity {
     /// The identity.
     pub external_identity: IdentityId,
+    /// What the requester means to use it for; left off the wire when both.
+    #[serde(default, skip_serializing_if = "Capabilities::is_default")]
+    pub capabilities: Capabilities,
 }
 
 /// The answer to [`RequestConnectIdentity`].
@@ -148,6 +157,9 @@ pub struct RequestDeriveZoneIdentity {
     pub master: IdentityId,
     /// The zone's name, unique under the master.
     pub zone: String,
+    /// What the zone identity's keys may be used for; left off the wire when both.
+    #[serde(default, skip_serializing_if = "Capabilities::is_default")]
+    pub capabilities: Capabilities,
 }
 
 /// The answer to [`RequestDeriveZoneIdentity`].
@@ -182,6 +194,9 @@ pub struct RequestGenerateKey {
     pub owner: Address,
     /// If set, the vault signs evidence that this identity reads for the new one.
     pub read_by: Option<ExternalIdentity>,
+    /// What the vault may use the new keys for; left off the wire when both.
+    #[serde(default, skip_serializing_if = "Capabilities::is_default")]
+    pub capabilities: Capabilities,
 }
 
 /// A key the vault generated or rotated: its public identity and any evidence it signed.
@@ -334,6 +349,14 @@ messages! {
     RequestQuerySignsForEvidence => ReplyQuerySignsForEvidence,
     /// Commitment (the vault): sign data as an identity the requester owns.
     RequestCommitment => ReplyCommitment,
+    /// Naming: which identity does this name name?
+    RequestResolveName => ReplyResolveName,
+    /// Naming: store name evidence.
+    RequestSubmitNameEvidence => ReplySubmitNameEvidence,
+    /// Naming: apply a name revocation.
+    RequestSubmitNameRevocation => ReplySubmitNameRevocation,
+    /// Naming: which names resolve to X?
+    RequestQueryNameEvidence => ReplyQueryNameEvidence,
     /// Decryption: open a ciphertext.
     RequestDecryption => ReplyDecryption,
     /// Identity Management: new master identity.
@@ -407,6 +430,9 @@ impl Message {
         if let Some(reply) = refuse::<Reads>(self, &rf).or_else(|| refuse::<Signs>(self, &rf)) {
             return Some(reply);
         }
+        if let Some(reply) = refuse_naming(self, failed) {
+            return Some(reply);
+        }
         Some(match self {
             Message::RequestEncrypt(_) => ReplyEncrypt { result: Err(enc) }.into(),
             Message::RequestVerification(_) => ReplyVerification { result: Err(ver) }.into(),
@@ -425,6 +451,34 @@ impl Message {
             _ => return None,
         })
     }
+}
+
+/// The reply refusing a Naming request `m` (`EngineFailed` when `failed`); `None` for other messages.
+fn refuse_naming(m: &Message, failed: bool) -> Option<Message> {
+    let error = if failed {
+        NamingError::EngineFailed
+    } else {
+        NamingError::NotHandled
+    };
+    Some(match m {
+        Message::RequestResolveName(r) => ReplyResolveName {
+            identity_name: r.identity_name.clone(),
+            result: Err(error),
+        }
+        .into(),
+        Message::RequestSubmitNameEvidence(_) => {
+            ReplySubmitNameEvidence { result: Err(error) }.into()
+        }
+        Message::RequestSubmitNameRevocation(_) => {
+            ReplySubmitNameRevocation { result: Err(error) }.into()
+        }
+        Message::RequestQueryNameEvidence(r) => ReplyQueryNameEvidence {
+            external_identity: r.external_identity,
+            result: Err(error),
+        }
+        .into(),
+        _ => return None,
+    })
 }
 
 /// The reply refusing a relation request `m` with `error`; `None` if `m` is not one of `R`'s requests.
@@ -605,7 +659,10 @@ mod tests {
             message_fields("RequestReadsFor"),
             Some(&["externalIdentityA", "externalIdentityB"][..])
         );
-        assert_eq!(message_fields("RequestGenerateIdentity"), Some(&[][..]));
+        assert_eq!(
+            message_fields("RequestGenerateIdentity"),
+            Some(&["capabilities"][..])
+        );
         assert_eq!(message_fields("RequestNothing"), None);
         for name in MESSAGE_NAMES {
             let fields = message_fields(name).unwrap_or_default();

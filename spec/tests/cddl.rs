@@ -16,10 +16,11 @@ use sealwright_spec::error::{CiphertextFault, MalformedStatement};
 use sealwright_spec::message::*;
 use sealwright_spec::relation::{Reads, Relation, Signs};
 use sealwright_spec::{
-    Address, CommitmentError, CorrelationId, DecryptionError, EncryptionError, Envelope, Evidence,
-    ExternalIdentity, IdentityError, IdentityId, ReadsForEvidence, ReadsForRevocation,
-    RelationError, Revocation, VerificationError,
+    Address, Capabilities, CommitmentError, CorrelationId, DecryptionError, EncryptionError,
+    Envelope, Evidence, ExternalIdentity, IdentityError, IdentityId, ReadsForEvidence,
+    ReadsForRevocation, RelationError, Revocation, VerificationError,
 };
+use sealwright_spec::{IdentityName, NameEvidence, NameRevocation, NamingError};
 
 const SCHEMA: &str = include_str!("../wire.cddl");
 
@@ -65,6 +66,32 @@ fn revocation_of<R: Relation>(from: u8, to: u8, serial: u64) -> Revocation<R> {
 
 fn addr(s: &str) -> Address {
     Address::new(s).unwrap()
+}
+
+fn name(s: &str) -> IdentityName {
+    IdentityName::parse(s).unwrap()
+}
+
+fn name_evidence(n: &str, named: u8, serial: u64) -> NameEvidence {
+    NameEvidence {
+        identity_name: name(n),
+        external_identity: ident(named),
+        serial,
+        signature: [0x4e; 64],
+    }
+}
+
+fn name_revocation(n: &str, serial: u64) -> NameRevocation {
+    NameRevocation {
+        identity_name: name(n),
+        serial,
+        signature: [0x52; 64],
+    }
+}
+
+/// The longest name: eight labels of 63 bytes (511 bytes with the dots).
+fn longest_name() -> String {
+    vec!["a".repeat(63); 8].join(".")
 }
 
 // ---------------------------------------------------------------------------
@@ -188,8 +215,9 @@ fn identity_variant(e: &IdentityError) -> usize {
         IdentityError::InvalidZone => 2,
         IdentityError::Vault(_) => 3,
         IdentityError::ReadsFor(_) => 4,
-        IdentityError::NotHandled => 5,
-        IdentityError::EngineFailed => 6,
+        IdentityError::MissingCapability { .. } => 5,
+        IdentityError::NotHandled => 6,
+        IdentityError::EngineFailed => 7,
     }
 }
 
@@ -203,6 +231,11 @@ fn identity_errors() -> Vec<IdentityError> {
     ];
     all.extend(decryption_errors().into_iter().map(IdentityError::Vault));
     all.extend(reads_for_errors().into_iter().map(IdentityError::ReadsFor));
+    for requested in Capabilities::ALL {
+        for granted in Capabilities::ALL {
+            all.push(IdentityError::MissingCapability { requested, granted });
+        }
+    }
     all
 }
 
@@ -210,8 +243,9 @@ fn commitment_variant(e: &CommitmentError) -> usize {
     match e {
         CommitmentError::NotAuthorised => 0,
         CommitmentError::UnknownIdentity => 1,
-        CommitmentError::NotHandled => 2,
-        CommitmentError::EngineFailed => 3,
+        CommitmentError::NoCommitCapability => 2,
+        CommitmentError::NotHandled => 3,
+        CommitmentError::EngineFailed => 4,
     }
 }
 
@@ -219,6 +253,7 @@ fn commitment_errors() -> Vec<CommitmentError> {
     vec![
         CommitmentError::NotAuthorised,
         CommitmentError::UnknownIdentity,
+        CommitmentError::NoCommitCapability,
         CommitmentError::NotHandled,
         CommitmentError::EngineFailed,
     ]
@@ -247,6 +282,48 @@ fn verification_errors() -> Vec<VerificationError> {
     all
 }
 
+fn naming_variant(e: &NamingError) -> usize {
+    match e {
+        NamingError::SignatureInvalid => 0,
+        NamingError::Malformed(_) => 1,
+        NamingError::NameTaken { .. } => 2,
+        NamingError::NotVouched { .. } => 3,
+        NamingError::ParentUnresolved { .. } => 4,
+        NamingError::Revoked { .. } => 5,
+        NamingError::Superseded { .. } => 6,
+        NamingError::Unresolved => 7,
+        NamingError::NotHandled => 8,
+        NamingError::EngineFailed => 9,
+    }
+}
+
+fn naming_errors() -> Vec<NamingError> {
+    let mut all = vec![
+        NamingError::SignatureInvalid,
+        NamingError::NameTaken { holder: id(4) },
+        NamingError::NotVouched {
+            parent: name("alice"),
+        },
+        NamingError::ParentUnresolved {
+            parent: name(&vec!["b".repeat(63); 7].join(".")),
+        },
+        NamingError::Revoked { revoked_through: 0 },
+        NamingError::Revoked {
+            revoked_through: u64::MAX,
+        },
+        NamingError::Superseded { current: 24 },
+        NamingError::Unresolved,
+        NamingError::NotHandled,
+        NamingError::EngineFailed,
+    ];
+    all.extend(
+        malformed_statements()
+            .into_iter()
+            .map(NamingError::Malformed),
+    );
+    all
+}
+
 fn assert_covers<E>(list: &[E], variant: fn(&E) -> usize, count: usize, what: &str) {
     let seen: BTreeSet<usize> = list.iter().map(variant).collect();
     assert_eq!(
@@ -271,11 +348,11 @@ fn error_lists_cover_every_variant() {
         6,
         "EncryptionError",
     );
-    assert_covers(&identity_errors(), identity_variant, 7, "IdentityError");
+    assert_covers(&identity_errors(), identity_variant, 8, "IdentityError");
     assert_covers(
         &commitment_errors(),
         commitment_variant,
-        4,
+        5,
         "CommitmentError",
     );
     assert_covers(
@@ -284,6 +361,7 @@ fn error_lists_cover_every_variant() {
         4,
         "VerificationError",
     );
+    assert_covers(&naming_errors(), naming_variant, 10, "NamingError");
 }
 
 // ---------------------------------------------------------------------------
@@ -312,7 +390,15 @@ fn reply_outcome(m: &Message) -> Option<bool> {
         | Message::RequestSubmitSignsForEvidence(_)
         | Message::RequestSubmitSignsForRevocation(_)
         | Message::RequestQuerySignsForEvidence(_)
-        | Message::RequestCommitment(_) => None,
+        | Message::RequestCommitment(_)
+        | Message::RequestResolveName(_)
+        | Message::RequestSubmitNameEvidence(_)
+        | Message::RequestSubmitNameRevocation(_)
+        | Message::RequestQueryNameEvidence(_) => None,
+        Message::ReplyResolveName(r) => Some(r.result.is_ok()),
+        Message::ReplySubmitNameEvidence(r) => Some(r.result.is_ok()),
+        Message::ReplySubmitNameRevocation(r) => Some(r.result.is_ok()),
+        Message::ReplyQueryNameEvidence(r) => Some(r.result.is_ok()),
         Message::ReplyVerification(r) => Some(r.result.is_ok()),
         Message::ReplySignsFor(r) => Some(r.result.is_ok()),
         Message::ReplySubmitSignsForEvidence(r) => Some(r.result.is_ok()),
@@ -408,6 +494,103 @@ fn signature_messages(m: &mut Vec<Message>) {
     }
 }
 
+/// Naming messages: names at the length and depth limits, and every error.
+fn naming_messages(m: &mut Vec<Message>) {
+    let longest = longest_name();
+    for n in ["alice", "alice.phone", "0-9.a--b", longest.as_str()] {
+        m.push(
+            RequestResolveName {
+                identity_name: name(n),
+            }
+            .into(),
+        );
+        m.push(
+            ReplyResolveName {
+                identity_name: name(n),
+                result: Ok(ident(7)),
+            }
+            .into(),
+        );
+    }
+    for e in naming_errors() {
+        m.push(
+            ReplyResolveName {
+                identity_name: name("alice.phone"),
+                result: Err(e.clone()),
+            }
+            .into(),
+        );
+        m.push(
+            ReplySubmitNameEvidence {
+                result: Err(e.clone()),
+            }
+            .into(),
+        );
+        m.push(
+            ReplySubmitNameRevocation {
+                result: Err(e.clone()),
+            }
+            .into(),
+        );
+        m.push(
+            ReplyQueryNameEvidence {
+                external_identity: id(7),
+                result: Err(e),
+            }
+            .into(),
+        );
+    }
+    m.push(
+        RequestSubmitNameEvidence {
+            evidence: name_evidence("alice", 7, 1),
+        }
+        .into(),
+    );
+    m.push(
+        RequestSubmitNameEvidence {
+            evidence: name_evidence(&longest, 8, u64::MAX),
+        }
+        .into(),
+    );
+    m.push(ReplySubmitNameEvidence { result: Ok(()) }.into());
+    m.push(
+        RequestSubmitNameRevocation {
+            revocation: name_revocation("alice.phone", 0),
+        }
+        .into(),
+    );
+    m.push(
+        RequestSubmitNameRevocation {
+            revocation: name_revocation(&longest, 1 << 32),
+        }
+        .into(),
+    );
+    m.push(ReplySubmitNameRevocation { result: Ok(()) }.into());
+    m.push(
+        RequestQueryNameEvidence {
+            external_identity: id(7),
+        }
+        .into(),
+    );
+    m.push(
+        ReplyQueryNameEvidence {
+            external_identity: id(7),
+            result: Ok(vec![
+                name_evidence("alice", 7, 1),
+                name_evidence("alice.phone", 7, 300),
+            ]),
+        }
+        .into(),
+    );
+    m.push(
+        ReplyQueryNameEvidence {
+            external_identity: id(9),
+            result: Ok(Vec::new()),
+        }
+        .into(),
+    );
+}
+
 fn messages() -> Vec<Message> {
     let mut m: Vec<Message> = Vec::new();
 
@@ -441,6 +624,7 @@ fn messages() -> Vec<Message> {
     relation_messages::<Reads>(&mut m);
     relation_messages::<Signs>(&mut m);
     signature_messages(&mut m);
+    naming_messages(&mut m);
 
     // Decryption.
     m.push(
@@ -460,7 +644,9 @@ fn messages() -> Vec<Message> {
     }
 
     // Identity Management.
-    m.push(RequestGenerateIdentity {}.into());
+    for capabilities in Capabilities::ALL {
+        m.push(RequestGenerateIdentity { capabilities }.into());
+    }
     m.push(
         ReplyGenerateIdentity {
             result: Ok(ident(7)),
@@ -473,6 +659,14 @@ fn messages() -> Vec<Message> {
     m.push(
         RequestConnectIdentity {
             external_identity: id(7),
+            capabilities: Capabilities::default(),
+        }
+        .into(),
+    );
+    m.push(
+        RequestConnectIdentity {
+            external_identity: id(7),
+            capabilities: Capabilities::Decrypt,
         }
         .into(),
     );
@@ -505,6 +699,7 @@ fn messages() -> Vec<Message> {
         RequestDeriveZoneIdentity {
             master: id(7),
             zone: "payroll".into(),
+            capabilities: Capabilities::default(),
         }
         .into(),
     );
@@ -512,6 +707,7 @@ fn messages() -> Vec<Message> {
         RequestDeriveZoneIdentity {
             master: id(7),
             zone: "zone with spaces and ünïcode".into(),
+            capabilities: Capabilities::Commit,
         }
         .into(),
     );
@@ -551,6 +747,7 @@ fn messages() -> Vec<Message> {
         RequestGenerateKey {
             owner: addr("client-1"),
             read_by: None,
+            capabilities: Capabilities::default(),
         }
         .into(),
     );
@@ -558,6 +755,7 @@ fn messages() -> Vec<Message> {
         RequestGenerateKey {
             owner: addr("client-1"),
             read_by: Some(ident(7)),
+            capabilities: Capabilities::Decrypt,
         }
         .into(),
     );
@@ -837,6 +1035,10 @@ fn mutated_vectors_are_refused_by_schema_and_decoder() {
         external_identity_a: id(1),
         external_identity_b: id(2),
     });
+    let connect_env = envelope(RequestConnectIdentity {
+        external_identity: id(1),
+        capabilities: Capabilities::Commit,
+    });
 
     let cases: Vec<(&str, Vec<u8>)> = vec![
         (
@@ -955,6 +1157,18 @@ fn mutated_vectors_are_refused_by_schema_and_decoder() {
             }),
         ),
         (
+            "capabilities spelled out as the default",
+            mutated(&connect_env, |v| {
+                *entry(body(v), "capabilities") = Value::Text("CommitAndDecrypt".into());
+            }),
+        ),
+        (
+            "capabilities in lowercase",
+            mutated(&connect_env, |v| {
+                *entry(body(v), "capabilities") = Value::Text("commit".into());
+            }),
+        ),
+        (
             "unit Ok as an empty map",
             mutated(&unit_ok_env, |v| {
                 *entry(entry(body(v), "result"), "Ok") = Value::Map(Vec::new());
@@ -1044,4 +1258,327 @@ fn the_unmutated_bases_of_the_negative_vectors_pass() {
         validate(SCHEMA, &bytes).unwrap_or_else(|e| panic!("{}: {e}", hex::encode(&bytes)));
         assert_eq!(Envelope::from_cbor(&bytes), Ok(env));
     }
+}
+
+// ---------------------------------------------------------------------------
+// Names
+
+#[test]
+fn name_statements_and_values_match_their_rules() {
+    let ev = name_evidence("alice.phone", 7, 300);
+    let rv = name_revocation("alice.phone", 300);
+    let ev_rule = schema_rooted_at("name-statement");
+    let rv_rule = schema_rooted_at("name-revocation-statement");
+    validate(&ev_rule, &ev.signed_bytes()).unwrap();
+    validate(&rv_rule, &rv.signed_bytes()).unwrap();
+    // Each statement is refused by the other's rule, and by the relation statements' rules.
+    assert!(validate(&ev_rule, &rv.signed_bytes()).is_err());
+    assert!(validate(&rv_rule, &ev.signed_bytes()).is_err());
+    for rule in [
+        "reads-for-statement",
+        "signs-for-statement",
+        "commitment-statement",
+    ] {
+        let schema = schema_rooted_at(rule);
+        assert!(validate(&schema, &ev.signed_bytes()).is_err(), "{rule}");
+        assert!(validate(&schema, &rv.signed_bytes()).is_err(), "{rule}");
+    }
+    // A statement is not a message, nor the evidence it is rebuilt from.
+    assert!(validate(SCHEMA, &ev.signed_bytes()).is_err());
+    assert!(validate(&schema_rooted_at("name-evidence"), &ev.signed_bytes()).is_err());
+    let longest = longest_name();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("identity-name", codec::encode(&name("a"))),
+        ("identity-name", codec::encode(&name(&longest))),
+        ("name-evidence", codec::encode(&ev)),
+        (
+            "name-evidence",
+            codec::encode(&name_evidence(&longest, 1, u64::MAX)),
+        ),
+        ("name-revocation", codec::encode(&rv)),
+        (
+            "name-statement",
+            name_evidence(&longest, 1, 0).signed_bytes(),
+        ),
+        (
+            "name-revocation-statement",
+            name_revocation(&longest, u64::MAX).signed_bytes(),
+        ),
+    ];
+    for (rule, bytes) in cases {
+        if let Err(why) = validate(&schema_rooted_at(rule), &bytes) {
+            panic!("{rule} refused {}: {why}", hex::encode(&bytes));
+        }
+    }
+    // Reads-for evidence is not name evidence.
+    assert!(
+        validate(
+            &schema_rooted_at("name-evidence"),
+            &codec::encode(&evidence(1, 2, 3))
+        )
+        .is_err()
+    );
+}
+
+/// The regexp `wire.cddl` gives for `identity-name` (in a comment: see there why).
+fn documented_name_regexp() -> String {
+    let mut lines = SCHEMA
+        .lines()
+        .skip_while(|l| !l.contains("As an RFC 8610 regexp"));
+    lines.next().expect("wire.cddl states the name's regexp");
+    let line = lines.next().expect("the regexp follows");
+    line.trim_start_matches(';').trim().to_owned()
+}
+
+/// Names on both sides of every rule: labels, characters, hyphens, length and depth.
+fn name_table() -> Vec<String> {
+    let mut names: Vec<String> = [
+        "a",
+        "alice",
+        "alice.phone",
+        "a-1.b2.c",
+        "0",
+        "0-9",
+        "a--b",
+        "x.y.z",
+        "",
+        ".",
+        "alice.",
+        ".alice",
+        "a..b",
+        "Alice",
+        "ALICE",
+        "alice.Phone",
+        "-a",
+        "a-",
+        "a.-b",
+        "a.b-",
+        "-",
+        "a_b",
+        "a b",
+        " alice",
+        "alice ",
+        "a\u{0}b",
+        "caf\u{e9}",
+        "\u{430}lice",
+        "a/b",
+        "a:b",
+        "a.b.c.d.e.f.g.h",
+        "a.b.c.d.e.f.g.h.i",
+        "a.b.c.d.e.f.g.h.",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for len in [62, 63, 64, 65, 200] {
+        names.push("a".repeat(len));
+        names.push(format!("b.{}", "c".repeat(len)));
+    }
+    names.push(longest_name());
+    names.push(format!("{}.a", longest_name()));
+    names.push(format!("{}a", longest_name()));
+    names.push(vec!["a"; 10_000].join("."));
+    names
+}
+
+#[test]
+fn the_documented_regexp_is_the_decoders_rule() {
+    let regexp = documented_name_regexp();
+    assert!(regexp.starts_with("[a-z0-9]"), "{regexp}");
+    // The validator's `.regexp` searches; anchored, it matches the whole string as RFC 8610 says.
+    let schema = format!("root = tstr .regexp \"^(?:{regexp})$\"");
+    let mut valid = 0;
+    for text in name_table() {
+        let parsed = IdentityName::parse(&text).is_ok();
+        let matched = validate(&schema, &codec::encode(&text)).is_ok();
+        assert_eq!(
+            matched, parsed,
+            "{text:?}: regexp {matched}, decoder {parsed}"
+        );
+        // The decoder checks on the wire exactly what `parse` checks.
+        assert_eq!(
+            codec::decode::<IdentityName>(&codec::encode(&text)).is_ok(),
+            parsed,
+            "{text:?}"
+        );
+        // The schema's length bound never refuses a valid name.
+        let sized = validate(&schema_rooted_at("identity-name"), &codec::encode(&text)).is_ok();
+        assert!(sized || !parsed, "{text:?}");
+        valid += usize::from(parsed);
+    }
+    assert!(valid >= 10, "{valid}");
+}
+
+#[test]
+fn mutated_name_vectors_are_refused_by_schema_and_decoder() {
+    let resolve_env = envelope(RequestResolveName {
+        identity_name: name("alice"),
+    });
+    let submit_env = envelope(RequestSubmitNameEvidence {
+        evidence: name_evidence("alice.phone", 1, 3),
+    });
+    let revoke_env = envelope(RequestSubmitNameRevocation {
+        revocation: name_revocation("alice", 3),
+    });
+    let taken_env = envelope(ReplySubmitNameEvidence {
+        result: Err(NamingError::NameTaken { holder: id(2) }),
+    });
+    let vouched_env = envelope(ReplyResolveName {
+        identity_name: name("alice.phone"),
+        result: Err(NamingError::NotVouched {
+            parent: name("alice"),
+        }),
+    });
+    let query_env = envelope(ReplyQueryNameEvidence {
+        external_identity: id(1),
+        result: Ok(vec![name_evidence("alice", 1, 1)]),
+    });
+    let bases = [
+        &resolve_env,
+        &submit_env,
+        &revoke_env,
+        &taken_env,
+        &vouched_env,
+        &query_env,
+    ];
+    for env in bases {
+        let bytes = codec::encode(env);
+        validate(SCHEMA, &bytes).unwrap_or_else(|e| panic!("{}: {e}", hex::encode(&bytes)));
+        assert_eq!(Envelope::from_cbor(&bytes).as_ref(), Ok(env));
+    }
+    let too_long = format!("{}a", longest_name());
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "empty name",
+            mutated(&resolve_env, |v| {
+                *entry(body(v), "identityName") = Value::Text(String::new())
+            }),
+        ),
+        (
+            "512-byte name",
+            mutated(&resolve_env, |v| {
+                *entry(body(v), "identityName") = Value::Text(too_long.clone())
+            }),
+        ),
+        (
+            "name as a byte string",
+            mutated(&resolve_env, |v| {
+                *entry(body(v), "identityName") = Value::Bytes(b"alice".to_vec())
+            }),
+        ),
+        (
+            "name as an array of labels",
+            mutated(&resolve_env, |v| {
+                *entry(body(v), "identityName") = Value::Array(vec![
+                    Value::Text("alice".into()),
+                    Value::Text("phone".into()),
+                ]);
+            }),
+        ),
+        (
+            "snake_case identity_name",
+            mutated(&resolve_env, |v| {
+                map_entries(body(v))[0].0 = Value::Text("identity_name".into())
+            }),
+        ),
+        (
+            "evidence without its identity",
+            mutated(&submit_env, |v| {
+                map_entries(entry(body(v), "evidence"))
+                    .retain(|(k, _)| k.as_text() != Some("externalIdentity"));
+            }),
+        ),
+        (
+            "evidence naming an identity id, not an identity",
+            mutated(&submit_env, |v| {
+                *entry(entry(body(v), "evidence"), "externalIdentity") = Value::Bytes(vec![1; 20]);
+            }),
+        ),
+        (
+            "evidence with a 65-byte signature",
+            mutated(&submit_env, |v| {
+                *entry(entry(body(v), "evidence"), "signature") = Value::Bytes(vec![0; 65])
+            }),
+        ),
+        (
+            "evidence with an empty name",
+            mutated(&submit_env, |v| {
+                *entry(entry(body(v), "evidence"), "identityName") = Value::Text(String::new())
+            }),
+        ),
+        (
+            "revocation with an identity (a reads-for revocation's shape)",
+            mutated(&revoke_env, |v| {
+                let rv = map_entries(entry(body(v), "revocation"));
+                rv.insert(
+                    1,
+                    (Value::Text("toIdentity".into()), Value::Map(Vec::new())),
+                );
+            }),
+        ),
+        (
+            "revocation with a negative serial",
+            mutated(&revoke_env, |v| {
+                *entry(entry(body(v), "revocation"), "serial") = Value::Integer((-1).into())
+            }),
+        ),
+        (
+            "NameTaken holder of 19 bytes",
+            mutated(&taken_env, |v| {
+                let err = entry(entry(body(v), "result"), "Err");
+                *entry(entry(err, "NameTaken"), "holder") = Value::Bytes(vec![0; 19]);
+            }),
+        ),
+        (
+            "NameTaken without its holder",
+            mutated(&taken_env, |v| {
+                *entry(entry(body(v), "result"), "Err") = Value::Text("NameTaken".into());
+            }),
+        ),
+        (
+            "NotVouched parent as bytes",
+            mutated(&vouched_env, |v| {
+                let err = entry(entry(body(v), "result"), "Err");
+                *entry(entry(err, "NotVouched"), "parent") = Value::Bytes(b"alice".to_vec());
+            }),
+        ),
+        (
+            "NotVouched parent empty",
+            mutated(&vouched_env, |v| {
+                let err = entry(entry(body(v), "result"), "Err");
+                *entry(entry(err, "NotVouched"), "parent") = Value::Text(String::new());
+            }),
+        ),
+        (
+            "a relation error in a naming reply",
+            mutated(&vouched_env, |v| {
+                *entry(entry(body(v), "result"), "Err") = Value::Text("Unavailable".into())
+            }),
+        ),
+        (
+            "query answer with reads-for evidence",
+            mutated(&query_env, |v| {
+                let list = entry(entry(body(v), "result"), "Ok");
+                let reads_for: Value =
+                    ciborium::from_reader(codec::encode(&evidence(1, 2, 3)).as_slice()).unwrap();
+                *list = Value::Array(vec![reads_for]);
+            }),
+        ),
+        (
+            "query answer with a continuation",
+            mutated(&query_env, |v| {
+                map_entries(body(v)).insert(1, (Value::Text("continuation".into()), Value::Null));
+            }),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (what, bytes) in &cases {
+        if validate(SCHEMA, bytes).is_ok() {
+            failures.push(format!("schema accepted {what}"));
+        }
+        if let Ok(env) = Envelope::from_cbor(bytes) {
+            failures.push(format!("decoder accepted {what}: {env:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -16,10 +16,11 @@ use sealwright_spec::error::{CiphertextFault, MalformedStatement};
 use sealwright_spec::message::*;
 use sealwright_spec::relation::{Reads, ReadsForGraph, Relation, Signs};
 use sealwright_spec::{
-    Address, CommitmentError, CorrelationId, DecryptionError, EncryptionError, Envelope, Evidence,
-    ExternalIdentity, IdentityError, IdentityId, ReadsForEvidence, ReadsForRevocation,
-    RelationError, Revocation, VerificationError,
+    Address, Capabilities, CommitmentError, CorrelationId, DecryptionError, EncryptionError,
+    Envelope, Evidence, ExternalIdentity, IdentityError, IdentityId, ReadsForEvidence,
+    ReadsForRevocation, RelationError, Revocation, VerificationError,
 };
+use sealwright_spec::{IdentityName, NameEvidence, NameRevocation, NamingError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -37,6 +38,10 @@ fn arb_external_identity() -> impl Strategy<Value = ExternalIdentity> {
 
 fn arb_identity_id() -> impl Strategy<Value = IdentityId> {
     any::<[u8; 20]>().prop_map(IdentityId)
+}
+
+fn arb_capabilities() -> impl Strategy<Value = Capabilities> {
+    prop::sample::select(Capabilities::ALL.to_vec())
 }
 
 /// Serials and correlation ids: biased towards the integer-head width boundaries.
@@ -185,6 +190,9 @@ fn arb_identity_error() -> impl Strategy<Value = IdentityError> {
         Just(IdentityError::InvalidZone),
         arb_decryption_error().prop_map(IdentityError::Vault),
         arb_reads_for_error().prop_map(IdentityError::ReadsFor),
+        (arb_capabilities(), arb_capabilities()).prop_map(|(requested, granted)| {
+            IdentityError::MissingCapability { requested, granted }
+        }),
         Just(IdentityError::NotHandled),
         Just(IdentityError::EngineFailed),
     ]
@@ -260,6 +268,7 @@ fn arb_commitment_error() -> impl Strategy<Value = CommitmentError> {
     prop::sample::select(vec![
         CommitmentError::NotAuthorised,
         CommitmentError::UnknownIdentity,
+        CommitmentError::NoCommitCapability,
         CommitmentError::NotHandled,
         CommitmentError::EngineFailed,
     ])
@@ -271,6 +280,120 @@ fn arb_verification_error() -> impl Strategy<Value = VerificationError> {
         Just(VerificationError::DataTooLarge),
         Just(VerificationError::NotHandled),
         Just(VerificationError::EngineFailed),
+    ]
+}
+
+/// One name label: 1 to 63 bytes of `a`-`z`, `0`-`9` and inner hyphens.
+const LABEL: &str = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+
+/// Valid names: short and long labels, one to eight of them, and the longest name.
+fn arb_identity_name() -> impl Strategy<Value = IdentityName> {
+    let label = prop_oneof![
+        "[a-z]{1,6}".boxed(),
+        LABEL.boxed(),
+        Just("a".repeat(63)).boxed(),
+    ];
+    prop_oneof![
+        vec(label, 1..=8).prop_map(|labels| labels.join(".")),
+        Just(vec!["z".repeat(63); 8].join(".")),
+    ]
+    .prop_map(|text| IdentityName::parse(&text).unwrap())
+}
+
+fn arb_name_evidence() -> impl Strategy<Value = NameEvidence> {
+    (
+        arb_identity_name(),
+        arb_external_identity(),
+        arb_u64(),
+        any::<[u8; 64]>(),
+    )
+        .prop_map(
+            |(identity_name, external_identity, serial, signature)| NameEvidence {
+                identity_name,
+                external_identity,
+                serial,
+                signature,
+            },
+        )
+}
+
+fn arb_name_revocation() -> impl Strategy<Value = NameRevocation> {
+    (arb_identity_name(), arb_u64(), any::<[u8; 64]>()).prop_map(
+        |(identity_name, serial, signature)| NameRevocation {
+            identity_name,
+            serial,
+            signature,
+        },
+    )
+}
+
+fn arb_naming_error() -> impl Strategy<Value = NamingError> {
+    prop_oneof![
+        Just(NamingError::SignatureInvalid),
+        arb_malformed_statement().prop_map(NamingError::Malformed),
+        arb_identity_id().prop_map(|holder| NamingError::NameTaken { holder }),
+        arb_identity_name().prop_map(|parent| NamingError::NotVouched { parent }),
+        arb_identity_name().prop_map(|parent| NamingError::ParentUnresolved { parent }),
+        arb_u64().prop_map(|revoked_through| NamingError::Revoked { revoked_through }),
+        arb_u64().prop_map(|current| NamingError::Superseded { current }),
+        Just(NamingError::Unresolved),
+        Just(NamingError::NotHandled),
+        Just(NamingError::EngineFailed),
+    ]
+}
+
+/// The Naming engine's eight constructors, in `MESSAGE_NAMES` order.
+fn naming_arms() -> Vec<Arm> {
+    vec![
+        arm(
+            "RequestResolveName",
+            arb_identity_name().prop_map(|identity_name| RequestResolveName { identity_name }),
+        ),
+        arm(
+            "ReplyResolveName",
+            (
+                arb_identity_name(),
+                arb_result(arb_external_identity(), arb_naming_error()),
+            )
+                .prop_map(|(identity_name, result)| ReplyResolveName {
+                    identity_name,
+                    result,
+                }),
+        ),
+        arm(
+            "RequestSubmitNameEvidence",
+            arb_name_evidence().prop_map(|evidence| RequestSubmitNameEvidence { evidence }),
+        ),
+        arm(
+            "ReplySubmitNameEvidence",
+            arb_result(Just(()), arb_naming_error())
+                .prop_map(|result| ReplySubmitNameEvidence { result }),
+        ),
+        arm(
+            "RequestSubmitNameRevocation",
+            arb_name_revocation().prop_map(|revocation| RequestSubmitNameRevocation { revocation }),
+        ),
+        arm(
+            "ReplySubmitNameRevocation",
+            arb_result(Just(()), arb_naming_error())
+                .prop_map(|result| ReplySubmitNameRevocation { result }),
+        ),
+        arm(
+            "RequestQueryNameEvidence",
+            arb_identity_id()
+                .prop_map(|external_identity| RequestQueryNameEvidence { external_identity }),
+        ),
+        arm(
+            "ReplyQueryNameEvidence",
+            (
+                arb_identity_id(),
+                arb_result(vec(arb_name_evidence(), 0..3), arb_naming_error()),
+            )
+                .prop_map(|(external_identity, result)| ReplyQueryNameEvidence {
+                    external_identity,
+                    result,
+                }),
+        ),
     ]
 }
 
@@ -349,6 +472,7 @@ fn message_arms() -> Vec<Arm> {
         arb_result(arb_commitment(), arb_commitment_error())
             .prop_map(|result| ReplyCommitment { result }),
     ));
+    arms.extend(naming_arms());
     arms.extend(vec![
         arm(
             "RequestDecryption",
@@ -359,7 +483,10 @@ fn message_arms() -> Vec<Arm> {
             arb_result(arb_plaintext(), arb_decryption_error())
                 .prop_map(|result| ReplyDecryption { result }),
         ),
-        arm("RequestGenerateIdentity", Just(RequestGenerateIdentity {})),
+        arm(
+            "RequestGenerateIdentity",
+            arb_capabilities().prop_map(|capabilities| RequestGenerateIdentity { capabilities }),
+        ),
         arm(
             "ReplyGenerateIdentity",
             arb_result(arb_external_identity(), arb_identity_error())
@@ -367,8 +494,12 @@ fn message_arms() -> Vec<Arm> {
         ),
         arm(
             "RequestConnectIdentity",
-            arb_identity_id()
-                .prop_map(|external_identity| RequestConnectIdentity { external_identity }),
+            (arb_identity_id(), arb_capabilities()).prop_map(
+                |(external_identity, capabilities)| RequestConnectIdentity {
+                    external_identity,
+                    capabilities,
+                },
+            ),
         ),
         arm(
             "ReplyConnectIdentity",
@@ -387,8 +518,13 @@ fn message_arms() -> Vec<Arm> {
         ),
         arm(
             "RequestDeriveZoneIdentity",
-            (arb_identity_id(), ".{0,20}")
-                .prop_map(|(master, zone)| RequestDeriveZoneIdentity { master, zone }),
+            (arb_identity_id(), ".{0,20}", arb_capabilities()).prop_map(
+                |(master, zone, capabilities)| RequestDeriveZoneIdentity {
+                    master,
+                    zone,
+                    capabilities,
+                },
+            ),
         ),
         arm(
             "ReplyDeriveZoneIdentity",
@@ -407,8 +543,16 @@ fn message_arms() -> Vec<Arm> {
         ),
         arm(
             "RequestGenerateKey",
-            (arb_address(), proptest::option::of(arb_external_identity()))
-                .prop_map(|(owner, read_by)| RequestGenerateKey { owner, read_by }),
+            (
+                arb_address(),
+                proptest::option::of(arb_external_identity()),
+                arb_capabilities(),
+            )
+                .prop_map(|(owner, read_by, capabilities)| RequestGenerateKey {
+                    owner,
+                    read_by,
+                    capabilities,
+                }),
         ),
         arm(
             "ReplyGenerateKey",
@@ -513,6 +657,48 @@ proptest! {
         // What is signed is fixed by the value, whatever bytes carried it.
         let back: ReadsForEvidence = codec::decode(&codec::encode(&ev)).unwrap();
         prop_assert_eq!(back.signed_bytes(), ev.signed_bytes());
+    }
+
+    #[test]
+    fn names_and_name_statements_round_trip(
+        name in arb_identity_name(),
+        ev in arb_name_evidence(),
+        rv in arb_name_revocation(),
+    ) {
+        assert_round_trip(&name)?;
+        assert_round_trip(&ev)?;
+        assert_round_trip(&rv)?;
+        // What is signed is fixed by the value, whatever bytes carried it.
+        let back: NameEvidence = codec::decode(&codec::encode(&ev)).unwrap();
+        prop_assert_eq!(back.signed_bytes(), ev.signed_bytes());
+        let back: NameRevocation = codec::decode(&codec::encode(&rv)).unwrap();
+        prop_assert_eq!(back.signed_bytes(), rv.signed_bytes());
+        // A name's parent and its labels are names too.
+        if let Some(parent) = name.parent() {
+            let prefix = format!("{parent}.");
+            prop_assert!(name.as_str().starts_with(&prefix));
+            assert_round_trip(&parent)?;
+        }
+    }
+
+    /// Any text decodes as a name exactly when it parses as one; the rest is a schema error.
+    #[test]
+    fn text_decodes_as_a_name_only_when_it_is_one(
+        text in prop_oneof![
+            ".{0,80}".boxed(),
+            "[a-z0-9.-]{0,80}".boxed(),
+            "[a-zA-Z0-9._ -]{0,600}".boxed(),
+        ],
+    ) {
+        let bytes = codec::encode(&text);
+        match (IdentityName::parse(&text), codec::decode::<IdentityName>(&bytes)) {
+            (Ok(parsed), Ok(decoded)) => {
+                prop_assert_eq!(&parsed, &decoded);
+                prop_assert_eq!(codec::encode(&decoded), bytes);
+            }
+            (Err(_), Err(e)) => prop_assert!(matches!(e, DecodeError::Schema(_)), "{:?}", e),
+            (parsed, decoded) => prop_assert!(false, "{:?}: parse {:?}, decode {:?}", text, parsed, decoded),
+        }
     }
 
     #[test]
@@ -865,7 +1051,7 @@ fn non_shortest_correlation_and_map_heads_are_non_canonical() {
         sender: Address::new("a").unwrap(),
         target: Address::new("b").unwrap(),
         correlation: CorrelationId(5),
-        message: RequestGenerateIdentity {}.into(),
+        message: RequestGenerateIdentity::default().into(),
     };
     let bytes = env.to_cbor();
     assert_eq!(bytes[0], 0xa4, "a map of four entries");
@@ -898,7 +1084,7 @@ fn unknown_message_name_is_a_schema_error() {
         sender: Address::new("a").unwrap(),
         target: Address::new("b").unwrap(),
         correlation: CorrelationId(5),
-        message: RequestGenerateIdentity {}.into(),
+        message: RequestGenerateIdentity::default().into(),
     };
     let bytes = env.to_cbor();
     let from = b"RequestGenerateIdentity";

@@ -7,12 +7,20 @@ use engines::backend::seeded::SeededBackend;
 use engines::conformance::{
     Case, CaseEngine, CaseStep, HOST_EVENTS, chain, with_event, with_input,
 };
+use engines::decryption::Decryption;
 use engines::encryption::Encryption;
+use engines::identity::InternalIdentity;
+use engines::identity_management::IdentityManagement;
+use engines::naming::Naming;
 use engines::relation::RelationRows;
 use engines::verification::Verification;
-use engines::{Backend, HostEvent};
+use engines::{Backend, Engine, HostEvent};
+use spec::message::{RequestResolveName, RequestSubmitNameEvidence, RequestSubmitNameRevocation};
 use spec::relation::Signs;
-use spec::{CorrelationId, Envelope, Evidence, Revocation, codec};
+use spec::{
+    Capabilities, CorrelationId, Envelope, Evidence, IdentityName, Message, NameEvidence,
+    NameRevocation, Revocation, codec,
+};
 
 use super::made::Target;
 
@@ -22,9 +30,11 @@ pub fn cases(recorded: &[&Case]) -> Result<Vec<Case>> {
     made.extend(expired::<Encryption>(recorded)?);
     made.extend(expired::<Verification>(recorded)?);
     made.extend(over_limit(recorded)?);
+    made.extend(lacking_capabilities(recorded)?);
     // ReadsFor's come from the model (its serials scenario); SignsFor's scenarios have one
     // serial per pair.
     made.extend(serials::<Signs>(recorded)?);
+    made.extend(names(recorded)?);
     Ok(made)
 }
 
@@ -57,6 +67,38 @@ fn over_limit(recorded: &[&Case]) -> Result<Vec<Case>> {
             },
         )?);
     }
+    Ok(made)
+}
+
+/// An owner's recorded request replayed with its identities lacking what it asks for:
+/// connect (asking for both) when every managed identity may only commit, and a commitment
+/// when every identity in the vault may only decrypt.
+fn lacking_capabilities(recorded: &[&Case]) -> Result<Vec<Case>> {
+    let mut made = Vec::new();
+    made.extend(replayed_after::<IdentityManagement>(
+        recorded,
+        "connect",
+        Target::Error("IdentityError", "MissingCapability"),
+        "every identity managed here may only commit",
+        |_, state| {
+            for managed in state.identities.values_mut() {
+                managed.capabilities = Capabilities::Commit;
+            }
+            Vec::new()
+        },
+    )?);
+    made.extend(replayed_after::<Decryption>(
+        recorded,
+        "commit",
+        Target::Error("CommitmentError", "NoCommitCapability"),
+        "every identity in the vault may only decrypt",
+        |_, state| {
+            for held in state.identities.values_mut() {
+                held.capabilities = Capabilities::Decrypt;
+            }
+            Vec::new()
+        },
+    )?);
     Ok(made)
 }
 
@@ -212,6 +254,170 @@ fn serials<R: RelationRows>(recorded: &[&Case]) -> Result<Vec<Case>> {
         }
         let flow = chain(&steps.iter().collect::<Vec<_>>());
         if let Some(mut flow) = flow.filter(|f| target.reached(f)) {
+            flow.description = format!("{what} ({})", flow.description);
+            made.push(flow);
+        }
+    }
+    Ok(made)
+}
+
+/// One of the two made identities of a Naming flow.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    /// The first.
+    A,
+    /// The second.
+    B,
+}
+
+/// A step of a made Naming flow.
+#[derive(Debug, Clone, Copy)]
+enum Said {
+    /// Evidence that the name names the first identity, with this serial, signed by the second.
+    Claim(&'static str, Who, Who, u64),
+    /// A revocation of the name through this serial, signed by this identity.
+    Revoke(&'static str, Who, u64),
+    /// A question: what does the name resolve to?
+    Resolve(&'static str),
+}
+
+/// Naming flows whose last step must reach the target: what they are, and the steps, each
+/// statement signed by one of two made identities.
+const NAMES: &[(Target, &str, &[Said])] = &[
+    (
+        Target::Error("NamingError", "NameTaken"),
+        "a claim to a top-level name another identity holds",
+        &[
+            Said::Claim("made", Who::A, Who::A, 1),
+            Said::Claim("made", Who::B, Who::B, 1),
+        ],
+    ),
+    (
+        Target::Error("NamingError", "NotVouched"),
+        "a dotted name vouched for by another identity than its parent's holder",
+        &[
+            Said::Claim("made", Who::A, Who::A, 1),
+            Said::Claim("made.sub", Who::B, Who::B, 1),
+        ],
+    ),
+    (
+        Target::Error("NamingError", "ParentUnresolved"),
+        "a dotted name resolved after its parent was revoked",
+        &[
+            Said::Claim("made", Who::A, Who::A, 1),
+            Said::Claim("made.sub", Who::B, Who::A, 1),
+            Said::Revoke("made", Who::A, 1),
+            Said::Resolve("made.sub"),
+        ],
+    ),
+    (
+        Target::Error("NamingError", "NotVouched"),
+        "a dotted name resolved after its parent was transferred by the holder who vouched for it",
+        &[
+            Said::Claim("made", Who::A, Who::A, 1),
+            Said::Claim("made.sub", Who::B, Who::A, 1),
+            Said::Claim("made", Who::B, Who::A, 2),
+            Said::Resolve("made.sub"),
+        ],
+    ),
+    (
+        Target::Error("NamingError", "Superseded"),
+        "name evidence with serial 1 after the same name's serial 2",
+        &[
+            Said::Claim("made", Who::A, Who::A, 2),
+            Said::Claim("made", Who::A, Who::A, 1),
+        ],
+    ),
+    (
+        Target::Error("NamingError", "Superseded"),
+        "other name evidence with the serial of the evidence in force",
+        &[
+            Said::Claim("made", Who::A, Who::A, 1),
+            Said::Claim("made", Who::B, Who::A, 1),
+        ],
+    ),
+    (
+        Target::Error("NamingError", "Revoked"),
+        "name evidence with serial 1 after a revocation through serial 2",
+        &[
+            Said::Claim("made", Who::A, Who::A, 1),
+            Said::Revoke("made", Who::A, 2),
+            Said::Claim("made", Who::A, Who::A, 1),
+        ],
+    ),
+];
+
+impl Said {
+    /// The request this step sends, signed with `ids` by `backend`.
+    fn message(self, backend: &SeededBackend, ids: &[InternalIdentity; 2]) -> Result<Message> {
+        let who = |w: Who| match w {
+            Who::A => &ids[0],
+            Who::B => &ids[1],
+        };
+        Ok(match self {
+            Said::Claim(name, named, by, serial) => {
+                let name = IdentityName::parse(name)?;
+                let named = who(named).external.clone();
+                let bytes = NameEvidence::statement_bytes(&name, &named, serial);
+                let evidence = NameEvidence {
+                    identity_name: name,
+                    external_identity: named,
+                    serial,
+                    signature: backend.sign(who(by), &bytes),
+                };
+                RequestSubmitNameEvidence { evidence }.into()
+            }
+            Said::Revoke(name, by, serial) => {
+                let name = IdentityName::parse(name)?;
+                let bytes = NameRevocation::statement_bytes(&name, serial);
+                let revocation = NameRevocation {
+                    identity_name: name,
+                    serial,
+                    signature: backend.sign(who(by), &bytes),
+                };
+                RequestSubmitNameRevocation { revocation }.into()
+            }
+            Said::Resolve(name) => RequestResolveName {
+                identity_name: IdentityName::parse(name)?,
+            }
+            .into(),
+        })
+    }
+}
+
+/// Each [`NAMES`] flow from the state of the Naming engine's first recorded
+/// `submit-name-evidence` case, with that case's sender and target.
+fn names(recorded: &[&Case]) -> Result<Vec<Case>> {
+    let first = recorded
+        .iter()
+        .find(|c| c.engine == Naming::NAME && c.handler() == "submit-name-evidence");
+    let Some((first, step)) = first.and_then(|c| Some((c, c.steps.first()?))) else {
+        return Ok(Vec::new());
+    };
+    let input: Envelope = codec::decode(&step.input)?;
+    let mut backend = SeededBackend::new(SIGNERS_STREAM);
+    let ids = [backend.generate_identity(), backend.generate_identity()];
+    let mut made = Vec::new();
+    for (target, what, said) in NAMES {
+        let mut at = (*first).clone();
+        let mut steps = Vec::new();
+        for (i, step) in (0u64..).zip(said.iter()) {
+            let envelope = Envelope {
+                message: step.message(&backend, &ids)?,
+                correlation: CorrelationId(input.correlation.0.wrapping_add(i)),
+                ..input.clone()
+            };
+            let case = with_input(&at, &envelope, 0)?;
+            at = Case {
+                pre: case.post.clone().unwrap_or_default(),
+                ..case.clone()
+            };
+            steps.push(case);
+        }
+        // The target is reached by the last step, not on the way.
+        let last = steps.last().is_some_and(|c| target.reached(c));
+        let flow = chain(&steps.iter().collect::<Vec<_>>());
+        if let (true, Some(mut flow)) = (last, flow) {
             flow.description = format!("{what} ({})", flow.description);
             made.push(flow);
         }

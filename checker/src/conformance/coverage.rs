@@ -32,6 +32,10 @@ const REPLY_FAMILY: &[(&str, &str)] = &[
     ("ReplySubmitSignsForEvidence", "RelationError"),
     ("ReplySubmitSignsForRevocation", "RelationError"),
     ("ReplyQuerySignsForEvidence", "RelationError"),
+    ("ReplyResolveName", "NamingError"),
+    ("ReplySubmitNameEvidence", "NamingError"),
+    ("ReplySubmitNameRevocation", "NamingError"),
+    ("ReplyQueryNameEvidence", "NamingError"),
 ];
 
 /// Variants that carry an error of another family.
@@ -50,6 +54,7 @@ pub const UNREACHED_ERRORS: &[(&str, &str, &str)] = &[
     ("IdentityError", "EngineFailed", RUNTIME),
     ("CommitmentError", "EngineFailed", RUNTIME),
     ("VerificationError", "EngineFailed", RUNTIME),
+    ("NamingError", "EngineFailed", RUNTIME),
 ];
 
 const RUNTIME: &str = "made by the runtime when an engine's step panics, never by an engine";
@@ -232,5 +237,26 @@ fn error_variant(value: &Value, family: &str, found: &mut BTreeSet<(String, Stri
     let nested = NESTED.iter().find(|(v, _)| *v == variant);
     if let (Some((_, inner_family)), Some(inner)) = (nested, inner) {
         error_variant(inner, inner_family, found);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reply_names_the_family_its_errors_are_counted_in() {
+        // A reply missing here would count its errors under no family, and its family's
+        // variants would be gaps whatever the suite holds.
+        let replies = spec::message::MESSAGE_NAMES
+            .iter()
+            .filter(|n| n.starts_with("Reply"));
+        for name in replies {
+            assert!(REPLY_FAMILY.iter().any(|(m, _)| m == name), "{name}");
+        }
+        let families = spec::error::families().map(|f| f.name);
+        for (reply, family) in REPLY_FAMILY.iter().chain(NESTED) {
+            assert!(families.contains(family), "{reply}: {family}");
+        }
     }
 }

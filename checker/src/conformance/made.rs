@@ -4,17 +4,20 @@
 //! the first recorded case (by id) whose changed input reaches it.
 
 use anyhow::Result;
+use engines::Engine;
 use engines::backend::format::MAX_RECIPIENTS;
 use engines::conformance::{Case, CaseStep, Expected, with_input};
+use engines::naming::Naming;
 use spec::message::{
     Ciphertext, Commitment, Continuation, RelationMessages, ReplyQueryReadsForEvidence,
     ReplySubmitReadsForEvidence, ReplySubmitSignsForEvidence, RequestCommitment, RequestDecryption,
-    RequestGenerateIdentity, RequestReadsFor, RequestVerification, Signable,
+    RequestGenerateIdentity, RequestReadsFor, RequestResolveName, RequestVerification, Signable,
 };
 use spec::relation::{Reads, Relation, Signs};
 use spec::{
     Address, CorrelationId, DecryptionError, Envelope, Evidence, ExternalIdentity, IdentityId,
-    Message, ReadsForEvidence, ReadsForRevocation, Revocation, codec,
+    IdentityName, Message, NameEvidence, NameRevocation, ReadsForEvidence, ReadsForRevocation,
+    Revocation, codec,
 };
 
 use super::altered;
@@ -280,7 +283,7 @@ pub const MADE: &[(Target, &str, Change)] = &[
     (
         Target::Error("IdentityError", "NotHandled"),
         "an Identity Management request sent to another engine",
-        |e| instead_of_request(e, || RequestGenerateIdentity {}.into()),
+        |e| instead_of_request(e, || RequestGenerateIdentity::default().into()),
     ),
     (
         Target::Error("RelationError", "NotHandled"),
@@ -347,6 +350,43 @@ pub const MADE: &[(Target, &str, Change)] = &[
                 .into()
             })
         },
+    ),
+    (
+        Target::Error("NamingError", "NotHandled"),
+        "a Naming request sent to another engine",
+        |e| {
+            IdentityName::parse("made")
+                .map(|name| {
+                    instead_of_request(e, || {
+                        RequestResolveName {
+                            identity_name: name.clone(),
+                        }
+                        .into()
+                    })
+                })
+                .unwrap_or_default()
+        },
+    ),
+    (
+        Target::Error("NamingError", "Malformed"),
+        "name evidence for a free name whose named identity's verifying key is not a curve point",
+        |e| {
+            not_points()
+                .flat_map(|key| {
+                    name_evidence(e, move |ev| ev.external_identity.verifying_key = key)
+                })
+                .collect()
+        },
+    ),
+    (
+        Target::Says("SignatureInvalid"),
+        "name evidence whose signature is altered",
+        |e| name_evidence(e, |ev| ev.signature[0] ^= 1),
+    ),
+    (
+        Target::Says("SignatureInvalid"),
+        "a name revocation whose signature is altered",
+        |e| name_revocation(e, |rv| rv.signature[0] ^= 1),
     ),
     (
         Target::Reason("ContinuationInvalid"),
@@ -555,6 +595,30 @@ fn revocation(e: &Envelope, f: impl Fn(&mut ReadsForRevocation)) -> Vec<Envelope
     with(e, put(&rv))
 }
 
+/// The name-evidence submission with its evidence changed by `f`.
+fn name_evidence(e: &Envelope, f: impl Fn(&mut NameEvidence)) -> Vec<Envelope> {
+    match &e.message {
+        Message::RequestSubmitNameEvidence(r) => {
+            let mut r = r.clone();
+            f(&mut r.evidence);
+            with(e, r)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The name-revocation submission with its revocation changed by `f`.
+fn name_revocation(e: &Envelope, f: impl Fn(&mut NameRevocation)) -> Vec<Envelope> {
+    match &e.message {
+        Message::RequestSubmitNameRevocation(r) => {
+            let mut r = r.clone();
+            f(&mut r.revocation);
+            with(e, r)
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// For each engine and [`MADE`] entry, the first recorded case whose changed input reaches
 /// the entry's target; entries no engine reaches are left to the coverage's gaps.
 pub fn cases(recorded: &[&Case]) -> Result<Vec<Case>> {
@@ -613,6 +677,82 @@ pub fn refused(recorded: &[&Case]) -> Vec<Case> {
         }
     }
     made
+}
+
+/// Strings that are not names, each with what is wrong: an envelope carrying one does not
+/// decode, since only valid names exist ([`IdentityName`]).
+pub const BAD_NAMES: &[(&str, &str)] = &[
+    ("Alice", "an uppercase letter"),
+    ("alice..phone", "an empty label"),
+    ("", "no label at all"),
+    ("alice.", "a dot at the end"),
+    ("-alice", "a leading hyphen"),
+    ("alice_phone", "an underscore"),
+    ("caf\u{e9}", "a letter outside a-z"),
+    ("a.b.c.d.e.f.g.h.i", "nine labels"),
+    (
+        // 64 bytes.
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "a label of 64 bytes",
+    ),
+];
+
+/// The Naming engine's first recorded input that carries a name, with every name in it
+/// replaced by each of [`BAD_NAMES`]: bytes that are not a canonical envelope.
+pub fn refused_names(recorded: &[&Case]) -> Vec<Case> {
+    let found = recorded
+        .iter()
+        .filter(|c| c.engine == Naming::NAME)
+        .find_map(|c| {
+            let value = codec::decode_value(&c.steps.first()?.input).ok()?;
+            let mut probe = value.clone();
+            rename(&mut probe, "").then_some((c, value))
+        });
+    let Some((first, value)) = found else {
+        return Vec::new();
+    };
+    BAD_NAMES
+        .iter()
+        .map(|(bad, what)| {
+            let mut input = value.clone();
+            rename(&mut input, bad);
+            Case {
+                description: format!(
+                    "a name with {what} ({bad:?}): bytes that are not a canonical envelope"
+                ),
+                steps: vec![CaseStep {
+                    event: None,
+                    input: codec::encode(&input),
+                    random: Vec::new(),
+                    handler: String::new(),
+                    effects: Vec::new(),
+                }],
+                post: None,
+                ..(*first).clone()
+            }
+        })
+        .collect()
+}
+
+/// Puts `text` in place of every `identityName` in `value`; whether there was one.
+fn rename(value: &mut ciborium::Value, text: &str) -> bool {
+    use ciborium::Value;
+    match value {
+        Value::Map(entries) => {
+            let mut found = false;
+            for (key, v) in entries {
+                if key.as_text() == Some("identityName") && v.is_text() {
+                    *v = Value::Text(text.to_string());
+                    found = true;
+                } else {
+                    found |= rename(v, text);
+                }
+            }
+            found
+        }
+        Value::Array(items) => items.iter_mut().fold(false, |f, v| rename(v, text) | f),
+        _ => false,
+    }
 }
 
 /// Turns a recorded input into bytes that are not a canonical envelope.

@@ -290,6 +290,7 @@ const ENGINE_FOLDERS: &[(&str, Party)] = &[
     ("identity-management", Party::IdentityManagement),
     ("signs-for", Party::SignsFor),
     ("verification-engine", Party::Verification),
+    ("naming", Party::Naming),
 ];
 
 /// The engine guard rows a `| # | row | guard | action |` table documents, by the page's folder.
@@ -499,7 +500,7 @@ fn claims(cell: &str) -> BTreeSet<Kind> {
         (Kind::Bytes, said(&["byte", "bstr", "identity id"])),
         (Kind::Bool, said(&["bool"])),
         (Kind::Int, said(&["u64", "uint", "integer"])),
-        (Kind::Text, said(&["text", "address"])),
+        (Kind::Text, said(&["text", "address", "identity name"])),
         (
             Kind::Map,
             said(&[
@@ -511,6 +512,8 @@ fn claims(cell: &str) -> BTreeSet<Kind> {
                 "readsforrevocation",
                 "signsforevidence",
                 "signsforrevocation",
+                "nameevidence",
+                "namerevocation",
                 "generatedkey",
                 "commitment",
             ]),
@@ -602,7 +605,7 @@ fn error_row(code: &Code, number: u16, variant: &str) -> Option<String> {
         .into_iter()
         .find(|f| f.hundred == number / 100)
     else {
-        return Some(format!("code {number} is in no error family (1xx to 6xx)"));
+        return Some(format!("code {number} is in no error family (1xx to 7xx)"));
     };
     match code.codes.get(&family.hundred).and_then(|c| c.get(variant)) {
         Some(real) if *real == number => None,
@@ -765,6 +768,8 @@ mod tests {
             BTreeSet::from([Kind::Map, Kind::Null])
         );
         assert_eq!(claims("`Commitment`"), BTreeSet::from([Kind::Map]));
+        assert_eq!(claims("identity name"), BTreeSet::from([Kind::Text]));
+        assert_eq!(claims("`NameEvidence`"), BTreeSet::from([Kind::Map]));
         assert_eq!(claims("u64"), BTreeSet::from([Kind::Int]));
     }
 }

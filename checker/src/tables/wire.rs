@@ -88,6 +88,18 @@ const NESTED: &[(&str, &str, &str, bool)] = &[
         "revocation",
         false,
     ),
+    (
+        "NameEvidence",
+        "RequestSubmitNameEvidence",
+        "evidence",
+        false,
+    ),
+    (
+        "NameRevocation",
+        "RequestSubmitNameRevocation",
+        "revocation",
+        false,
+    ),
     ("GeneratedKey", "ReplyGenerateKey", "result", true),
     ("Commitment", "RequestVerification", "commitment", false),
     ("Commitment", "ReplyCommitment", "result", true),

@@ -25,6 +25,7 @@ use crate::backend::seeded::{Drawn, ReplayRng, SeededBackend};
 use crate::decryption::Decryption;
 use crate::encryption::Encryption;
 use crate::identity_management::IdentityManagement;
+use crate::naming::Naming;
 use crate::reads_for::ReadsFor;
 use crate::signs_for::SignsFor;
 use crate::verification::Verification;
@@ -38,6 +39,7 @@ pub const ENGINES: &[&str] = &[
     IdentityManagement::NAME,
     Verification::NAME,
     SignsFor::NAME,
+    Naming::NAME,
 ];
 
 /// The host events each engine takes ([`Engine::on_event`] returns true for these only).
@@ -327,6 +329,7 @@ macro_rules! by_engine {
             IdentityManagement::NAME => $f::<IdentityManagement>($($arg),*),
             Verification::NAME => $f::<Verification>($($arg),*),
             SignsFor::NAME => $f::<SignsFor>($($arg),*),
+            Naming::NAME => $f::<Naming>($($arg),*),
             other => Err(Divergence::UnknownEngine(other.to_string())),
         }
     };
@@ -652,6 +655,10 @@ mod tests {
             (
                 SignsFor::NAME,
                 SignsFor::new(a("s")).on_event(&mut Default::default(), event),
+            ),
+            (
+                Naming::NAME,
+                Naming { address: a("n") }.on_event(&mut Default::default(), event),
             ),
         ];
         assert_eq!(takes.map(|(name, _)| name), ENGINES);

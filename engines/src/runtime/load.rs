@@ -459,7 +459,7 @@ fn request(work: &Work, seat: &Seat) -> (&'static str, Message) {
             }
             .into(),
         ),
-        Work::Generate => (super::IDENTITY, RequestGenerateIdentity {}.into()),
+        Work::Generate => (super::IDENTITY, RequestGenerateIdentity::default().into()),
         Work::Delete(id) => (
             super::IDENTITY,
             RequestDeleteIdentity {

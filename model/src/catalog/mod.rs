@@ -249,6 +249,7 @@ fn vault_authorisation(b: &Bounds) -> Setup {
             RequestGenerateKey {
                 owner: address(2),
                 read_by: None,
+                capabilities: Default::default(),
             },
         ),
         Intent::new(
@@ -378,18 +379,20 @@ fn identity_rotation(b: &Bounds) -> Setup {
 fn identity_lifecycle(b: &Bounds) -> Setup {
     let c = Cast::new(0);
     let alice = vec![
-        Intent::new(To::Identity, RequestGenerateIdentity {}),
+        Intent::new(To::Identity, RequestGenerateIdentity::default()),
         Intent::new(
             To::Identity,
             RequestDeriveZoneIdentity {
                 master: c.t.id(),
                 zone: "photos".into(),
+                capabilities: Default::default(),
             },
         ),
         Intent::new(
             To::Identity,
             RequestConnectIdentity {
                 external_identity: c.t.id(),
+                capabilities: Default::default(),
             },
         ),
         Intent::new(
@@ -429,6 +432,7 @@ fn identity_names(b: &Bounds) -> Setup {
             RequestDeriveZoneIdentity {
                 master: c.t.id(),
                 zone: "photos".into(),
+                capabilities: Default::default(),
             },
         )
     };
@@ -437,17 +441,50 @@ fn identity_names(b: &Bounds) -> Setup {
             To::Identity,
             RequestConnectIdentity {
                 external_identity: first_generated(dir),
+                capabilities: Default::default(),
             },
         )
     }));
     let alice = vec![
         Ask::Now(Box::new(Intent::new(
             To::Identity,
-            RequestGenerateIdentity {},
+            RequestGenerateIdentity::default(),
         ))),
         connect,
         Ask::Now(Box::new(photos())),
         Ask::Now(Box::new(photos())),
+    ];
+    identity_setup(fixed(b, vec![("alice", false, alice)]), Vec::new(), &c)
+}
+
+/// Alice generates an identity that may only decrypt, then connects to it for signing, asks
+/// the vault to commit as it, and connects to it for decrypting.
+fn identity_capabilities(b: &Bounds) -> Setup {
+    let c = Cast::new(0);
+    let connect = |capabilities| {
+        Ask::Later(Box::new(move |dir: &Directory| {
+            let request = RequestConnectIdentity {
+                external_identity: first_generated(dir),
+                capabilities,
+            };
+            Intent::new(To::Identity, request)
+        }))
+    };
+    let commit = Ask::Later(Box::new(|dir: &Directory| {
+        let request = spec::message::RequestCommitment {
+            data: spec::message::Signable(b"release".to_vec()),
+            external_identity: first_generated(dir),
+        };
+        Intent::new(To::Vault, request)
+    }));
+    let generate = RequestGenerateIdentity {
+        capabilities: spec::Capabilities::Decrypt,
+    };
+    let alice = vec![
+        Ask::Now(Box::new(Intent::new(To::Identity, generate))),
+        connect(spec::Capabilities::Commit),
+        commit,
+        connect(spec::Capabilities::Decrypt),
     ];
     identity_setup(fixed(b, vec![("alice", false, alice)]), Vec::new(), &c)
 }
@@ -461,6 +498,7 @@ fn identity_zone_fault(b: &Bounds) -> Setup {
         RequestDeriveZoneIdentity {
             master: c.t.id(),
             zone: "photos".into(),
+            capabilities: Default::default(),
         },
     );
     // A menu entry is issued at most once: three copies of the same request.
@@ -655,12 +693,12 @@ fn not_applicable(mut s: Scenario, why: &'static [(&'static str, &'static str)])
 
 use NetworkKind::{Duplicating, Lossy, Ordered, Reliable};
 use p::{
-    AcrossEpochs, AuthorisedDecrypts, CrossInstance, DuplicateZoneRefused, ErrorPropagated,
-    ErrorsPropagate, ForgedAnswerRejected, ForgeryRefused, GeneratedConnected, IdentityDeleted,
-    MisdirectedAnswered, NoCrossTalk, NonManagerRefused, NonRecipientRefused, OldCiphertextOpens,
-    OlderRefused, OversizeRefused, OwnContext, OwnerDecrypts, ReadsForConfirmed,
-    RemovedMemberExcluded, Responsiveness, RevokedLeftOut, UnauthorisedRefused, Widened,
-    ZoneDerived,
+    AcrossEpochs, AuthorisedDecrypts, CapabilityRefused, CrossInstance, DuplicateZoneRefused,
+    ErrorPropagated, ErrorsPropagate, ForgedAnswerRejected, ForgeryRefused, GeneratedConnected,
+    IdentityDeleted, MisdirectedAnswered, NoCrossTalk, NonManagerRefused, NonRecipientRefused,
+    OldCiphertextOpens, OlderRefused, OversizeRefused, OwnContext, OwnerDecrypts,
+    ReadsForConfirmed, RemovedMemberExcluded, Responsiveness, RevokedLeftOut, UnauthorisedRefused,
+    Widened, ZoneDerived,
 };
 
 /// A slice built by constant functions, as a `'static` constant.
@@ -672,6 +710,7 @@ macro_rules! s {
 
 const EXACTLY_ONCE: &str = "exactly-once replies";
 
+mod naming;
 mod signatures;
 
 /// Every scenario, in the order `check` runs them.
@@ -681,6 +720,7 @@ pub fn catalog() -> Vec<Scenario> {
         identities(),
         engines_more(),
         signatures::scenarios(),
+        naming::scenarios(),
         networks(),
         designs(),
     ]
@@ -851,6 +891,17 @@ fn engines_more() -> Vec<Scenario> {
         ),
         pinned(
             entry(
+                "identity-capabilities",
+                "an owner generates an identity that may only decrypt, then asks to connect to it for signing, to commit as it, and to connect to it for decrypting",
+                Reliable,
+                s![requests_param(4, 4)],
+                identity_capabilities,
+                s![check::<CapabilityRefused>(), check::<GeneratedConnected>()],
+            ),
+            10183,
+        ),
+        pinned(
+            entry(
                 "reads-for-queries",
                 "clients ask the ReadsFor engine \"does a read for t?\" and \"who reads for t?\" while evidence arrives",
                 Reliable,
@@ -1002,6 +1053,7 @@ fn designs() -> Vec<Scenario> {
         ),
     ];
     designs.extend(signatures::negatives());
+    designs.extend(naming::negatives());
     designs
 }
 
