@@ -6,7 +6,7 @@
 # built and judged by `cargo test -p sealwright-model` alone (the engines' own unit
 # tests are not run), so a missed mutant is a behaviour the model does not pin down.
 #
-#   scripts/mutants.sh                          the whole set (~174 mutants, ~30 s each on 2 cores)
+#   scripts/mutants.sh                          the whole set (~210 mutants, ~30 s each on 2 cores)
 #   MUTANTS_SHARD=0/8 scripts/mutants.sh        one shard: K/N with K from 0 to N-1 (~16 mutants)
 #   MUTANTS_MIN_SCORE=90 scripts/mutants.sh     full run that fails below a 90 % score
 #   scripts/mutants.sh --list                   extra arguments go to `cargo mutants` as-is

@@ -74,12 +74,47 @@ impl NameGhost {
         }
     }
 
+    /// Why the Naming engine must not acknowledge `ev` now, if it must not: a revocation
+    /// covers it, it is older than (or conflicts with) the evidence in force, or it is not
+    /// signed by the name's authority.
+    pub fn inadmissible(&self, ev: &NameEvidence) -> Option<String> {
+        let name = &ev.identity_name;
+        if let Some(through) = self.revoked.get(name).filter(|t| ev.serial <= **t) {
+            return Some(format!(
+                "`{name}` serial {} is covered by a revocation through {through}",
+                ev.serial
+            ));
+        }
+        let current = self.evidence.get(name);
+        if let Some(cur) =
+            current.filter(|c| c.serial > ev.serial || (c.serial == ev.serial && *c != ev))
+        {
+            return Some(format!(
+                "`{name}` serial {} is not newer than the evidence in force (serial {})",
+                ev.serial, cur.serial
+            ));
+        }
+        let authority = match (name.parent(), current) {
+            (Some(parent), _) => match self.resolve(&parent) {
+                Ok(holder) => holder,
+                Err(why) => return Some(why),
+            },
+            (None, Some(cur)) => &cur.external_identity,
+            (None, None) => &ev.external_identity,
+        };
+        (!signed(authority, &ev.signed_bytes(), &ev.signature))
+            .then(|| format!("the evidence for `{name}` is not signed by the name's authority"))
+    }
+
     /// The identity `name` resolves to by the rule, or why it resolves to none.
     pub fn resolve(&self, name: &IdentityName) -> Result<&ExternalIdentity, String> {
         let ev = self
             .evidence
             .get(name)
             .ok_or_else(|| format!("no acknowledged evidence names `{name}`"))?;
+        if self.revoked.get(name).is_some_and(|t| ev.serial <= *t) {
+            return Err(format!("a revocation covers the evidence for `{name}`"));
+        }
         let named = &ev.external_identity;
         let authorities: Vec<&ExternalIdentity> = match name.parent() {
             Some(parent) => vec![self.resolve(&parent)?],

@@ -1109,13 +1109,30 @@ fn name_answer_valid(
 property!(
     /// A name resolves to an identity exactly when valid, unrevoked evidence says so.
     NamesResolveThroughValidEvidence, "names resolve only through valid evidence", Always + everywhere,
-    "the Naming engine resolves a name to X (or lists it among X's names) exactly when the latest acknowledged evidence for it names X, no acknowledged revocation covers it, and it is signed by the name's authority: for a dotted name the identity its parent resolves to by the same rule, for a top-level name X itself or a former holder",
-    judge: |s| name_answers(s)
-        .iter()
-        .map(|(name, said)| name_answer_valid(s.history, name, said))
-        .find(|v| matches!(v, Verdict::Violated(_)))
-        .unwrap_or(Verdict::Fine),
+    "the Naming engine stores only evidence that is newer than the evidence in force for its name, not covered by a revocation and signed by the name's authority; and it resolves a name to X (or lists it among X's names) exactly when the latest acknowledged evidence for it names X, no acknowledged revocation covers it, and it is signed by the name's authority: for a dotted name the identity its parent resolves to by the same rule, for a top-level name X itself or a former holder",
+    judge: |s| {
+        if let Some(why) = name_acknowledged(s).and_then(|ev| s.history.names.inadmissible(ev)) {
+            return Verdict::Violated(format!("the Naming engine stored evidence it must refuse: {why}"));
+        }
+        name_answers(s)
+            .iter()
+            .map(|(name, said)| name_answer_valid(s.history, name, said))
+            .find(|v| matches!(v, Verdict::Violated(_)))
+            .unwrap_or(Verdict::Fine)
+    },
 );
+
+/// Name evidence the Naming engine (or a design in its place) acknowledges in this message.
+fn name_acknowledged<'a>(s: &Sent<'a>) -> Option<&'a spec::NameEvidence> {
+    let naming = matches!(s.cfg.role(s.src), Some(Role::Naming | Role::Negative));
+    match (s.env().map(|e| &e.message), s.request()) {
+        (
+            Some(Message::ReplySubmitNameEvidence(r)),
+            Some(Message::RequestSubmitNameEvidence(req)),
+        ) if naming && r.result.is_ok() => Some(&req.evidence),
+        _ => None,
+    }
+}
 
 /// A resolve reply from the Naming engine: the name and its result.
 fn resolved<'a>(
@@ -1142,6 +1159,14 @@ property!(
     "a claim to a top-level name another identity holds is refused with NameTaken",
     judge: |s| reached_if(matches!(s.env().map(|e| &e.message),
         Some(Message::ReplySubmitNameEvidence(r)) if matches!(r.result, Err(NamingError::NameTaken { .. })))),
+);
+
+property!(
+    /// Name evidence older than, or conflicting with, what is in force or revoked was refused.
+    OlderNameRefused, "reachable: older name evidence refused", Sometimes,
+    "name evidence whose serial a revocation covers, or that is older than or conflicts with the evidence in force, is refused with Revoked or Superseded",
+    judge: |s| reached_if(matches!(s.env().map(|e| &e.message),
+        Some(Message::ReplySubmitNameEvidence(r)) if matches!(r.result, Err(NamingError::Revoked { .. } | NamingError::Superseded { .. })))),
 );
 
 property!(
@@ -1220,6 +1245,7 @@ pub const ALL: &[Check] = &[
     check::<DottedNameResolved>(),
     check::<NameTakenRefused>(),
     check::<ChildUnresolved>(),
+    check::<OlderNameRefused>(),
     check::<NameForgeryRefused>(),
 ];
 

@@ -17,7 +17,7 @@ use crate::crypto::ModelBackend;
 use crate::negative::NegativeNode;
 use crate::properties::{
     ChildUnresolved, DottedNameResolved, MisdirectedAnswered, NameForgeryRefused, NameTakenRefused,
-    NamesResolveThroughValidEvidence, check,
+    NamesResolveThroughValidEvidence, OlderNameRefused, check,
 };
 use crate::scenarios::{Bounds, EngineSpec, Scenario, Setup};
 use crate::vocab::{Intent, NetworkKind::Reliable, To};
@@ -53,11 +53,22 @@ impl Names {
         named: &InternalIdentity,
         by: &InternalIdentity,
     ) -> NameEvidence {
-        let bytes = NameEvidence::statement_bytes(&name(text), &named.external, 1);
+        self.evidence_at(text, named, by, 1)
+    }
+
+    /// "`text` names `named`" with `serial`, signed by `by`.
+    fn evidence_at(
+        &self,
+        text: &str,
+        named: &InternalIdentity,
+        by: &InternalIdentity,
+        serial: u64,
+    ) -> NameEvidence {
+        let bytes = NameEvidence::statement_bytes(&name(text), &named.external, serial);
         NameEvidence {
             identity_name: name(text),
             external_identity: named.external.clone(),
-            serial: 1,
+            serial,
             signature: self.backend.sign(by, &bytes),
         }
     }
@@ -71,10 +82,14 @@ impl Names {
     }
 
     fn revoke(&self, text: &str, by: &InternalIdentity) -> Intent {
-        let bytes = NameRevocation::statement_bytes(&name(text), 1);
+        self.revoke_at(text, by, 1)
+    }
+
+    fn revoke_at(&self, text: &str, by: &InternalIdentity, serial: u64) -> Intent {
+        let bytes = NameRevocation::statement_bytes(&name(text), serial);
         let revocation = NameRevocation {
             identity_name: name(text),
-            serial: 1,
+            serial,
             signature: self.backend.sign(by, &bytes),
         };
         Intent::new(To::Naming, RequestSubmitNameRevocation { revocation })
@@ -201,6 +216,33 @@ fn naming_forgery(b: &Bounds) -> Setup {
     s
 }
 
+/// Alice holds `alice` and vouched `alice.phone` for bob at serial 2. She sends an older vouch
+/// for carol, one with the same serial, a revocation through serial 2, and the first vouch
+/// again; bob resolves `alice.phone`.
+fn naming_serials(b: &Bounds) -> Setup {
+    let c = Names::new();
+    let (alice, bob) = (&c.alice, &c.bob);
+    let carol = &c.mallory;
+    let vouch =
+        |named: &InternalIdentity, serial| c.evidence_at("alice.phone", named, alice, serial);
+    let list = vec![
+        (
+            "alice",
+            false,
+            now(vec![
+                Names::submit(vouch(carol, 1)),
+                Names::submit(vouch(carol, 2)),
+                c.revoke_at("alice.phone", alice, 2),
+                Names::submit(vouch(bob, 2)),
+            ]),
+        ),
+        ("bob", false, now(vec![Names::resolve("alice.phone")])),
+    ];
+    let mut s = Setup::new(fixed(b, list), vec![EngineSpec::Naming]);
+    s.names = vec![c.evidence("alice", alice, alice), vouch(bob, 2)];
+    s
+}
+
 /// A request the Naming engine does not handle, a reply nobody asked it for, and a Naming
 /// request sent to the SignsFor engine: each answered with `NotHandled` or recorded.
 fn naming_misdirected(b: &Bounds) -> Setup {
@@ -246,7 +288,7 @@ fn v02_naming(b: &Bounds) -> Setup {
 pub(super) fn negatives() -> Vec<Scenario> {
     vec![negative(entry(
         "nspec-v02-naming",
-        "NEGATIVE: the Anoma v0.2 Naming engine takes evidence as an axiom; anyone claims a dotted name whose parent nobody holds, and it resolves",
+        "NEGATIVE: the Anoma v0.2 Naming engine takes evidence as an axiom; anyone claims a dotted name whose parent nobody holds, and it is stored",
         Reliable,
         &[],
         v02_naming,
@@ -275,6 +317,14 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             s![requests_param(2, 2)],
             naming_revocation,
             s![check::<DottedNameResolved>(), check::<ChildUnresolved>()],
+        ),
+        entry(
+            "naming-serials",
+            "older, conflicting and revoked vouches for a name whose newer evidence is in force, while the name is resolved",
+            Reliable,
+            s![requests_param(4, 4)],
+            naming_serials,
+            s![check::<OlderNameRefused>(), check::<DottedNameResolved>()],
         ),
         entry(
             "naming-forgery",
@@ -306,6 +356,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
 const STATES: &[(&str, usize)] = &[
     ("naming", 61525),
     ("naming-revocation", 172),
+    ("naming-serials", 45992),
     ("naming-forgery", 953),
     ("naming-misdirected", 159),
 ];
