@@ -686,6 +686,15 @@ fn pinned(mut s: Scenario, states: usize) -> Scenario {
     s
 }
 
+/// `s` pinned to its unique-state count in `states` (0, not pinned, if it is not listed).
+fn pin_from(s: Scenario, states: &[(&str, usize)]) -> Scenario {
+    let count = states
+        .iter()
+        .find(|(n, _)| *n == s.name)
+        .map_or(0, |(_, n)| *n);
+    pinned(s, count)
+}
+
 fn not_applicable(mut s: Scenario, why: &'static [(&'static str, &'static str)]) -> Scenario {
     s.not_applicable = why;
     s

@@ -11,7 +11,7 @@ use spec::message::{
 };
 use spec::{DecryptionError, IdentityName, NameEvidence, NameRevocation};
 
-use super::{entry, fixed, negative, now, pinned, requests_param};
+use super::{entry, fixed, negative, now, pin_from, requests_param};
 use crate::actors::RelationFault;
 use crate::crypto::ModelBackend;
 use crate::negative::NegativeNode;
@@ -344,10 +344,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         ),
     ]
     .into_iter()
-    .map(|s| {
-        let states = STATES.iter().find(|(n, _)| *n == s.name).map_or(0, |(_, n)| *n);
-        pinned(s, states)
-    })
+    .map(|s| pin_from(s, STATES))
     .collect()
 }
 

@@ -13,7 +13,7 @@ use spec::relation::Signs;
 use spec::{ReadsForEvidence, SignsForEvidence, SignsForRevocation};
 
 use super::{
-    EXACTLY_ONCE, clients_param, entry, fixed, negative, not_applicable, now, pinned,
+    EXACTLY_ONCE, clients_param, entry, fixed, negative, not_applicable, now, pin_from,
     requests_param, retries_param,
 };
 use crate::actors::RelationFault;
@@ -435,10 +435,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         ),
     ]
     .into_iter()
-    .map(|s| {
-        let states = STATES.iter().find(|(n, _)| *n == s.name).map_or(0, |(_, n)| *n);
-        pinned(s, states)
-    })
+    .map(|s| pin_from(s, STATES))
     .collect()
 }
 
