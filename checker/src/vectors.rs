@@ -1340,7 +1340,14 @@ fn capability_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
 /// Naming: names resolved, evidence and revocations submitted (the story's, signed for
 /// real), and queries, with every `NamingError`.
 fn naming_exchanges(x: &mut Exchanges, cast: &Cast, story: &NameStory) -> Result<()> {
-    let (alice, bob) = (&cast.alice, &cast.bob);
+    resolve_name_exchanges(x, cast)?;
+    submit_name_exchanges(x, cast, story)?;
+    query_name_exchanges(x, cast, story)
+}
+
+/// `RequestResolveName` and every answer it can get.
+fn resolve_name_exchanges(x: &mut Exchanges, cast: &Cast) -> Result<()> {
+    let alice = &cast.alice;
     let to_naming = (CLIENT, NAMING);
     let alice_name = name("alice")?;
     let alice_mail = name("alice.mail")?;
@@ -1406,6 +1413,15 @@ fn naming_exchanges(x: &mut Exchanges, cast: &Cast, story: &NameStory) -> Result
             resolved(&longest, Err(NamingError::Unresolved)),
         )],
     )?;
+    Ok(())
+}
+
+/// Name evidence and revocations submitted, and every answer they can get.
+fn submit_name_exchanges(x: &mut Exchanges, cast: &Cast, story: &NameStory) -> Result<()> {
+    let to_naming = (CLIENT, NAMING);
+    let alice_name = name("alice")?;
+    let parent = || alice_name.clone();
+    let bob = &cast.bob;
     let submitted = |result| -> Message { ReplySubmitNameEvidence { result }.into() };
     x.exchange(
         "alice-names-alice",
@@ -1483,6 +1499,13 @@ fn naming_exchanges(x: &mut Exchanges, cast: &Cast, story: &NameStory) -> Result
         },
         vec![("err-unresolved", revoked(Err(NamingError::Unresolved)))],
     )?;
+    Ok(())
+}
+
+/// `RequestQueryNameEvidence` and its answers.
+fn query_name_exchanges(x: &mut Exchanges, cast: &Cast, story: &NameStory) -> Result<()> {
+    let to_naming = (CLIENT, NAMING);
+    let alice = &cast.alice;
     let answered = |who: &InternalIdentity, result| -> Message {
         ReplyQueryNameEvidence {
             external_identity: who.id(),
