@@ -16,7 +16,7 @@ use spec::message::{RequestResolveName, RequestSubmitNameEvidence, RequestSubmit
 use spec::{CorrelationId, Envelope, IdentityName, Message, NameEvidence, NameRevocation, codec};
 
 use crate::keys::{self, Unlocked};
-use crate::{VaultArgs, exit, files};
+use crate::{VaultArgs, exit, files, signs_for};
 
 /// Largest name statement file read: a statement is a few hundred bytes.
 const MAX_STATEMENT_BYTES: u64 = 64 * 1024;
@@ -32,12 +32,9 @@ fn parse_name(text: &str) -> Result<IdentityName> {
 
 /// Takes the vault's next statement serial and records it before anything is handed out.
 fn next_serial(args: &VaultArgs, unlocked: &mut Unlocked) -> Result<u64> {
-    let next = unlocked.state.next_serial.checked_add(1).ok_or_else(|| {
-        exit::bad_input("the vault's statement serial is exhausted; nothing was written")
-    })?;
-    unlocked.state.next_serial = next;
-    keys::save(args, &unlocked.state, &unlocked.pass, unlocked.params)?;
-    Ok(next)
+    let serial = signs_for::next_serial(unlocked)?;
+    signs_for::save(args, unlocked)?;
+    Ok(serial)
 }
 
 /// `name grant`: the vault's identity signs "NAME names IDENTITY" (its own identity by default).

@@ -69,7 +69,7 @@ impl Statement {
 }
 
 /// Takes the next serial from the vault, above every statement it signed before.
-fn next_serial(unlocked: &mut Unlocked) -> Result<u64> {
+pub(crate) fn next_serial(unlocked: &mut Unlocked) -> Result<u64> {
     unlocked.state.next_serial = unlocked
         .state
         .next_serial
@@ -131,6 +131,7 @@ pub fn revoke(args: &VaultArgs, signer: &str, output: &Path) -> Result<()> {
     Ok(())
 }
 
-fn save(args: &VaultArgs, unlocked: &Unlocked) -> Result<()> {
+/// Seals the vault again with its passphrase and KDF parameters.
+pub(crate) fn save(args: &VaultArgs, unlocked: &Unlocked) -> Result<()> {
     keys::save(args, &unlocked.state, &unlocked.pass, unlocked.params)
 }

@@ -91,15 +91,19 @@ impl NamingState {
     pub fn resolve(&self, name: &IdentityName) -> Result<&ExternalIdentity, NamingError> {
         let held = self.held.get(name).ok_or(NamingError::Unresolved)?;
         if let Some(parent) = name.parent() {
-            // Depth is at most `MAX_DEPTH`, so this recursion is bounded.
-            let Ok(vouching) = self.resolve(&parent) else {
-                return Err(NamingError::ParentUnresolved { parent });
-            };
+            let vouching = self.parent_holder(parent.clone())?;
             if vouching.id() != held.authority {
                 return Err(NamingError::NotVouched { parent });
             }
         }
         Ok(&held.evidence.external_identity)
+    }
+
+    /// The identity `parent` resolves to, or `ParentUnresolved` naming it.
+    fn parent_holder(&self, parent: IdentityName) -> Result<&ExternalIdentity, NamingError> {
+        // Depth is at most `MAX_DEPTH`, so the recursion through `resolve` is bounded.
+        self.resolve(&parent)
+            .map_err(|_| NamingError::ParentUnresolved { parent })
     }
 
     /// The evidence of every name that resolves to `identity`, in name order.
@@ -155,9 +159,7 @@ impl NamingState {
                 .map(|()| key.id())
         };
         if let Some(parent) = ev.identity_name.parent() {
-            let Ok(vouching) = self.resolve(&parent) else {
-                return Err(NamingError::ParentUnresolved { parent });
-            };
+            let vouching = self.parent_holder(parent.clone())?;
             return signed_by(vouching).map_err(|_| NamingError::NotVouched { parent });
         }
         let Some(holder) = self.held.get(&ev.identity_name) else {
