@@ -20,6 +20,7 @@ pub mod decryption;
 pub mod encryption;
 pub mod identity;
 pub mod identity_management;
+pub mod link;
 pub mod local;
 pub mod naming;
 pub mod reads_for;

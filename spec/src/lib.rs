@@ -21,6 +21,7 @@ pub mod error;
 pub mod evidence;
 mod fields;
 pub mod identity;
+pub mod link;
 pub mod message;
 pub mod name;
 mod naming_message;
