@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use model::diagrams::DiagramsReport;
+use model::link::LinkScenario;
 use model::{Limits, Scenario, ScenarioReport, catalog};
 
 use crate::exit;
@@ -102,14 +103,27 @@ fn names() -> String {
     catalog()
         .iter()
         .map(|s| s.name)
+        .chain(model::link::SCENARIOS.iter().map(|s| s.name))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The link scenarios named (all if no scenario is named).
+pub fn select_links(names_given: &[String]) -> Vec<LinkScenario> {
+    model::link::SCENARIOS
+        .iter()
+        .filter(|s| names_given.is_empty() || names_given.iter().any(|n| n == s.name))
+        .copied()
+        .collect()
 }
 
 /// The scenarios named (all if none), with `--set` applied.
 pub fn select(names_given: &[String], set: &[String]) -> Result<Vec<Scenario>> {
     let mut chosen: Vec<Scenario> = Vec::new();
     for name in names_given {
+        if model::link::find(name).is_some() {
+            continue;
+        }
         match model::catalog::find(name) {
             Some(s) => chosen.push(s),
             None => {
@@ -167,6 +181,11 @@ pub fn shard_units(shard: Shard) -> Vec<String> {
     let mut units: Vec<(String, usize)> = all
         .iter()
         .map(|s| (s.name.to_string(), s.states.max(1)))
+        .chain(
+            model::link::SCENARIOS
+                .iter()
+                .map(|s| (s.name.to_string(), s.states.max(1))),
+        )
         .collect();
     units.push((DIAGRAMS.to_string(), diagram_cost.max(1)));
     units.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -209,11 +228,17 @@ pub fn run(opts: &CheckOptions<'_>) -> Result<()> {
     } else {
         select(opts.scenarios, opts.set)?
     };
+    let mut links = if opts.deep {
+        Vec::new()
+    } else {
+        select_links(opts.scenarios)
+    };
     let mut with_diagrams = opts.docs.is_some() && !opts.deep;
     let partial = !opts.scenarios.is_empty() || !opts.set.is_empty();
     if let Some(shard) = opts.shard {
         let units = shard_units(shard);
         scenarios.retain(|s| units.iter().any(|u| u == s.name));
+        links.retain(|s| units.iter().any(|u| u == s.name));
         with_diagrams &= units.iter().any(|u| u == DIAGRAMS);
         println!(
             "shard {}/{}: {}",
@@ -232,6 +257,14 @@ pub fn run(opts: &CheckOptions<'_>) -> Result<()> {
     let mut reports: Vec<ScenarioReport> = Vec::new();
     for scenario in &scenarios {
         let report = model::run::run(scenario, limits, &mut progress_line(scenario.name, live));
+        if live {
+            eprint!("\r\x1b[2K");
+        }
+        print!("{}", report::text(&report));
+        reports.push(report);
+    }
+    for link in &links {
+        let report = link.run(limits, &mut progress_line(link.name, live));
         if live {
             eprint!("\r\x1b[2K");
         }

@@ -8,8 +8,10 @@ use std::sync::Arc;
 
 use sealwright_engines::backend::Backend;
 use sealwright_engines::identity::InternalIdentity;
-use sealwright_engines::link::noise::NoiseCrypto;
+use sealwright_engines::link::CryptoFailure;
+use sealwright_engines::link::noise::{LinkKey, NoiseCrypto};
 use sealwright_engines::link::{Link, LinkFailure, LinkInput, LinkState, Peer, Phase};
+use sealwright_engines::secret::Secret32;
 use spec::link::LinkRole;
 use spec::message::{Plaintext, RequestEncrypt};
 
@@ -414,4 +416,72 @@ fn debug_output_names_no_secret() {
     let shown = format!("{crypto:?}");
     assert!(shown.contains(&alice.id().to_string()));
     assert!(!shown.contains(&hex::encode(alice.encryption_secret.expose())));
+}
+
+/// A key holder that signs with another identity's key: its proofs must not check.
+struct WrongSigner(InternalIdentity, InternalIdentity);
+
+impl LinkKey for WrongSigner {
+    fn identity(&self) -> spec::ExternalIdentity {
+        self.0.external.clone()
+    }
+    fn dh(&self, peer: &[u8; 32]) -> Result<Secret32, CryptoFailure> {
+        self.0.dh(peer)
+    }
+    fn sign(&self, message: &[u8]) -> Result<[u8; 64], CryptoFailure> {
+        self.1.sign(message)
+    }
+}
+
+#[test]
+fn a_proof_signed_by_another_key_is_refused_at_either_end() {
+    let (alice, bob, carol) = (id(1), id(2), id(3));
+    for liar in [I, R] {
+        let mut a = End::new(I, &alice, vec![peer("bob", &bob)], 1 << 20);
+        let mut b = End::new(R, &bob, vec![peer("alice", &alice)], 1 << 20);
+        let (end, me) = if liar == I {
+            (&mut a, &alice)
+        } else {
+            (&mut b, &bob)
+        };
+        end.crypto = NoiseCrypto::new(Arc::new(WrongSigner(me.clone(), carol.clone())));
+        handshake(&mut a, &mut b, &mut Vec::new());
+        let honest = if liar == I { &b } else { &a };
+        assert_eq!(
+            honest.closed,
+            Some(LinkFailure::ProofSignature),
+            "liar {liar:?}"
+        );
+    }
+}
+
+/// The static key's DH and the proof's signature are asked of the key's holder.
+struct Counting(InternalIdentity, std::sync::atomic::AtomicUsize);
+
+impl LinkKey for Counting {
+    fn identity(&self) -> spec::ExternalIdentity {
+        self.0.external.clone()
+    }
+    fn dh(&self, peer: &[u8; 32]) -> Result<Secret32, CryptoFailure> {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.0.dh(peer)
+    }
+    fn sign(&self, message: &[u8]) -> Result<[u8; 64], CryptoFailure> {
+        self.1.fetch_add(100, std::sync::atomic::Ordering::SeqCst);
+        self.0.sign(message)
+    }
+}
+
+#[test]
+fn the_static_dh_and_the_signature_are_served_by_the_key_holder() {
+    let (alice, bob) = (id(1), id(2));
+    let holder = Arc::new(Counting(bob.clone(), Default::default()));
+    let mut a = End::new(I, &alice, vec![peer("bob", &bob)], 1 << 20);
+    let mut b = End::new(R, &bob, vec![peer("alice", &alice)], 1 << 20);
+    b.crypto = NoiseCrypto::new(holder.clone());
+    handshake(&mut a, &mut b, &mut Vec::new());
+    assert_eq!(b.state.phase, Phase::Connected);
+    // XX's responder uses its static key once (`es`, in the second message; `se` on the
+    // third is its ephemeral with the initiator's static) and signs once.
+    assert_eq!(holder.1.load(std::sync::atomic::Ordering::SeqCst), 101);
 }

@@ -24,6 +24,7 @@ pub mod crypto;
 pub mod diagrams;
 pub mod flows;
 pub mod history;
+pub mod link;
 pub mod names;
 pub mod nearest;
 pub mod negative;

@@ -161,7 +161,11 @@ fn expectation_name(e: &Expectation) -> &'static str {
 }
 
 /// The outcome of a property given whether the checker discovered it.
-fn outcome(expectation: &Expectation, found: bool, expect_violation: bool) -> PropertyOutcome {
+pub(crate) fn outcome(
+    expectation: &Expectation,
+    found: bool,
+    expect_violation: bool,
+) -> PropertyOutcome {
     match (expectation, found, expect_violation) {
         (Expectation::Sometimes, true, _) => PropertyOutcome::Reached,
         (Expectation::Sometimes, false, _) => PropertyOutcome::NotReached,
