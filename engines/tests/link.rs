@@ -485,3 +485,17 @@ fn the_static_dh_and_the_signature_are_served_by_the_key_holder() {
     // third is its ephemeral with the initiator's static) and signs once.
     assert_eq!(holder.1.load(std::sync::atomic::Ordering::SeqCst), 101);
 }
+
+/// The state diagram on the site is generated from the transition table: this snapshot
+/// fails when either changes without the other.
+#[test]
+fn the_state_diagram_on_the_site_is_the_table() {
+    let page = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/link.md");
+    let text = std::fs::read_to_string(&page).expect("docs/link.md");
+    let generated = sealwright_engines::link::table::mermaid();
+    let block = format!("```mermaid\n{generated}```");
+    assert!(
+        text.contains(&block),
+        "docs/link.md must hold the generated state diagram:\n{block}"
+    );
+}

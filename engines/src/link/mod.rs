@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod noise;
 pub mod symbolic;
 pub mod table;
+pub mod vault;
 
 pub use connection::{Link, LinkEffects, LinkFailure, LinkInput, LinkState, Peer};
 pub use crypto::{CryptoFailure, LinkCrypto};

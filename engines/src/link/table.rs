@@ -141,8 +141,8 @@ pub fn mermaid() -> String {
     let mut out = String::from("stateDiagram-v2\n    [*] --> Ready\n");
     for t in TRANSITIONS {
         let who = match t.role {
-            Some(LinkRole::Initiator) => "initiator: ",
-            Some(LinkRole::Responder) => "responder: ",
+            Some(LinkRole::Initiator) => " (initiator)",
+            Some(LinkRole::Responder) => " (responder)",
             None => "",
         };
         let on = match t.on {
@@ -152,17 +152,25 @@ pub fn mermaid() -> String {
             Trigger::Close => "close",
         };
         out.push_str(&format!(
-            "    {} --> {}: {who}{on} ({})\n",
+            "    {} --> {}: {} on {on}{who}\n",
             t.from.name(),
             t.to.name(),
             t.row
         ));
     }
-    out.push_str("    Ready --> Closed: close, or a frame no row takes (refuse)\n");
-    out.push_str("    Initiating --> Closed: close / refuse\n");
-    out.push_str("    Accepting --> Closed: close / refuse\n");
-    out.push_str("    Vouched --> Closed: close / refuse\n");
-    out.push_str("    Connected --> Closed: close / refuse\n");
+    // Every live phase closes on `close`, and on anything no row takes or any row that fails.
+    for phase in [
+        Phase::Ready,
+        Phase::Initiating,
+        Phase::Accepting,
+        Phase::Vouched,
+        Phase::Connected,
+    ] {
+        out.push_str(&format!(
+            "    {} --> Closed: close or refuse\n",
+            phase.name()
+        ));
+    }
     out.push_str("    Closed --> [*]\n");
     out
 }

@@ -26,6 +26,8 @@
 //! Inside the process envelopes move as values; [`tcp`] carries the same envelopes as
 //! length-prefixed CBOR frames between processes.
 
+pub mod keys;
+pub mod links;
 pub mod load;
 pub mod tcp;
 pub mod trace;
@@ -39,7 +41,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 use spec::message::Refusal;
-use spec::{Address, CorrelationId, Envelope, Message};
+use spec::{Address, CorrelationId, Envelope, ExternalIdentity, Message};
 
 use crate::Engine;
 use crate::backend::hpke::{HpkeBackend, SystemRng};
@@ -49,6 +51,7 @@ use crate::encryption::{Encryption, EncryptionState};
 use crate::identity_management::{IdentityManagement, IdentityManagementState};
 use crate::reads_for::{ReadsFor, ReadsForState};
 use hpke::rand_core::UnwrapErr;
+use keys::KeyService;
 use serde::Serialize;
 use trace::Trace;
 
@@ -67,6 +70,8 @@ pub const INTERNAL_FANOUT: usize = 4;
 /// How a node is set up.
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
+    /// The node's name: its engines' addresses are `NAME/encryption`, `NAME/vault`, ….
+    pub name: String,
     /// Encryption instances in the pool (at least 1).
     pub encryption_instances: usize,
     /// Requests admitted at once; further requests wait.
@@ -86,6 +91,7 @@ pub struct NodeConfig {
 impl Default for NodeConfig {
     fn default() -> Self {
         NodeConfig {
+            name: "node".into(),
             encryption_instances: 1,
             queue_capacity: 256,
             reads_for: ReadsForState::default(),
@@ -160,8 +166,17 @@ struct Mail {
     env: Envelope,
 }
 
-/// A mailbox delivers mail; `None` tells one of its engine threads to stop.
-type Slot = Option<Mail>;
+/// What a mailbox carries.
+// Mail is nearly every slot: boxing it to shrink the rare ones would allocate per message.
+#[allow(clippy::large_enum_variant)]
+enum Slot {
+    /// An envelope for the engine.
+    Mail(Mail),
+    /// A key operation for the vault, from this node's transport ([`keys`]).
+    Key(keys::KeyCall),
+    /// Tells one of the mailbox's engine threads to stop.
+    Stop,
+}
 
 /// Panic payload of an injected kill (raised with `resume_unwind`, so no panic hook runs).
 struct Killed;
@@ -184,6 +199,8 @@ struct Router {
     lost_replies: AtomicU64,
     /// Where envelopes for unknown addresses go (a transport to other nodes), if anywhere.
     remote: Mutex<Option<Sender<Envelope>>>,
+    /// Addresses of the clients attached now (a client's drop releases its address).
+    clients: Mutex<BTreeSet<Address>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -211,6 +228,7 @@ impl Router {
             lost_requests: AtomicU64::new(0),
             lost_replies: AtomicU64::new(0),
             remote: Mutex::new(None),
+            clients: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -218,7 +236,7 @@ impl Router {
     fn route(&self, env: Envelope, origin: &Option<Origin>) {
         if let Some((mailbox, _)) = self.mailboxes.get(&env.target) {
             // Internal mailboxes are sized so this never blocks for long (see the module docs).
-            let _ = mailbox.send(Some(Mail {
+            let _ = mailbox.send(Slot::Mail(Mail {
                 origin: origin.clone(),
                 env,
             }));
@@ -281,9 +299,10 @@ impl Router {
 
 /// A running node.
 pub struct Node {
+    name: String,
+    vault: Address,
     router: Arc<Router>,
     threads: Vec<JoinHandle<()>>,
-    clients: Mutex<BTreeSet<String>>,
     drain_timeout: Duration,
 }
 
@@ -296,6 +315,7 @@ pub struct Client {
     outstanding: Mutex<HashMap<CorrelationId, Receiver<Envelope>>>,
 }
 
+#[cfg(test)]
 fn address(name: &str) -> Address {
     Address::new(name).unwrap_or_else(|_| unreachable!("built-in address {name} is valid"))
 }
@@ -355,7 +375,7 @@ struct EngineSlot<E: Engine> {
 impl<E> EngineSlot<E>
 where
     E: Engine + Send + Sync + 'static,
-    E::State: Clone + Send + 'static,
+    E::State: Clone + Send + KeyService + 'static,
 {
     /// Runs until a stop signal; dies (unwinds) when killed.
     fn run(&self, in_flight: &Mutex<Option<Mail>>) {
@@ -367,7 +387,15 @@ where
         let mut state = lock(&self.state);
         let mut current = lock(in_flight);
         // Mail is taken in order, so the stop signal comes after everything sent before it.
-        while let Ok(Some(mail)) = self.inbox.recv() {
+        loop {
+            let mail = match self.inbox.recv() {
+                Ok(Slot::Mail(mail)) => mail,
+                Ok(Slot::Key(call)) => {
+                    call.answer(&*state);
+                    continue;
+                }
+                Ok(Slot::Stop) | Err(_) => return,
+            };
             let mail = current.insert(mail);
             if self.router.take_kill(&self.address) {
                 std::panic::resume_unwind(Box::new(Killed));
@@ -445,7 +473,7 @@ fn spawn_engine<E>(
 ) -> Result<JoinHandle<()>, RuntimeError>
 where
     E: Engine + Send + Sync + Serialize + 'static,
-    E::State: Clone + Send + Serialize + 'static,
+    E::State: Clone + Send + Serialize + KeyService + 'static,
 {
     if let Some(trace) = trace {
         trace.start(name, E::NAME, &engine, &state);
@@ -468,17 +496,27 @@ impl Node {
         let capacity = config.queue_capacity.max(1);
         let internal = capacity.saturating_mul(INTERNAL_FANOUT);
         let pool = config.encryption_instances.max(1);
+        let at = |engine: &str| {
+            Address::new(format!("{}/{engine}", config.name))
+                .map_err(|_| RuntimeError::BadClient(config.name.clone()))
+        };
+        let (encryption, reads_for, vault, identity) = (
+            at("encryption")?,
+            at("reads-for")?,
+            at("vault")?,
+            at("identity")?,
+        );
         let names = [
-            (ENCRYPTION, pool),
-            (READS_FOR, 1),
-            (VAULT, 1),
-            (IDENTITY, 1),
+            (ENCRYPTION, &encryption, pool),
+            (READS_FOR, &reads_for, 1),
+            (VAULT, &vault, 1),
+            (IDENTITY, &identity, 1),
         ];
         let mut inboxes = HashMap::new();
         let mut mailboxes = HashMap::new();
-        for (name, readers) in names {
+        for (name, at, readers) in names {
             let (tx, rx) = bounded(internal);
-            mailboxes.insert(address(name), (tx, readers));
+            mailboxes.insert(at.clone(), (tx, readers));
             inboxes.insert(name, rx);
         }
         let router = Arc::new(Router::new(mailboxes, capacity));
@@ -492,10 +530,10 @@ impl Node {
         // One cookie key for the whole pool: any instance opens any continuation.
         let cookie_state: EncryptionState = Encryption::initial_state(&mut HpkeBackend::new());
         for i in 0..pool {
-            let engine = Encryption::new(address(ENCRYPTION), address(READS_FOR));
+            let engine = Encryption::new(encryption.clone(), reads_for.clone());
             threads.push(spawn_engine(
                 &format!("encryption-{i}"),
-                address(ENCRYPTION),
+                encryption.clone(),
                 engine,
                 cookie_state.clone(),
                 inbox(ENCRYPTION)?,
@@ -505,8 +543,8 @@ impl Node {
         }
         threads.push(spawn_engine(
             "reads-for",
-            address(READS_FOR),
-            ReadsFor::new(address(READS_FOR)),
+            reads_for.clone(),
+            ReadsFor::new(reads_for.clone()),
             config.reads_for,
             inbox(READS_FOR)?,
             router.clone(),
@@ -514,10 +552,10 @@ impl Node {
         )?);
         threads.push(spawn_engine(
             "vault",
-            address(VAULT),
+            vault.clone(),
             Decryption::new(
-                address(VAULT),
-                Some(address(IDENTITY)),
+                vault.clone(),
+                Some(identity.clone()),
                 config.vault_authorised,
             ),
             config.vault,
@@ -527,28 +565,39 @@ impl Node {
         )?);
         threads.push(spawn_engine(
             "identity",
-            address(IDENTITY),
-            IdentityManagement::new(address(IDENTITY), address(VAULT), address(READS_FOR)),
+            identity.clone(),
+            IdentityManagement::new(identity.clone(), vault.clone(), reads_for.clone()),
             IdentityManagementState::default(),
             inbox(IDENTITY)?,
             router.clone(),
             config.trace.as_ref(),
         )?);
         Ok(Node {
+            name: config.name,
+            vault,
             router,
             threads,
-            clients: Mutex::new(BTreeSet::new()),
             drain_timeout: config.drain_timeout,
         })
     }
 
     /// A client named `name` (its address is `client/<name>`).
     pub fn client(&self, name: &str) -> Result<Client, RuntimeError> {
-        let full = format!("client/{name}");
-        let address =
-            Address::new(full.clone()).map_err(|_| RuntimeError::BadClient(name.into()))?;
-        if !lock(&self.clients).insert(full) {
-            return Err(RuntimeError::BadClient(name.into()));
+        let address = Address::new(format!("client/{name}"))
+            .map_err(|_| RuntimeError::BadClient(name.into()))?;
+        self.attach(address)
+    }
+
+    /// A client at `address`: a remote requester whose address a link authenticated.
+    ///
+    /// Refused if the address is one of this node's (`NAME/…`) or is attached already.
+    pub fn attach(&self, address: Address) -> Result<Client, RuntimeError> {
+        let own = address
+            .as_str()
+            .strip_prefix(self.name.as_str())
+            .is_some_and(|rest| rest.starts_with('/'));
+        if own || !lock(&self.router.clients).insert(address.clone()) {
+            return Err(RuntimeError::BadClient(address.to_string()));
         }
         Ok(Client {
             address,
@@ -556,6 +605,28 @@ impl Node {
             next: AtomicU64::new(1),
             outstanding: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The node's name (its engines' addresses start with it).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The address of this node's engine `engine` (`encryption`, `reads-for`, `vault`, `identity`).
+    pub fn engine(&self, engine: &str) -> Result<Address, RuntimeError> {
+        Address::new(format!("{}/{engine}", self.name))
+            .map_err(|_| RuntimeError::UnknownTarget(engine.into()))
+    }
+
+    /// The key of `identity` as this node's transport uses it: its DH and signatures are
+    /// served by this node's vault, which must hold the identity (with both capabilities).
+    pub fn link_key(&self, identity: ExternalIdentity) -> Result<keys::VaultKey, RuntimeError> {
+        let (vault, _) = self
+            .router
+            .mailboxes
+            .get(&self.vault)
+            .ok_or_else(|| RuntimeError::UnknownTarget(self.vault.to_string()))?;
+        Ok(keys::VaultKey::new(identity, vault.clone()))
     }
 
     /// Fault injection: the next message the engine at `target` takes kills its thread.
@@ -611,13 +682,20 @@ impl Node {
         // One stop signal per engine thread, queued behind whatever is still in its mailbox.
         for (mailbox, readers) in router.mailboxes.values() {
             for _ in 0..*readers {
-                let _ = mailbox.send(None);
+                let _ = mailbox.send(Slot::Stop);
             }
         }
         for t in self.threads {
             let _ = t.join();
         }
         report
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // The address is free again: a link that reconnects attaches it anew.
+        lock(&self.router.clients).remove(&self.address);
     }
 }
 
@@ -697,7 +775,7 @@ impl Client {
             origin: Some(origin),
             env,
         };
-        if mailbox.send(Some(mail)).is_err() {
+        if mailbox.send(Slot::Mail(mail)).is_err() {
             lock(&router.waiting).remove(&(self.address.clone(), correlation));
             let _ = router.admission.1.try_recv();
             return Err(RuntimeError::ShutDown);
@@ -742,6 +820,8 @@ mod tests {
 
     /// An engine that panics on every message.
     struct Panicky;
+
+    impl super::KeyService for u32 {}
 
     impl Engine for Panicky {
         type State = u32;

@@ -27,8 +27,8 @@ pub enum FrameError {
     /// The peer closed the connection between frames.
     #[error("connection closed")]
     Closed,
-    /// The length prefix exceeds [`MAX_FRAME`].
-    #[error("frame of {0} bytes exceeds the limit of {MAX_FRAME}")]
+    /// The length prefix exceeds the limit ([`MAX_FRAME`] for envelopes).
+    #[error("frame of {0} bytes exceeds the limit")]
     TooLarge(u64),
     /// The frame is not a canonical envelope.
     #[error("bad envelope: {0}")]
@@ -40,21 +40,32 @@ pub enum FrameError {
 
 /// Writes one envelope as a frame.
 pub fn write_frame(out: &mut impl Write, env: &Envelope) -> io::Result<()> {
-    let bytes = env.to_cbor();
-    // Envelopes we encode are far below 4 GiB; refuse rather than truncate if one is not.
-    let len = u32::try_from(bytes.len()).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "envelope too large for a frame",
-        )
-    })?;
+    write_raw(out, &env.to_cbor())
+}
+
+/// Writes `bytes` as one length-prefixed frame.
+pub fn write_raw(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
+    // Frames we write are far below 4 GiB; refuse rather than truncate if one is not.
+    let len = u32::try_from(bytes.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "too large for a frame"))?;
     out.write_all(&len.to_be_bytes())?;
-    out.write_all(&bytes)?;
+    out.write_all(bytes)?;
     out.flush()
 }
 
 /// Reads one frame and decodes its envelope.
 pub fn read_frame(input: &mut impl Read) -> Result<Envelope, FrameError> {
+    let bytes = read_raw(input, MAX_FRAME)?;
+    let limits = Limits {
+        max_bytes: MAX_FRAME,
+        ..Limits::DEFAULT
+    };
+    Ok(Envelope::from_cbor_with(&bytes, limits)?)
+}
+
+/// Reads one length-prefixed frame of at most `max` bytes; a longer claim is refused before
+/// anything is allocated.
+pub fn read_raw(input: &mut impl Read, max: usize) -> Result<Vec<u8>, FrameError> {
     let mut len = [0u8; 4];
     match input.read_exact(&mut len) {
         Ok(()) => {}
@@ -62,7 +73,7 @@ pub fn read_frame(input: &mut impl Read) -> Result<Envelope, FrameError> {
         Err(e) => return Err(e.into()),
     }
     let len = u64::from(u32::from_be_bytes(len));
-    if len > MAX_FRAME as u64 {
+    if len > max as u64 {
         return Err(FrameError::TooLarge(len));
     }
     // Grow with the bytes that actually arrive: a 4-byte claim alone allocates nothing.
@@ -71,11 +82,7 @@ pub fn read_frame(input: &mut impl Read) -> Result<Envelope, FrameError> {
     if (bytes.len() as u64) < len {
         return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
     }
-    let limits = Limits {
-        max_bytes: MAX_FRAME,
-        ..Limits::DEFAULT
-    };
-    Ok(Envelope::from_cbor_with(&bytes, limits)?)
+    Ok(bytes)
 }
 
 /// A listening gateway; dropping it does not stop it, [`Gateway::stop`] does.

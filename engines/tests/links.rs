@@ -1,0 +1,257 @@
+//! Links between processes, end to end over loopback TCP: the node's identity proved with
+//! keys its vault holds, a remote owner served under its authenticated address, and
+//! hostile peers that cost one connection each.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sealwright_engines::Backend;
+use sealwright_engines::backend::hpke::HpkeBackend;
+use sealwright_engines::decryption::DecryptionState;
+use sealwright_engines::identity::InternalIdentity;
+use sealwright_engines::link::{LinkFailure, Peer};
+use sealwright_engines::runtime::links::{
+    LinkClient, LinkError, LinkGateway, LinkSettings, serve_links,
+};
+use sealwright_engines::runtime::{Node, NodeConfig};
+use spec::message::*;
+use spec::*;
+
+fn addr(s: &str) -> Address {
+    Address::new(s).unwrap()
+}
+
+struct Cluster {
+    gateway: LinkGateway,
+    bob: Peer,
+    alice: InternalIdentity,
+    /// An identity the vault holds for `alice/client`.
+    owned: ExternalIdentity,
+    carol: InternalIdentity,
+}
+
+/// Node `bob`, whose vault holds bob's link identity and an identity owned by `alice/client`;
+/// alice is a registered peer, carol is not.
+fn cluster(settings: LinkSettings) -> Cluster {
+    let mut backend = HpkeBackend::new();
+    let (bob, alice, carol, owned) = (
+        backend.generate_identity(),
+        backend.generate_identity(),
+        backend.generate_identity(),
+        backend.generate_identity(),
+    );
+    let mut vault = DecryptionState::default();
+    vault.insert(addr("bob/node"), bob.clone());
+    vault.insert(addr("alice/client"), owned.clone());
+    let node = Arc::new(
+        Node::start(NodeConfig {
+            name: "bob".into(),
+            vault,
+            ..NodeConfig::default()
+        })
+        .unwrap(),
+    );
+    let key = Arc::new(node.link_key(bob.external.clone()).unwrap());
+    let settings = LinkSettings {
+        peers: vec![Peer {
+            node: "alice".into(),
+            identity: alice.external.clone(),
+        }],
+        ..settings
+    };
+    let gateway = serve_links(node.clone(), key, "127.0.0.1:0", settings).unwrap();
+    Cluster {
+        gateway,
+        bob: Peer {
+            node: "bob".into(),
+            identity: bob.external,
+        },
+        alice,
+        owned: owned.external,
+        carol,
+    }
+}
+
+impl Cluster {
+    fn dial(&self, who: &InternalIdentity, me: &str) -> Result<LinkClient, LinkError> {
+        LinkClient::connect(
+            self.gateway.local_addr(),
+            Arc::new(who.clone()),
+            self.bob.clone(),
+            addr(me),
+            Duration::from_secs(10),
+        )
+    }
+}
+
+fn seal(c: &mut LinkClient, to: &ExternalIdentity, data: &[u8]) -> Ciphertext {
+    let reply = c
+        .request(
+            &addr("bob/encryption"),
+            RequestEncrypt {
+                data: Plaintext(data.to_vec()),
+                external_identity: to.clone(),
+                use_reads_for: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(reply.sender, addr("bob/encryption"));
+    match reply.message {
+        Message::ReplyEncrypt(ReplyEncrypt { result: Ok(ct) }) => ct,
+        m => panic!("{m:?}"),
+    }
+}
+
+#[test]
+fn a_remote_owner_decrypts_and_nobody_else_does() {
+    let c = cluster(LinkSettings::default());
+    let mut alice = c.dial(&c.alice, "alice/client").unwrap();
+    assert_eq!(alice.peer().map(|p| p.node.as_str()), Some("bob"));
+    let ct = seal(&mut alice, &c.owned, b"for alice's identity");
+    let opened = alice
+        .request(&addr("bob/vault"), RequestDecryption { data: ct.clone() })
+        .unwrap();
+    match opened.message {
+        Message::ReplyDecryption(r) => assert_eq!(r.result.unwrap().0, b"for alice's identity"),
+        m => panic!("{m:?}"),
+    }
+    // Another address of alice's node is not the owner.
+    let mut other = c.dial(&c.alice, "alice/other").unwrap();
+    match other
+        .request(&addr("bob/vault"), RequestDecryption { data: ct })
+        .unwrap()
+        .message
+    {
+        Message::ReplyDecryption(r) => assert!(r.result.is_err()),
+        m => panic!("{m:?}"),
+    }
+    // Carol is nobody bob knows: her handshake is refused.
+    assert!(c.dial(&c.carol, "carol/client").is_err());
+    // Alice cannot speak for another node.
+    let mut forger = c.dial(&c.alice, "carol/client").unwrap();
+    assert!(
+        forger
+            .request(
+                &addr("bob/encryption"),
+                RequestEncrypt {
+                    data: Plaintext(vec![1]),
+                    external_identity: c.owned.clone(),
+                    use_reads_for: false,
+                }
+            )
+            .is_err()
+    );
+    assert!(
+        c.gateway
+            .counters()
+            .connected
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 3
+    );
+}
+
+#[test]
+fn a_request_to_an_engine_that_does_not_serve_the_peer_is_refused() {
+    let mut settings = LinkSettings::default();
+    settings.serves.insert("vault".into(), Default::default());
+    let c = cluster(settings);
+    let mut alice = c.dial(&c.alice, "alice/client").unwrap();
+    let ct = seal(&mut alice, &c.owned, b"x");
+    let request: Message = RequestDecryption { data: ct }.into();
+    let reply = alice.request(&addr("bob/vault"), request.clone()).unwrap();
+    assert_eq!(reply.sender, addr("bob/link"));
+    assert_eq!(Some(reply.message), request.refusal(Refusal::NotHandled));
+}
+
+#[test]
+fn the_node_identity_needs_both_capabilities_in_the_vault() {
+    let mut backend = HpkeBackend::new();
+    let (bob, alice) = (backend.generate_identity(), backend.generate_identity());
+    let mut vault = DecryptionState::default();
+    vault.insert_with(addr("bob/node"), bob.clone(), Capabilities::Decrypt);
+    let node = Arc::new(
+        Node::start(NodeConfig {
+            name: "bob".into(),
+            vault,
+            ..NodeConfig::default()
+        })
+        .unwrap(),
+    );
+    let key = Arc::new(node.link_key(bob.external.clone()).unwrap());
+    let peers = vec![Peer {
+        node: "alice".into(),
+        identity: alice.external.clone(),
+    }];
+    let gw = serve_links(
+        node,
+        key,
+        "127.0.0.1:0",
+        LinkSettings {
+            peers,
+            ..LinkSettings::default()
+        },
+    )
+    .unwrap();
+    let server = Peer {
+        node: "bob".into(),
+        identity: bob.external,
+    };
+    let dialled = LinkClient::connect(
+        gw.local_addr(),
+        Arc::new(alice),
+        server,
+        addr("alice/client"),
+        Duration::from_secs(5),
+    );
+    assert!(dialled.is_err());
+}
+
+/// Hostile peers: each closes its own connection, and an honest link keeps working meanwhile.
+#[test]
+fn hostile_peers_cost_one_connection_each() {
+    let c = cluster(LinkSettings {
+        max_connections: 4,
+        handshake_deadline: Duration::from_millis(300),
+        ..LinkSettings::default()
+    });
+    let mut alice = c.dial(&c.alice, "alice/client").unwrap();
+    // A frame claiming 4 GiB: closed at once, nothing allocated.
+    let mut huge = TcpStream::connect(c.gateway.local_addr()).unwrap();
+    huge.write_all(&u32::MAX.to_be_bytes()).unwrap();
+    // Garbage of the right length.
+    let mut garbage = TcpStream::connect(c.gateway.local_addr()).unwrap();
+    garbage.write_all(&[0, 0, 0, 40]).unwrap();
+    garbage.write_all(&[0x5a; 40]).unwrap();
+    // A staller that sends nothing: closed at the handshake deadline.
+    let mut staller = TcpStream::connect(c.gateway.local_addr()).unwrap();
+    let started = Instant::now();
+    // Meanwhile the honest link answers.
+    seal(&mut alice, &c.owned, b"still served");
+    for s in [&mut huge, &mut garbage, &mut staller] {
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut buf = [0u8; 1];
+        // The gateway closes each: a read sees the end of the stream (or a reset).
+        assert!(matches!(s.read(&mut buf), Ok(0) | Err(_)));
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The cap: with alice's link open, only three more connections are taken at once.
+    let extra: Vec<TcpStream> = (0..6)
+        .map(|_| TcpStream::connect(c.gateway.local_addr()).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let counters = c.gateway.counters();
+    assert!(
+        counters.over_cap.load(std::sync::atomic::Ordering::Relaxed) >= 3,
+        "{counters:?}"
+    );
+    drop(extra);
+    seal(&mut alice, &c.owned, b"and still served");
+    assert!(
+        counters.failed.load(std::sync::atomic::Ordering::Relaxed) >= 3,
+        "{counters:?}"
+    );
+    let _ = LinkFailure::Closed;
+}
