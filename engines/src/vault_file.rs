@@ -189,12 +189,58 @@ fn parse(bytes: &[u8]) -> Result<VaultFile, VaultFileError> {
     Ok(file)
 }
 
+/// A key derived from a passphrase once, to seal a vault many times (each with a fresh
+/// nonce) without running Argon2id for each.
+pub struct SealingKey {
+    kdf: Kdf,
+    key: Zeroizing<[u8; 32]>,
+}
+
+impl std::fmt::Debug for SealingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SealingKey(<redacted>)")
+    }
+}
+
+impl SealingKey {
+    /// Derives the key for `passphrase` with `params` and a fresh random `salt`.
+    pub fn derive(
+        passphrase: &[u8],
+        params: KdfParams,
+        salt: [u8; 16],
+    ) -> Result<Self, VaultFileError> {
+        let kdf = Kdf {
+            algorithm: "argon2id".into(),
+            params,
+            salt,
+        };
+        let key = derive_key(passphrase, &kdf)?;
+        Ok(SealingKey { kdf, key })
+    }
+
+    /// Derives the key a vault file was sealed with (its salt and parameters).
+    pub fn of_file(bytes: &[u8], passphrase: &[u8]) -> Result<Self, VaultFileError> {
+        let kdf = parse(bytes)?.header.kdf;
+        let key = derive_key(passphrase, &kdf)?;
+        Ok(SealingKey { kdf, key })
+    }
+}
+
 /// Seals a vault's state under `passphrase`. `salt` and `nonce` must be fresh random bytes.
 pub fn seal(
     state: &DecryptionState,
     passphrase: &[u8],
     params: KdfParams,
     salt: [u8; 16],
+    nonce: [u8; 12],
+) -> Result<Vec<u8>, VaultFileError> {
+    seal_with(state, &SealingKey::derive(passphrase, params, salt)?, nonce)
+}
+
+/// Seals a vault's state under a derived key; `nonce` must be fresh random bytes.
+pub fn seal_with(
+    state: &DecryptionState,
+    key: &SealingKey,
     nonce: [u8; 12],
 ) -> Result<Vec<u8>, VaultFileError> {
     let contents = Contents {
@@ -222,20 +268,15 @@ pub fn seal(
     };
     let header = VaultHeader {
         format: FORMAT.into(),
-        kdf: Kdf {
-            algorithm: "argon2id".into(),
-            params,
-            salt,
-        },
+        kdf: key.kdf.clone(),
         identities: state
             .identities
             .values()
             .map(|v| v.secrets.external.clone())
             .collect(),
     };
-    let key = derive_key(passphrase, &header.kdf)?;
     let mut buf = Zeroizing::new(codec::encode(&contents));
-    let aead = ChaCha20Poly1305::new(&Key::from(*key));
+    let aead = ChaCha20Poly1305::new(&Key::from(*key.key));
     let tag = aead
         .encrypt_inout_detached(
             &Nonce::from(nonce),
@@ -254,15 +295,23 @@ pub fn seal(
 
 /// Opens a vault file with `passphrase`.
 pub fn open(bytes: &[u8], passphrase: &[u8]) -> Result<DecryptionState, VaultFileError> {
+    open_with(bytes, &SealingKey::of_file(bytes, passphrase)?)
+}
+
+/// Opens a vault file with a derived key (which must be the file's: same salt and parameters).
+pub fn open_with(bytes: &[u8], key: &SealingKey) -> Result<DecryptionState, VaultFileError> {
     let file = parse(bytes)?;
-    let key = derive_key(passphrase, &file.header.kdf)?;
+    if file.header.kdf != key.kdf {
+        return Err(VaultFileError::WrongPassphraseOrCorrupt);
+    }
+    let key = &key.key;
     let Some(split) = file.sealed.len().checked_sub(16) else {
         return Err(VaultFileError::WrongPassphraseOrCorrupt);
     };
     let mut buf = Zeroizing::new(file.sealed[..split].to_vec());
     let mut tag = Tag::default();
     tag.copy_from_slice(&file.sealed[split..]);
-    let aead = ChaCha20Poly1305::new(&Key::from(*key));
+    let aead = ChaCha20Poly1305::new(&Key::from(**key));
     aead.decrypt_inout_detached(
         &Nonce::from(file.nonce),
         &codec::encode(&file.header),

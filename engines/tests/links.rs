@@ -255,3 +255,112 @@ fn hostile_peers_cost_one_connection_each() {
     );
     let _ = LinkFailure::Closed;
 }
+
+/// Placement: the Encryption pool on `alpha` queries ReadsFor on `beta` over a link that
+/// alpha dials; the reply comes back on it, and the ciphertext opens for both identities.
+#[test]
+fn a_reads_for_encryption_crosses_nodes() {
+    use sealwright_engines::runtime::outbound::{Remote, route_remote};
+    use sealwright_engines::runtime::placement::{Part, Placement};
+
+    let mut backend = HpkeBackend::new();
+    let (alpha_id, beta_id) = (backend.generate_identity(), backend.generate_identity());
+    let (owner, reader) = (backend.generate_identity(), backend.generate_identity());
+    // beta: ReadsFor (reader reads for owner), the vault, Identity Management.
+    let mut vault = DecryptionState::default();
+    vault.insert(addr("beta/node"), beta_id.clone());
+    vault.insert(addr("alpha/client"), owner.clone());
+    vault.insert(addr("alpha/client2"), reader.clone());
+    let mut beta_config = NodeConfig {
+        name: "beta".into(),
+        vault,
+        placement: Placement {
+            runs: [Part::ReadsFor, Part::Vault, Part::Identity]
+                .into_iter()
+                .collect(),
+            elsewhere: [(Part::Encryption, "alpha".to_string())]
+                .into_iter()
+                .collect(),
+        },
+        ..NodeConfig::default()
+    };
+    let bytes = ReadsForEvidence::statement_bytes(&reader.external, &owner.external, 1);
+    let ev = ReadsForEvidence {
+        from_identity: reader.external.clone(),
+        to_identity: owner.external.clone(),
+        serial: 1,
+        signature: backend.sign(&owner, &bytes),
+        relation: Default::default(),
+    };
+    beta_config.reads_for.evidence.insert(ev.edge(), ev);
+    let beta = Arc::new(Node::start(beta_config).unwrap());
+    let alpha_peer = Peer {
+        node: "alpha".into(),
+        identity: alpha_id.external.clone(),
+    };
+    let beta_peer = Peer {
+        node: "beta".into(),
+        identity: beta_id.external.clone(),
+    };
+    let key = Arc::new(beta.link_key(beta_id.external.clone()).unwrap());
+    let gw = serve_links(
+        beta.clone(),
+        key,
+        "127.0.0.1:0",
+        LinkSettings {
+            peers: vec![alpha_peer.clone()],
+            ..LinkSettings::default()
+        },
+    )
+    .unwrap();
+    // alpha: the Encryption pool only; ReadsFor is on beta. Alpha has no vault: its link
+    // key is its own identity.
+    let alpha = Node::start(NodeConfig {
+        name: "alpha".into(),
+        encryption_instances: 2,
+        placement: Placement {
+            runs: [Part::Encryption].into_iter().collect(),
+            elsewhere: [(Part::ReadsFor, "beta".to_string())].into_iter().collect(),
+        },
+        ..NodeConfig::default()
+    })
+    .unwrap();
+    let remote = Remote {
+        peer: beta_peer.clone(),
+        addr: gw.local_addr().to_string(),
+    };
+    route_remote(&alpha, Arc::new(alpha_id.clone()), vec![remote]).unwrap();
+    let client = alpha.client("app").unwrap();
+    let reply = client
+        .request(
+            &addr("alpha/encryption"),
+            RequestEncrypt {
+                data: Plaintext(b"across".to_vec()),
+                external_identity: owner.external.clone(),
+                use_reads_for: true,
+            },
+        )
+        .unwrap();
+    let Message::ReplyEncrypt(ReplyEncrypt { result: Ok(ct) }) = reply.message else {
+        panic!("{reply:?}")
+    };
+    // Both the owner and the identity that reads for it open it, at beta's vault.
+    for me in ["alpha/client", "alpha/client2"] {
+        let mut c = LinkClient::connect(
+            gw.local_addr(),
+            Arc::new(alpha_id.clone()),
+            beta_peer.clone(),
+            addr(me),
+            Duration::from_secs(5),
+        )
+        .unwrap();
+        match c
+            .request(&addr("beta/vault"), RequestDecryption { data: ct.clone() })
+            .unwrap()
+            .message
+        {
+            Message::ReplyDecryption(r) => assert_eq!(r.result.unwrap().0, b"across", "{me}"),
+            m => panic!("{m:?}"),
+        }
+    }
+}

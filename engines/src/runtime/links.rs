@@ -354,6 +354,21 @@ impl LinkClient {
         }
     }
 
+    /// Sends one envelope without waiting for anything.
+    pub fn send(&mut self, env: Envelope) -> Result<(), LinkError> {
+        self.step(LinkInput::Send(Box::new(env))).map(|_| ())
+    }
+
+    /// Takes one frame read from this link's stream: the envelopes it completes.
+    pub fn take(&mut self, frame: Vec<u8>) -> Result<Vec<Envelope>, LinkError> {
+        self.step(LinkInput::Frame(frame))
+    }
+
+    /// Another handle on the link's TCP stream, to read frames from without the link.
+    pub fn reader(&self) -> io::Result<TcpStream> {
+        self.stream.try_clone()
+    }
+
     /// Sends a request and waits for its reply.
     pub fn request(
         &mut self,

@@ -29,6 +29,9 @@
 pub mod keys;
 pub mod links;
 pub mod load;
+pub mod outbound;
+pub mod placement;
+pub mod store;
 pub mod tcp;
 pub mod trace;
 
@@ -52,6 +55,7 @@ use crate::identity_management::{IdentityManagement, IdentityManagementState};
 use crate::reads_for::{ReadsFor, ReadsForState};
 use hpke::rand_core::UnwrapErr;
 use keys::KeyService;
+use placement::{Part, Placement};
 use serde::Serialize;
 use trace::Trace;
 
@@ -86,6 +90,19 @@ pub struct NodeConfig {
     pub drain_timeout: Duration,
     /// Record every engine step here ([`trace`]); the caller finishes it after shutdown.
     pub trace: Option<Trace>,
+    /// Which engines run here, and where the others are.
+    pub placement: Placement,
+    /// Where engine state is kept across restarts (none: in memory only).
+    pub durable: Option<Durable>,
+}
+
+/// A node's durable state: the store, and the key the vault's record is sealed with.
+#[derive(Debug, Clone)]
+pub struct Durable {
+    /// The store.
+    pub store: Arc<store::Store>,
+    /// The passphrase-derived key of the vault's record.
+    pub vault_key: Arc<crate::vault_file::SealingKey>,
 }
 
 impl Default for NodeConfig {
@@ -99,6 +116,8 @@ impl Default for NodeConfig {
             vault_authorised: BTreeSet::new(),
             drain_timeout: Duration::from_secs(5),
             trace: None,
+            placement: Placement::default(),
+            durable: None,
         }
     }
 }
@@ -124,6 +143,9 @@ pub enum RuntimeError {
     /// A thread could not be started.
     #[error("cannot start an engine thread: {0}")]
     Spawn(String),
+    /// The durable store could not be read.
+    #[error("{0}")]
+    Store(String),
 }
 
 /// What shutdown found.
@@ -197,6 +219,8 @@ struct Router {
     restarts: AtomicU64,
     lost_requests: AtomicU64,
     lost_replies: AtomicU64,
+    /// Steps whose change could not be committed (answered as lost).
+    store_failures: AtomicU64,
     /// Where envelopes for unknown addresses go (a transport to other nodes), if anywhere.
     remote: Mutex<Option<Sender<Envelope>>>,
     /// Addresses of the clients attached now (a client's drop releases its address).
@@ -227,6 +251,7 @@ impl Router {
             restarts: AtomicU64::new(0),
             lost_requests: AtomicU64::new(0),
             lost_replies: AtomicU64::new(0),
+            store_failures: AtomicU64::new(0),
             remote: Mutex::new(None),
             clients: Mutex::new(BTreeSet::new()),
         }
@@ -323,6 +348,9 @@ fn address(name: &str) -> Address {
 /// The runtime's backend: the operating system's randomness, kept per step when tracing.
 type RuntimeBackend = HpkeBackend<RecordingRng<SystemRng>>;
 
+/// Commits an engine's new state durably ([`store`]); an error means it was not committed.
+pub type Persist<S> = Arc<dyn Fn(&S) -> Result<(), store::StoreError> + Send + Sync>;
+
 /// Runs one engine step on a copy of its state, isolating a panic.
 fn guarded_step<E: Engine>(
     engine: &E,
@@ -331,8 +359,9 @@ fn guarded_step<E: Engine>(
     mail: &Mail,
     router: &Router,
     trace: Option<(&Trace, &str)>,
+    persist: Option<&Persist<E::State>>,
 ) where
-    E::State: Clone,
+    E::State: Clone + PartialEq,
 {
     let mut next = state.clone();
     // What a step that panicked drew belongs to no recorded step.
@@ -342,6 +371,17 @@ fn guarded_step<E: Engine>(
     }));
     match outcome {
         Ok(effects) => {
+            // A change is committed before any envelope of the step leaves: a reply never
+            // acknowledges what a crash could still lose. If it cannot be committed, the
+            // step did not happen, and its message is answered as a lost one.
+            if let Some(save) = persist
+                && next != *state
+                && save(&next).is_err()
+            {
+                router.store_failures.fetch_add(1, Ordering::Relaxed);
+                router.answer_lost(mail);
+                return;
+            }
             *state = next;
             if let Some((trace, instance)) = trace {
                 trace.step(instance, &mail.env, backend.rng_mut().take(), &effects);
@@ -370,12 +410,13 @@ struct EngineSlot<E: Engine> {
     inbox: Receiver<Slot>,
     router: Arc<Router>,
     trace: Option<Trace>,
+    persist: Option<Persist<E::State>>,
 }
 
 impl<E> EngineSlot<E>
 where
     E: Engine + Send + Sync + 'static,
-    E::State: Clone + Send + KeyService + 'static,
+    E::State: Clone + PartialEq + Send + KeyService + 'static,
 {
     /// Runs until a stop signal; dies (unwinds) when killed.
     fn run(&self, in_flight: &Mutex<Option<Mail>>) {
@@ -407,6 +448,7 @@ where
                 mail,
                 &self.router,
                 trace,
+                self.persist.as_ref(),
             );
             *current = None;
         }
@@ -462,119 +504,180 @@ where
 /// A running engine thread and the message it holds.
 type Incarnation = (JoinHandle<()>, Arc<Mutex<Option<Mail>>>);
 
+/// What every engine of a node is wired to.
+struct Wiring<'a> {
+    router: &'a Arc<Router>,
+    trace: Option<&'a Trace>,
+}
+
 fn spawn_engine<E>(
     name: &str,
-    address: Address,
     engine: E,
     state: E::State,
     inbox: Receiver<Slot>,
-    router: Arc<Router>,
-    trace: Option<&Trace>,
+    wiring: &Wiring<'_>,
+    persist: Option<Persist<E::State>>,
 ) -> Result<JoinHandle<()>, RuntimeError>
 where
-    E: Engine + Send + Sync + Serialize + 'static,
-    E::State: Clone + Send + Serialize + KeyService + 'static,
+    E: Engine + Addressed + Send + Sync + Serialize + 'static,
+    E::State: Clone + PartialEq + Send + Serialize + KeyService + 'static,
 {
-    if let Some(trace) = trace {
+    if let Some(trace) = wiring.trace {
         trace.start(name, E::NAME, &engine, &state);
     }
     EngineSlot {
-        trace: trace.cloned(),
+        trace: wiring.trace.cloned(),
         name: name.to_string(),
-        address,
+        address: engine.address().clone(),
         engine,
         state: Arc::new(Mutex::new(state)),
         inbox,
-        router,
+        router: wiring.router.clone(),
+        persist,
     }
     .supervise()
 }
 
+/// An engine state from the store (or `initial` if none is stored), and how to save it.
+fn durable<S>(
+    config: &NodeConfig,
+    part: Part,
+    initial: S,
+) -> Result<(S, Option<Persist<S>>), RuntimeError>
+where
+    S: Serialize + serde::de::DeserializeOwned + 'static,
+{
+    let Some(durable) = &config.durable else {
+        return Ok((initial, None));
+    };
+    let stored = durable
+        .store
+        .load(part.name())
+        .map_err(|e| RuntimeError::Store(e.to_string()))?;
+    let store = durable.store.clone();
+    let persist: Persist<S> = Arc::new(move |state: &S| store.save(part.name(), state));
+    Ok((stored.unwrap_or(initial), Some(persist)))
+}
+
+/// How the vault's state is saved: sealed under the passphrase-derived key.
+fn vault_persist(config: &NodeConfig) -> Option<Persist<DecryptionState>> {
+    let durable = config.durable.as_ref()?;
+    let (store, key) = (durable.store.clone(), durable.vault_key.clone());
+    Some(Arc::new(move |state: &DecryptionState| {
+        store.save_vault(state, &key)
+    }))
+}
+
+/// An engine that knows its own address.
+trait Addressed {
+    fn address(&self) -> &Address;
+}
+
+impl Addressed for Encryption {
+    fn address(&self) -> &Address {
+        &self.address
+    }
+}
+
+impl Addressed for ReadsFor {
+    fn address(&self) -> &Address {
+        &self.address
+    }
+}
+
+impl Addressed for Decryption {
+    fn address(&self) -> &Address {
+        &self.address
+    }
+}
+
+impl Addressed for IdentityManagement {
+    fn address(&self) -> &Address {
+        &self.address
+    }
+}
+
 impl Node {
-    /// Starts the engines of one node.
+    /// Starts the engines of one node: those its placement runs here, each with the state
+    /// the durable store holds for it, if the node has one, else the configured state.
     pub fn start(config: NodeConfig) -> Result<Node, RuntimeError> {
         let capacity = config.queue_capacity.max(1);
         let internal = capacity.saturating_mul(INTERNAL_FANOUT);
         let pool = config.encryption_instances.max(1);
-        let at = |engine: &str| {
-            Address::new(format!("{}/{engine}", config.name))
-                .map_err(|_| RuntimeError::BadClient(config.name.clone()))
-        };
-        let (encryption, reads_for, vault, identity) = (
-            at("encryption")?,
-            at("reads-for")?,
-            at("vault")?,
-            at("identity")?,
-        );
-        let names = [
-            (ENCRYPTION, &encryption, pool),
-            (READS_FOR, &reads_for, 1),
-            (VAULT, &vault, 1),
-            (IDENTITY, &identity, 1),
-        ];
+        let at = |part| config.placement.address(&config.name, part);
         let mut inboxes = HashMap::new();
         let mut mailboxes = HashMap::new();
-        for (name, at, readers) in names {
+        for &part in &config.placement.runs {
             let (tx, rx) = bounded(internal);
-            mailboxes.insert(at.clone(), (tx, readers));
-            inboxes.insert(name, rx);
+            let readers = if part == Part::Encryption { pool } else { 1 };
+            mailboxes.insert(at(part)?, (tx, readers));
+            inboxes.insert(part, rx);
         }
         let router = Arc::new(Router::new(mailboxes, capacity));
-        let mut threads = Vec::new();
-        let inbox = |name: &str| {
-            inboxes
-                .get(name)
-                .cloned()
-                .ok_or_else(|| RuntimeError::UnknownTarget(name.into()))
+        let wiring = Wiring {
+            router: &router,
+            trace: config.trace.as_ref(),
         };
-        // One cookie key for the whole pool: any instance opens any continuation.
-        let cookie_state: EncryptionState = Encryption::initial_state(&mut HpkeBackend::new());
-        for i in 0..pool {
-            let engine = Encryption::new(encryption.clone(), reads_for.clone());
-            threads.push(spawn_engine(
-                &format!("encryption-{i}"),
-                encryption.clone(),
-                engine,
-                cookie_state.clone(),
-                inbox(ENCRYPTION)?,
-                router.clone(),
-                config.trace.as_ref(),
-            )?);
+        let mut threads = Vec::new();
+        for (part, inbox) in inboxes {
+            let (encryption, reads_for) = (at(Part::Encryption)?, at(Part::ReadsFor)?);
+            let (vault, identity) = (at(Part::Vault)?, at(Part::Identity)?);
+            match part {
+                Part::Encryption => {
+                    // One cookie key for the whole pool: any instance opens any continuation.
+                    let cookies: EncryptionState =
+                        Encryption::initial_state(&mut HpkeBackend::new());
+                    for i in 0..pool {
+                        let engine = Encryption::new(encryption.clone(), reads_for.clone());
+                        let name = format!("encryption-{i}");
+                        threads.push(spawn_engine(
+                            &name,
+                            engine,
+                            cookies.clone(),
+                            inbox.clone(),
+                            &wiring,
+                            None,
+                        )?);
+                    }
+                }
+                Part::ReadsFor => {
+                    let (state, persist) = durable(&config, part, config.reads_for.clone())?;
+                    let engine = ReadsFor::new(reads_for);
+                    threads.push(spawn_engine(
+                        "reads-for",
+                        engine,
+                        state,
+                        inbox,
+                        &wiring,
+                        persist,
+                    )?);
+                }
+                Part::Vault => {
+                    let engine =
+                        Decryption::new(vault, Some(identity), config.vault_authorised.clone());
+                    let persist = vault_persist(&config);
+                    threads.push(spawn_engine(
+                        "vault",
+                        engine,
+                        config.vault.clone(),
+                        inbox,
+                        &wiring,
+                        persist,
+                    )?);
+                }
+                Part::Identity => {
+                    let (state, persist) =
+                        durable(&config, part, IdentityManagementState::default())?;
+                    let engine = IdentityManagement::new(identity, vault, reads_for);
+                    threads.push(spawn_engine(
+                        "identity", engine, state, inbox, &wiring, persist,
+                    )?);
+                }
+            }
         }
-        threads.push(spawn_engine(
-            "reads-for",
-            reads_for.clone(),
-            ReadsFor::new(reads_for.clone()),
-            config.reads_for,
-            inbox(READS_FOR)?,
-            router.clone(),
-            config.trace.as_ref(),
-        )?);
-        threads.push(spawn_engine(
-            "vault",
-            vault.clone(),
-            Decryption::new(
-                vault.clone(),
-                Some(identity.clone()),
-                config.vault_authorised,
-            ),
-            config.vault,
-            inbox(VAULT)?,
-            router.clone(),
-            config.trace.as_ref(),
-        )?);
-        threads.push(spawn_engine(
-            "identity",
-            identity.clone(),
-            IdentityManagement::new(identity.clone(), vault.clone(), reads_for.clone()),
-            IdentityManagementState::default(),
-            inbox(IDENTITY)?,
-            router.clone(),
-            config.trace.as_ref(),
-        )?);
         Ok(Node {
+            vault: at(Part::Vault)?,
             name: config.name,
-            vault,
             router,
             threads,
             drain_timeout: config.drain_timeout,
@@ -869,6 +972,7 @@ mod tests {
             &mut HpkeBackend::with_rng(RecordingRng::new(UnwrapErr(getrandom::SysRng), false)),
             &mail,
             &router,
+            None,
             None,
         );
         assert_eq!(state, 7, "the state from before the panic is kept");
