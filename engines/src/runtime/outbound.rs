@@ -80,16 +80,17 @@ struct Dispatcher {
 impl Dispatcher {
     fn run(mut self, rx: &Receiver<Envelope>) {
         while let Ok(env) = rx.recv() {
-            if let Err(env) = self.send(env) {
+            if !self.send(&env) {
                 self.refuse(env);
             }
         }
     }
 
-    /// Sends `env` on the link to its target's node, dialling it if need be.
-    fn send(&mut self, env: Envelope) -> Result<(), Envelope> {
+    /// Sends `env` on the link to its target's node, dialling it if need be; `false` if
+    /// it could not be sent.
+    fn send(&mut self, env: &Envelope) -> bool {
         let Some(node) = env.target.as_str().split('/').next().map(str::to_string) else {
-            return Err(env);
+            return false;
         };
         let live = self
             .links
@@ -100,18 +101,17 @@ impl Dispatcher {
                 Some(d) => {
                     self.links.insert(node.clone(), d);
                 }
-                None => return Err(env),
+                None => return false,
             }
         }
         let Some(d) = self.links.get(&node) else {
-            return Err(env);
+            return false;
         };
-        let sent = lock(&d.client).send(env.clone());
-        if sent.is_err() {
+        let sent = lock(&d.client).send(env.clone()).is_ok();
+        if !sent {
             d.alive.store(false, Ordering::SeqCst);
-            return Err(env);
         }
-        Ok(())
+        sent
     }
 
     fn dial(&self, node: &str) -> Option<Dialled> {
