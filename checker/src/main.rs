@@ -13,7 +13,9 @@ mod keys;
 mod load;
 mod merge;
 mod names;
+mod node;
 mod progress;
+mod remote;
 mod report;
 mod sign;
 mod signs_for;
@@ -53,6 +55,27 @@ struct VaultArgs {
 enum Command {
     /// Model-check every scenario of the engine family, then the docs' diagrams and tables.
     Check(CheckArgs),
+    /// Run one node: its engines, served to its peers over authenticated links, until killed.
+    ///
+    /// Prints `ready NAME ADDRESS` on stdout once it listens; logs go to stderr.
+    #[command(arg_required_else_help = true)]
+    Node {
+        /// The node's configuration file (TOML; the Runtime page describes it).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Keep durable state in DIR (overrides the file's `data`).
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+    },
+    /// Send requests to a running node's engines over a link, as the configuration's identity.
+    #[command(arg_required_else_help = true)]
+    Remote {
+        /// The client's configuration file (TOML: name, vault, passphrase-file, peers).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        #[command(subcommand)]
+        command: RemoteCommand,
+    },
     /// List every scenario: its network, summary, parameters and their defaults.
     Scenarios,
     /// Walk one scenario at random, at any bounds, checking the same properties.
@@ -417,6 +440,117 @@ enum NameCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum RemoteCommand {
+    /// Identity Management on NODE makes a new identity this client owns; prints it.
+    Generate {
+        /// The node.
+        #[arg(long)]
+        node: String,
+    },
+    /// The Encryption engine on NODE seals a file (at most 1 MiB) to an identity.
+    Encrypt {
+        /// The node.
+        #[arg(long)]
+        node: String,
+        /// The recipient: a public identity (`swpub1…`) or a file holding one.
+        #[arg(long, value_name = "IDENTITY")]
+        to: String,
+        /// Also seal to every identity that reads for the recipient.
+        #[arg(long)]
+        reads_for: bool,
+        /// Where the ciphertext goes.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// The plaintext file.
+        input: PathBuf,
+    },
+    /// The vault on NODE opens a ciphertext for this client.
+    Decrypt {
+        /// The node.
+        #[arg(long)]
+        node: String,
+        /// Where the plaintext goes.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// The ciphertext file.
+        input: PathBuf,
+    },
+    /// The ReadsFor engine on NODE takes reads-for evidence or a revocation (from `evidence`).
+    Submit {
+        /// The node.
+        #[arg(long)]
+        node: String,
+        /// The evidence or revocation file.
+        file: PathBuf,
+    },
+    /// Asks the ReadsFor engine on NODE whether READER reads for OWNER: exits 0 if so, 1 if not.
+    ReadsFor {
+        /// The node.
+        #[arg(long)]
+        node: String,
+        /// The reader: a public identity or a file holding one.
+        #[arg(long)]
+        reader: String,
+        /// The owner: a public identity or a file holding one.
+        #[arg(long)]
+        owner: String,
+    },
+    /// Sends many encryptions through one link; fails if any is answered twice or never.
+    Load {
+        /// The node.
+        #[arg(long)]
+        node: String,
+        /// The recipient.
+        #[arg(long, value_name = "IDENTITY")]
+        to: String,
+        /// Seal with reads-for.
+        #[arg(long)]
+        reads_for: bool,
+        /// How many requests.
+        #[arg(long, default_value_t = 1000)]
+        requests: u64,
+        /// How many may be outstanding at once.
+        #[arg(long, default_value_t = 16)]
+        window: u64,
+    },
+}
+
+/// Runs a `remote` subcommand.
+fn remote_command(config: &std::path::Path, command: RemoteCommand) -> anyhow::Result<()> {
+    match command {
+        RemoteCommand::Generate { node } => remote::generate(config, &node),
+        RemoteCommand::Encrypt {
+            node,
+            to,
+            reads_for,
+            output,
+            input,
+        } => remote::encrypt(config, &node, &to, reads_for, &input, &output),
+        RemoteCommand::Decrypt {
+            node,
+            output,
+            input,
+        } => remote::decrypt(config, &node, &input, &output),
+        RemoteCommand::Submit { node, file } => remote::submit(config, &node, &file),
+        RemoteCommand::ReadsFor {
+            node,
+            reader,
+            owner,
+        } => match remote::reads_for(config, &node, &reader, &owner)? {
+            true => Ok(()),
+            false => anyhow::bail!("the reader does not read for the owner"),
+        },
+        RemoteCommand::Load {
+            node,
+            to,
+            reads_for,
+            requests,
+            window,
+        } => remote::load(config, &node, &to, reads_for, requests, window),
+    }
+}
+
+#[derive(Debug, Subcommand)]
 enum EvidenceCommand {
     /// Sign "READER reads for my identity" (or "SIGNER signs for my identity") and write the evidence to a file.
     #[command(arg_required_else_help = true)]
@@ -567,6 +701,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => run_check(&args),
+        Command::Node { config, data } => node::run(&config, data.as_deref()),
+        Command::Remote { config, command } => remote_command(&config, command),
         Command::Scenarios => check::list_scenarios(),
         Command::Simulate {
             scenario,

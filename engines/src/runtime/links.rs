@@ -354,6 +354,17 @@ impl LinkClient {
         }
     }
 
+    /// The address this client speaks as.
+    pub fn address(&self) -> &Address {
+        &self.address
+    }
+
+    /// Reads one frame and returns the envelopes it completes (often none, or one).
+    pub fn receive(&mut self) -> Result<Vec<Envelope>, LinkError> {
+        let frame = read_raw(&mut self.stream, MAX_MESSAGE)?;
+        self.step(LinkInput::Frame(frame))
+    }
+
     /// Sends one envelope without waiting for anything.
     pub fn send(&mut self, env: Envelope) -> Result<(), LinkError> {
         self.step(LinkInput::Send(Box::new(env))).map(|_| ())
