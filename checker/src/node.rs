@@ -91,6 +91,8 @@ pub struct Loaded {
     pub pass: zeroize::Zeroizing<String>,
     /// Its peers, resolved.
     pub peers: Vec<(Peer, Option<String>)>,
+    /// The vault file's key-derivation parameters, kept for the durable store.
+    pub params: vault_file::KdfParams,
 }
 
 /// Reads a configuration file and unlocks the identity it names.
@@ -108,6 +110,7 @@ pub fn load(path: &Path) -> Result<Loaded> {
     let vault = vault_file::open(&bytes, pass.as_bytes())
         .with_context(|| format!("cannot open the vault {}", config.vault.display()))?;
     let identity = keys::signer(&vault)?;
+    let params = vault_file::read_header(&bytes)?.kdf_params();
     let mut peers = Vec::new();
     for p in &config.peers {
         let identity = keys::parse_identity(&resolve(dir, &p.identity))?;
@@ -125,6 +128,7 @@ pub fn load(path: &Path) -> Result<Loaded> {
         identity,
         pass,
         peers,
+        params,
     })
 }
 
@@ -147,8 +151,7 @@ fn durable(loaded: &Loaded, data: &Path) -> Result<(Durable, DecryptionState)> {
             // First start: the vault file's identity, under a fresh salt.
             let mut salt = [0u8; 16];
             getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-            let params = vault_file::KdfParams::DEFAULT;
-            let key = SealingKey::derive(loaded.pass.as_bytes(), params, salt)?;
+            let key = SealingKey::derive(loaded.pass.as_bytes(), loaded.params, salt)?;
             store.save_vault(&loaded.vault, &key)?;
             (loaded.vault.clone(), key)
         }

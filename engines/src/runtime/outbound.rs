@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, bounded};
 use spec::message::Refusal;
-use spec::{Address, Envelope};
+use spec::{Address, CorrelationId, Envelope};
 
 use super::links::LinkClient;
 use super::tcp::read_raw;
@@ -61,10 +61,14 @@ pub fn route_remote(
     Ok(())
 }
 
-/// One dialled link: its client, and whether its reader still runs.
+/// Requests sent on a link and not yet answered, by (sender, correlation).
+type Pending = Mutex<HashMap<(Address, CorrelationId), Envelope>>;
+
+/// One dialled link: its client, whether its reader still runs, and what awaits a reply.
 struct Dialled {
     client: Arc<Mutex<LinkClient>>,
     alive: Arc<AtomicBool>,
+    pending: Arc<Pending>,
 }
 
 struct Dispatcher {
@@ -81,7 +85,7 @@ impl Dispatcher {
     fn run(mut self, rx: &Receiver<Envelope>) {
         while let Ok(env) = rx.recv() {
             if !self.send(&env) {
-                self.refuse(env);
+                refuse(&self.router, env);
             }
         }
     }
@@ -107,9 +111,15 @@ impl Dispatcher {
         let Some(d) = self.links.get(&node) else {
             return false;
         };
+        // Recorded before it leaves, so a reply can never overtake its record.
+        let key = (env.sender.clone(), env.correlation);
+        if env.message.is_request() {
+            lock(&d.pending).insert(key.clone(), env.clone());
+        }
         let sent = lock(&d.client).send(env.clone()).is_ok();
         if !sent {
             d.alive.store(false, Ordering::SeqCst);
+            lock(&d.pending).remove(&key);
         }
         sent
     }
@@ -129,51 +139,64 @@ impl Dispatcher {
         reader.set_read_timeout(None).ok()?;
         let client = Arc::new(Mutex::new(client));
         let alive = Arc::new(AtomicBool::new(true));
-        let (c, a, router) = (client.clone(), alive.clone(), self.router.clone());
+        let pending = Arc::new(Pending::default());
+        let link = Dialled {
+            client: client.clone(),
+            alive: alive.clone(),
+            pending: pending.clone(),
+        };
+        let router = self.router.clone();
         std::thread::Builder::new()
             .name(format!("link-to-{node}"))
-            .spawn(move || read_replies(&mut reader, &c, &a, &router))
+            .spawn(move || read_replies(&mut reader, &link, &router))
             .ok()?;
-        Some(Dialled { client, alive })
+        Some(Dialled {
+            client,
+            alive,
+            pending,
+        })
     }
+}
 
-    /// Answers an envelope that could not be sent: a request gets its `EngineFailed`
-    /// reply, from the engine it was for; anything else is counted as rejected.
-    fn refuse(&self, env: Envelope) {
-        match env.message.refusal(Refusal::EngineFailed) {
-            Some(message) => {
-                let reply = Envelope {
-                    sender: env.target,
-                    target: env.sender,
-                    correlation: env.correlation,
-                    message,
-                };
-                self.router.route(reply, &None);
-            }
-            None => {
-                self.router.rejections.fetch_add(1, Ordering::Relaxed);
-            }
+/// Answers an envelope that could not be sent, or whose link died before its reply came:
+/// a request gets its `EngineFailed` reply, from the engine it was for; anything else is
+/// counted as rejected.
+fn refuse(router: &Router, env: Envelope) {
+    match env.message.refusal(Refusal::EngineFailed) {
+        Some(message) => {
+            let reply = Envelope {
+                sender: env.target,
+                target: env.sender,
+                correlation: env.correlation,
+                message,
+            };
+            router.route(reply, &None);
+        }
+        None => {
+            router.rejections.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
 
-/// Feeds the replies arriving on a dialled link into the router, until the link fails.
-fn read_replies(
-    stream: &mut TcpStream,
-    client: &Mutex<LinkClient>,
-    alive: &AtomicBool,
-    router: &Router,
-) {
+/// Feeds the replies arriving on a dialled link into the router until the link fails;
+/// then every request still waiting on it is refused, so each gets exactly one reply.
+fn read_replies(stream: &mut TcpStream, link: &Dialled, router: &Router) {
     while let Ok(frame) = read_raw(stream, MAX_MESSAGE) {
-        let Ok(delivered) = lock(client).take(frame) else {
+        let Ok(delivered) = lock(&link.client).take(frame) else {
             break;
         };
         for env in delivered {
-            // Only replies: this node serves requests on the links it accepts.
-            if !env.message.is_request() {
+            // Only replies to what was sent here: this node serves requests on the links
+            // it accepts, and a reply nobody waits for is not passed on.
+            let waited = lock(&link.pending).remove(&(env.target.clone(), env.correlation));
+            if waited.is_some() && !env.message.is_request() {
                 router.route(env, &None);
             }
         }
     }
-    alive.store(false, Ordering::SeqCst);
+    link.alive.store(false, Ordering::SeqCst);
+    let orphans: Vec<Envelope> = lock(&link.pending).drain().map(|(_, env)| env).collect();
+    for env in orphans {
+        refuse(router, env);
+    }
 }
