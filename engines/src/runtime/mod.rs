@@ -26,6 +26,7 @@
 //! Inside the process envelopes move as values; [`tcp`] carries the same envelopes as
 //! length-prefixed CBOR frames between processes.
 
+mod inline;
 pub mod keys;
 pub mod links;
 pub mod load;
@@ -225,6 +226,10 @@ struct Router {
     remote: Mutex<Option<Sender<Envelope>>>,
     /// Addresses of the clients attached now (a client's drop releases its address).
     clients: Mutex<BTreeSet<Address>>,
+    /// The Encryption engine callers run on their own thread ([`inline`]), if any.
+    inline: std::sync::OnceLock<inline::Inline>,
+    /// Replies an inline caller waits for, by their target and correlation.
+    parked: Mutex<HashMap<(Address, CorrelationId), Sender<Envelope>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -254,11 +259,19 @@ impl Router {
             store_failures: AtomicU64::new(0),
             remote: Mutex::new(None),
             clients: Mutex::new(BTreeSet::new()),
+            inline: std::sync::OnceLock::new(),
+            parked: Mutex::new(HashMap::new()),
         }
     }
 
     /// Routes one envelope an engine produced while handling mail for `origin`.
     fn route(&self, env: Envelope, origin: &Option<Origin>) {
+        // A reply an inline caller waits for goes to that caller, not to the pool.
+        let parked = lock(&self.parked).remove(&(env.target.clone(), env.correlation));
+        if let Some(caller) = parked {
+            let _ = caller.send(env);
+            return;
+        }
         if let Some((mailbox, _)) = self.mailboxes.get(&env.target) {
             // Internal mailboxes are sized so this never blocks for long (see the module docs).
             let _ = mailbox.send(Slot::Mail(Mail {
@@ -627,6 +640,14 @@ impl Node {
                     // One cookie key for the whole pool: any instance opens any continuation.
                     let cookies: EncryptionState =
                         Encryption::initial_state(&mut HpkeBackend::new());
+                    // Callers run the engine on their own thread too, with the same cookie
+                    // key; not when tracing, whose record is of the engine threads' steps.
+                    if config.trace.is_none() {
+                        let engine = Encryption::new(encryption.clone(), reads_for.clone());
+                        let _ = router
+                            .inline
+                            .set(inline::Inline::new(engine, cookies.clone()));
+                    }
                     for i in 0..pool {
                         let engine = Encryption::new(encryption.clone(), reads_for.clone());
                         let name = format!("encryption-{i}");
@@ -824,6 +845,17 @@ impl Client {
         message: impl Into<Message>,
         timeout: Duration,
     ) -> Result<Envelope, RuntimeError> {
+        // A kill injected into the pool is for a pool thread to take: queue while one waits.
+        if let Some(inline) = self.router.inline.get()
+            && inline.serves(target)
+            && self
+                .router
+                .kills
+                .get(target)
+                .is_none_or(|k| k.load(Ordering::SeqCst) == 0)
+        {
+            return inline.request(self, message.into(), timeout);
+        }
         let correlation = self.send_timeout(target, message, timeout)?;
         self.wait(correlation, timeout)
     }
