@@ -21,7 +21,7 @@ use engines::runtime::store::Store;
 use engines::runtime::{Durable, Node, NodeConfig};
 use engines::vault_file::{self, SealingKey};
 use serde::Deserialize;
-use tracing::{info, warn};
+use tracing::info;
 
 use crate::{files, keys};
 
@@ -239,7 +239,7 @@ pub fn run(path: &Path, data: Option<&Path>) -> Result<()> {
         std::thread::sleep(Duration::from_secs(60));
         let k = gateway.counters();
         use std::sync::atomic::Ordering::Relaxed;
-        warn!(
+        info!(
             connected = k.connected.load(Relaxed),
             failed = k.failed.load(Relaxed),
             over_cap = k.over_cap.load(Relaxed),

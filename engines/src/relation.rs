@@ -190,20 +190,48 @@ impl<R: RelationRows> Engine for RelationEngine<R> {
             RelationRequest::Revoke(rv) => {
                 (SUBMIT_REVOCATION, R::revoked(state.revoke(backend, rv)))
             }
-            RelationRequest::Decide { a, b } => {
-                (R::DECIDE, R::decided(a, b, Ok(state.graph().holds(&a, &b))))
-            }
-            RelationRequest::Collect {
-                subject,
-                continuation,
-            } => {
-                let edges = state.graph().chains_into(&subject).into_iter().cloned();
-                (
-                    COLLECT,
-                    R::answered(subject, continuation.cloned(), Ok(edges.collect())),
-                )
-            }
+            read => match read_only(state, read) {
+                Some(answer) => answer,
+                None => return Effects::not_handled(env),
+            },
         };
         Effects::send(env.reply(reply)).by(row)
+    }
+}
+
+/// The row and reply of a request that only reads the store (decide, collect); `None`
+/// for a write.
+fn read_only<R: RelationRows>(
+    state: &RelationState<R>,
+    request: RelationRequest<'_, R>,
+) -> Option<(&'static str, spec::Message)> {
+    Some(match request {
+        RelationRequest::Decide { a, b } => {
+            (R::DECIDE, R::decided(a, b, Ok(state.graph().holds(&a, &b))))
+        }
+        RelationRequest::Collect {
+            subject,
+            continuation,
+        } => {
+            let edges = state.graph().chains_into(&subject).into_iter().cloned();
+            (
+                COLLECT,
+                R::answered(subject, continuation.cloned(), Ok(edges.collect())),
+            )
+        }
+        RelationRequest::Submit(_) | RelationRequest::Revoke(_) => return None,
+    })
+}
+
+impl<R: RelationRows> RelationEngine<R> {
+    /// The step for a request that only reads the store, on a shared state; `None` for
+    /// anything else (a write, a reply, a misaddressed envelope), which must go to the
+    /// engine's own step. The runtime answers queries on the caller's thread with it.
+    pub fn read_only(&self, state: &RelationState<R>, env: &Envelope) -> Option<Effects> {
+        if env.target != self.address {
+            return None;
+        }
+        let (row, reply) = read_only(state, R::request(&env.message)?)?;
+        Some(Effects::send(env.reply(reply)).by(row))
     }
 }

@@ -6,10 +6,15 @@
 //! [`Client::request`] runs its step itself, with the pool's cookie key: a direct request
 //! never leaves the caller's thread; a reads-for request sends its query to the ReadsFor
 //! engine and waits for that reply itself, as a parked reply, so it costs one round trip
-//! instead of two. [`Client::send`] still queues to the pool, for callers that pipeline.
+//! instead of two — or none, when the ReadsFor engine runs on this node: a query only
+//! reads its store, so the caller answers it from the state the engine last committed
+//! ([`ReadsView`], published before the committing step sends anything, so a submission
+//! acknowledged is a submission seen). [`Client::send`] still queues to the pool, for
+//! callers that pipeline.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossbeam_channel::bounded;
@@ -22,6 +27,35 @@ use crate::Engine;
 use crate::backend::hpke::HpkeBackend;
 use crate::backend::seeded::RecordingRng;
 use crate::encryption::{Encryption, EncryptionState};
+use crate::reads_for::{ReadsFor, ReadsForState};
+
+/// The ReadsFor engine's last committed state, for callers to answer queries from.
+pub(super) struct ReadsView {
+    engine: ReadsFor,
+    state: Mutex<Arc<ReadsForState>>,
+}
+
+impl ReadsView {
+    pub(super) fn new(engine: ReadsFor, state: &ReadsForState) -> Self {
+        ReadsView {
+            engine,
+            state: Mutex::new(Arc::new(state.clone())),
+        }
+    }
+
+    /// Publishes a committed state (before the step that made it sends anything).
+    pub(super) fn publish(&self, state: &ReadsForState) {
+        *lock(&self.state) = Arc::new(state.clone());
+    }
+
+    /// The reply to a read-only query, from the last committed state; `None` if `query`
+    /// is not one (it then goes to the engine's thread).
+    fn answer(&self, query: &Envelope) -> Option<Envelope> {
+        let state = lock(&self.state).clone();
+        let effects = self.engine.read_only(&state, query)?;
+        effects.send.into_iter().next()
+    }
+}
 
 /// The pool's engine and cookie key, for callers to run.
 pub(super) struct Inline {
@@ -102,6 +136,17 @@ impl Inline {
             for out in effects.send {
                 if out.target == client.address && out.correlation == request.correlation {
                     return Ok(out);
+                }
+                // A query the ReadsFor engine answers from its committed state: here (unless
+                // a kill waits for that engine's thread to take it).
+                if let Some(view) = router.reads_view.get()
+                    && router.kills_pending(&out.target) == 0
+                    && let Some(reply) = view.answer(&out)
+                {
+                    let (tx, rx) = bounded(1);
+                    let _ = tx.send(reply);
+                    next = Some(((out.sender.clone(), out.correlation), rx));
+                    continue;
                 }
                 // Anything else is a query: park for its reply, then send it.
                 // Its reply is addressed to the engine that sent it.

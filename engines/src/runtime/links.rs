@@ -14,7 +14,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use spec::link::LinkRole;
 use spec::message::Refusal;
@@ -190,8 +190,16 @@ fn serve_one(s: &Served, mut stream: TcpStream) -> Result<(), Ended> {
     let mut state = LinkState::default();
     let mut crypto = NoiseCrypto::new(s.key.clone());
     let mut clients: HashMap<Address, Client> = HashMap::new();
+    // Until connected, the whole handshake must finish by this instant, however slowly the
+    // peer trickles its bytes; after, only silence past the idle deadline closes the link.
+    let handshake_until = Instant::now() + s.settings.handshake_deadline;
     loop {
-        let frame = match read_raw(&mut stream, MAX_MESSAGE) {
+        let read = if state.phase == Phase::Connected {
+            read_raw(&mut stream, MAX_MESSAGE)
+        } else {
+            read_raw(&mut Until(&stream, handshake_until), MAX_MESSAGE)
+        };
+        let frame = match read {
             Ok(f) => f,
             Err(FrameError::Closed) => return Ok(()),
             Err(_) => return Err(Ended::Io),
@@ -223,6 +231,21 @@ fn serve_one(s: &Served, mut stream: TcpStream) -> Result<(), Ended> {
     }
 }
 
+/// A stream read against an absolute deadline: each read may wait only for what is left.
+struct Until<'a>(&'a TcpStream, Instant);
+
+impl io::Read for Until<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.1.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.0.set_read_timeout(Some(left))?;
+        let mut stream = self.0;
+        stream.read(buf)
+    }
+}
+
 /// The reply to one request a peer sent; `None` for anything that is not a request.
 fn answer(
     s: &Served,
@@ -238,12 +261,13 @@ fn answer(
         .as_str()
         .strip_prefix(s.node.name())
         .and_then(|rest| rest.strip_prefix('/'));
-    let served_here = engine.is_some_and(|e| {
-        s.settings
-            .serves
-            .get(e)
-            .is_none_or(|nodes| nodes.contains(&peer.node))
-    });
+    let served_here = s.node.runs(&env.target)
+        && engine.is_some_and(|e| {
+            s.settings
+                .serves
+                .get(e)
+                .is_none_or(|nodes| nodes.contains(&peer.node))
+        });
     let (sender, message) = if !served_here {
         // Not an engine of this node, or one that does not serve this peer: the link
         // itself refuses, from an address of this node.

@@ -228,6 +228,8 @@ struct Router {
     clients: Mutex<BTreeSet<Address>>,
     /// The Encryption engine callers run on their own thread ([`inline`]), if any.
     inline: std::sync::OnceLock<inline::Inline>,
+    /// The ReadsFor engine's committed state, for inline callers' queries.
+    reads_view: std::sync::OnceLock<inline::ReadsView>,
     /// Replies an inline caller waits for, by their target and correlation.
     parked: Mutex<HashMap<(Address, CorrelationId), Sender<Envelope>>>,
 }
@@ -260,6 +262,7 @@ impl Router {
             remote: Mutex::new(None),
             clients: Mutex::new(BTreeSet::new()),
             inline: std::sync::OnceLock::new(),
+            reads_view: std::sync::OnceLock::new(),
             parked: Mutex::new(HashMap::new()),
         }
     }
@@ -324,6 +327,13 @@ impl Router {
                 }
             }
         }
+    }
+
+    /// Kills requested for the engine at `target` and not yet carried out.
+    fn kills_pending(&self, target: &Address) -> u64 {
+        self.kills
+            .get(target)
+            .map_or(0, |k| k.load(Ordering::SeqCst))
     }
 
     /// Whether the engine at `target` is to die on the message it just took.
@@ -572,6 +582,28 @@ where
     Ok((stored.unwrap_or(initial), Some(persist)))
 }
 
+/// Saves (if the node is durable), then publishes ReadsFor's state for inline queries.
+fn publish_reads(
+    router: &Arc<Router>,
+    engine: &ReadsFor,
+    state: &ReadsForState,
+    save: Option<Persist<ReadsForState>>,
+) -> Persist<ReadsForState> {
+    let _ = router
+        .reads_view
+        .set(inline::ReadsView::new(engine.clone(), state));
+    let router = router.clone();
+    Arc::new(move |next: &ReadsForState| {
+        if let Some(save) = &save {
+            save(next)?;
+        }
+        if let Some(view) = router.reads_view.get() {
+            view.publish(next);
+        }
+        Ok(())
+    })
+}
+
 /// How the vault's state is saved: sealed under the passphrase-derived key.
 fn vault_persist(config: &NodeConfig) -> Option<Persist<DecryptionState>> {
     let durable = config.durable.as_ref()?;
@@ -662,8 +694,13 @@ impl Node {
                     }
                 }
                 Part::ReadsFor => {
-                    let (state, persist) = durable(&config, part, config.reads_for.clone())?;
+                    let (state, save) = durable(&config, part, config.reads_for.clone())?;
                     let engine = ReadsFor::new(reads_for);
+                    let persist = if config.trace.is_none() {
+                        Some(publish_reads(&router, &engine, &state, save))
+                    } else {
+                        save
+                    };
                     threads.push(spawn_engine(
                         "reads-for",
                         engine,
@@ -729,6 +766,11 @@ impl Node {
             next: AtomicU64::new(1),
             outstanding: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Whether an engine of this node has `address`.
+    pub fn runs(&self, address: &Address) -> bool {
+        self.router.mailboxes.contains_key(address)
     }
 
     /// The node's name (its engines' addresses start with it).
@@ -848,11 +890,7 @@ impl Client {
         // A kill injected into the pool is for a pool thread to take: queue while one waits.
         if let Some(inline) = self.router.inline.get()
             && inline.serves(target)
-            && self
-                .router
-                .kills
-                .get(target)
-                .is_none_or(|k| k.load(Ordering::SeqCst) == 0)
+            && self.router.kills_pending(target) == 0
         {
             return inline.request(self, message.into(), timeout);
         }
