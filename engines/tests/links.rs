@@ -227,16 +227,36 @@ fn hostile_peers_cost_one_connection_each() {
     garbage.write_all(&[0x5a; 40]).unwrap();
     // A staller that sends nothing: closed at the handshake deadline.
     let mut staller = TcpStream::connect(c.gateway.local_addr()).unwrap();
+    // A trickler: a byte every 50 ms, never a whole handshake message. The deadline is
+    // absolute, so it is closed as surely as the staller.
+    let trickler = TcpStream::connect(c.gateway.local_addr()).unwrap();
+    let mut trickle = trickler.try_clone().unwrap();
+    let feeding = std::thread::spawn(move || {
+        let _ = trickle.write_all(&[0, 0, 0, 32]);
+        for _ in 0..100 {
+            std::thread::sleep(Duration::from_millis(50));
+            if trickle.write_all(&[7]).is_err() {
+                break;
+            }
+        }
+    });
     let started = Instant::now();
     // Meanwhile the honest link answers.
     seal(&mut alice, &c.owned, b"still served");
-    for s in [&mut huge, &mut garbage, &mut staller] {
+    let mut trickler = trickler;
+    for s in [&mut huge, &mut garbage, &mut staller, &mut trickler] {
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let mut buf = [0u8; 1];
         // The gateway closes each: a read sees the end of the stream (or a reset).
         assert!(matches!(s.read(&mut buf), Ok(0) | Err(_)));
     }
-    assert!(started.elapsed() < Duration::from_secs(5));
+    // The trickler would take 5 s to finish its 100 bytes; the 300 ms deadline ends it first.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let _ = feeding.join();
     // The cap: with alice's link open, only three more connections are taken at once.
     let extra: Vec<TcpStream> = (0..6)
         .map(|_| TcpStream::connect(c.gateway.local_addr()).unwrap())
