@@ -176,16 +176,20 @@ pub(crate) fn outcome(
     }
 }
 
-/// Explores `scenario` depth-first and judges each property; `progress` sees (generated, unique, seconds).
-pub fn run(
-    scenario: &Scenario,
+/// Explores `model` depth-first within `limits`, reporting (generated, unique, seconds)
+/// to `progress` as it goes; returns the finished checker.
+pub(crate) fn explore<M>(
+    model: M,
     limits: Limits,
     progress: &mut dyn FnMut(usize, usize, f64),
-) -> ScenarioReport {
+) -> impl Checker<M>
+where
+    M: stateright::Model + Send + Sync + 'static,
+    M::State: std::hash::Hash + Send + Sync + Clone + PartialEq + 'static,
+    M::Action: Clone + PartialEq,
+{
     let start = Instant::now();
-    let checks = scenario.properties();
-    let checker = scenario
-        .model(None)
+    let checker = model
         .checker()
         .threads(limits.threads.max(1))
         .target_state_count(limits.max_states)
@@ -199,7 +203,18 @@ pub fn run(
             start.elapsed().as_secs_f64(),
         );
     }
-    let checker = checker.join();
+    checker.join()
+}
+
+/// Explores `scenario` depth-first and judges each property; `progress` sees (generated, unique, seconds).
+pub fn run(
+    scenario: &Scenario,
+    limits: Limits,
+    progress: &mut dyn FnMut(usize, usize, f64),
+) -> ScenarioReport {
+    let start = Instant::now();
+    let checks = scenario.properties();
+    let checker = explore(scenario.model(None), limits, progress);
     let seconds = start.elapsed().as_secs_f64();
     let discoveries = checker.discoveries();
     let all_discovered = checks.iter().all(|c| discoveries.contains_key(c.name));

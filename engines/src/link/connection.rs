@@ -299,11 +299,7 @@ impl Link {
         frame: &[u8],
         fx: &mut LinkEffects,
     ) -> Result<(), LinkFailure> {
-        let Secure::Handshake(mut hs) = std::mem::replace(&mut st.secure, Secure::Nothing) else {
-            return Err(LinkFailure::Unexpected(st.phase));
-        };
-        let payload = crypto.read(&mut hs, frame).map_err(handshake)?;
-        let rs = crypto.remote_static(&hs).ok_or(LinkFailure::Handshake)?;
+        let (mut hs, payload, rs) = read_handshake(st, crypto, frame)?;
         if !payload.is_empty() {
             return Err(LinkFailure::Handshake);
         }
@@ -328,11 +324,7 @@ impl Link {
         frame: &[u8],
         fx: &mut LinkEffects,
     ) -> Result<(), LinkFailure> {
-        let Secure::Handshake(mut hs) = std::mem::replace(&mut st.secure, Secure::Nothing) else {
-            return Err(LinkFailure::Unexpected(st.phase));
-        };
-        let payload = crypto.read(&mut hs, frame).map_err(handshake)?;
-        let rs = crypto.remote_static(&hs).ok_or(LinkFailure::Handshake)?;
+        let (hs, payload, rs) = read_handshake(st, crypto, frame)?;
         let proof = LinkProof::from_cbor(&payload).map_err(|_| LinkFailure::BadProof)?;
         let peer = self.check(crypto, &proof, LinkRole::Initiator, &st.hash, rs)?;
         let hash = crypto.hash(&hs);
@@ -412,6 +404,21 @@ impl Link {
             .cloned()
             .ok_or(LinkFailure::UnknownPeer)
     }
+}
+
+/// Takes the handshake out of the state and reads the next message into it: the handshake,
+/// the message's payload, and the peer's static key it has by now.
+fn read_handshake<C: LinkCrypto>(
+    st: &mut Step<C>,
+    crypto: &mut C,
+    frame: &[u8],
+) -> Result<(C::Handshake, Vec<u8>, [u8; 32]), LinkFailure> {
+    let Secure::Handshake(mut hs) = std::mem::replace(&mut st.secure, Secure::Nothing) else {
+        return Err(LinkFailure::Unexpected(st.phase));
+    };
+    let payload = crypto.read(&mut hs, frame).map_err(handshake)?;
+    let rs = crypto.remote_static(&hs).ok_or(LinkFailure::Handshake)?;
+    Ok((hs, payload, rs))
 }
 
 fn prove<C: LinkCrypto>(

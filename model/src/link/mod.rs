@@ -9,13 +9,13 @@
 pub mod actors;
 mod properties;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use stateright::actor::{ActorModel, ActorModelAction, Network};
 use stateright::{Checker, Expectation, Model as _};
 
 use crate::arrow::Arrow;
-use crate::run::{PropertyResult, ScenarioReport, Step, outcome};
+use crate::run::{PropertyResult, ScenarioReport, Step, explore, outcome};
 use crate::system::Limits;
 use actors::{ALICE, BOB, Inject, LinkActor, LinkMsg, MALLORY, NODES, identity};
 use engines::link::Peer;
@@ -129,22 +129,7 @@ impl LinkScenario {
         progress: &mut dyn FnMut(usize, usize, f64),
     ) -> ScenarioReport {
         let start = Instant::now();
-        let checker = self
-            .model(None)
-            .checker()
-            .threads(limits.threads.max(1))
-            .target_state_count(limits.max_states)
-            .timeout(limits.time_limit)
-            .spawn_dfs();
-        while !checker.is_done() {
-            std::thread::sleep(Duration::from_millis(20));
-            progress(
-                checker.state_count(),
-                checker.unique_state_count(),
-                start.elapsed().as_secs_f64(),
-            );
-        }
-        let checker = checker.join();
+        let checker = explore(self.model(None), limits, progress);
         let found = checker.discoveries();
         let complete = self.properties().iter().all(|p| found.contains_key(p.name))
             || (checker.state_count() < limits.max_states && start.elapsed() < limits.time_limit);
