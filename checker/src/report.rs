@@ -803,6 +803,14 @@ pub fn scenario_list(scenarios: &[model::Scenario]) -> String {
             );
         }
     }
+    for s in model::link::SCENARIOS {
+        let _ = writeln!(out, "{}  [ordered]  {}", s.name, s.summary);
+        let _ = writeln!(
+            out,
+            "    (no parameters: the link model; Mallory injects up to {} seen frames)",
+            s.injections
+        );
+    }
     let deep: Vec<String> = model::catalog::DEEP
         .iter()
         .map(|(name, b)| {
