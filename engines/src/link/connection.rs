@@ -188,6 +188,9 @@ pub struct LinkEffects {
 
 type Step<C> = LinkState<<C as LinkCrypto>::Handshake, <C as LinkCrypto>::Session>;
 
+/// A handshake that read a message: itself, the message's payload, the peer's static key.
+type HandshakeRead<C> = (<C as LinkCrypto>::Handshake, Vec<u8>, [u8; 32]);
+
 impl Link {
     /// Takes one input: the table picks the row, the row's action runs, and any failure
     /// closes the link (dropping its keys) instead of changing anything else.
@@ -412,7 +415,7 @@ fn read_handshake<C: LinkCrypto>(
     st: &mut Step<C>,
     crypto: &mut C,
     frame: &[u8],
-) -> Result<(C::Handshake, Vec<u8>, [u8; 32]), LinkFailure> {
+) -> Result<HandshakeRead<C>, LinkFailure> {
     let Secure::Handshake(mut hs) = std::mem::replace(&mut st.secure, Secure::Nothing) else {
         return Err(LinkFailure::Unexpected(st.phase));
     };
