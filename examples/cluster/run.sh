@@ -52,6 +52,8 @@ start() {
   "$bin" node --config "$1.toml" > "$1.out" 2>> "$1.log" &
   pid[$1]=$!
   pids+=("$!")
+  # Not a job of this shell: its SIGKILL is the test, not news for bash to print.
+  disown "$!"
   for _ in $(seq 1 300); do
     grep -q '^ready' "$1.out" 2>/dev/null && { started_ms=$(( $(now_ms) - t0 )); return 0; }
     kill -0 "${pid[$1]}" 2>/dev/null || fail "$1 exited at start"
@@ -62,7 +64,7 @@ start() {
 # Kills node $1 with SIGKILL, restarts it; sets restart_ms.
 restart() {
   kill -9 "${pid[$1]}"
-  wait "${pid[$1]}" 2>/dev/null || true
+  while kill -0 "${pid[$1]}" 2>/dev/null; do sleep 0.01; done
   start "$1"
   restart_ms=$started_ms
 }
