@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use stateright::actor::ActorModelAction;
-use stateright::{Checker, Expectation, Model as _};
+use stateright::{Checker, Expectation};
 
 use crate::arrow::Arrow;
 use crate::scenarios::Scenario;
@@ -286,16 +286,29 @@ fn shortest_trace(
     property: &'static str,
     limits: Limits,
 ) -> Option<(Vec<Step>, Option<String>)> {
-    let checker = scenario
-        .model(Some(property))
+    let path = shortest_path(scenario.model(Some(property)), property, limits)?;
+    Some(trace_of(&path))
+}
+
+/// A shortest path to a discovery of `property`: breadth-first search within `limits`.
+pub(crate) fn shortest_path<M>(
+    model: M,
+    property: &'static str,
+    limits: Limits,
+) -> Option<stateright::Path<M::State, M::Action>>
+where
+    M: stateright::Model + Send + Sync + 'static,
+    M::State: std::hash::Hash + Send + Sync + Clone + PartialEq + 'static,
+    M::Action: Clone + PartialEq,
+{
+    model
         .checker()
         .threads(limits.threads.max(1))
         .target_state_count(limits.max_states)
         .timeout(limits.time_limit)
         .spawn_bfs()
-        .join();
-    let path = checker.discovery(property)?;
-    Some(trace_of(&path))
+        .join()
+        .discovery(property)
 }
 
 /// A path as steps, with what its last step sent, and what the history said about it.

@@ -137,35 +137,45 @@ impl Inline {
                 if out.target == client.address && out.correlation == request.correlation {
                     return Ok(out);
                 }
-                // A query the ReadsFor engine answers from its committed state: here (unless
-                // a kill waits for that engine's thread to take it).
-                if let Some(view) = router.reads_view.get()
-                    && router.kills_pending(&out.target) == 0
-                    && let Some(reply) = view.answer(&out)
-                {
-                    let (tx, rx) = bounded(1);
-                    let _ = tx.send(reply);
-                    next = Some(((out.sender.clone(), out.correlation), rx));
-                    continue;
-                }
-                // Anything else is a query: park for its reply, then send it.
-                // Its reply is addressed to the engine that sent it.
-                let (tx, rx) = bounded(1);
-                let key = (out.sender.clone(), out.correlation);
-                lock(&router.parked).insert(key.clone(), tx);
-                router.route(out, &origin);
-                next = Some((key, rx));
+                next = Some(self.answer(client, &origin, out, timeout)?);
             }
-            let Some((key, rx)) = next else {
-                return failed(&request);
-            };
-            input = rx.recv_timeout(timeout).map_err(|_| {
-                // Given up: a late reply is then counted as a rejection.
-                lock(&router.parked).remove(&key);
-                RuntimeError::Timeout(timeout)
-            })?;
+            match next {
+                Some(reply) => input = reply,
+                None => return failed(&request),
+            }
         }
         failed(&request)
+    }
+}
+
+impl Inline {
+    /// The reply to a query the engine sent: from ReadsFor's committed state when it can
+    /// (unless a kill waits for that engine's thread to take it), else from the engine
+    /// the query is for, parked for on this thread.
+    fn answer(
+        &self,
+        client: &Client,
+        origin: &Option<super::Origin>,
+        query: Envelope,
+        timeout: Duration,
+    ) -> Result<Envelope, RuntimeError> {
+        let router = &client.router;
+        if let Some(view) = router.reads_view.get()
+            && router.kills_pending(&query.target) == 0
+            && let Some(reply) = view.answer(&query)
+        {
+            return Ok(reply);
+        }
+        // Its reply is addressed to the engine that sent it.
+        let (tx, rx) = bounded(1);
+        let key = (query.sender.clone(), query.correlation);
+        lock(&router.parked).insert(key.clone(), tx);
+        router.route(query, origin);
+        rx.recv_timeout(timeout).map_err(|_| {
+            // Given up: a late reply is then counted as a rejection.
+            lock(&router.parked).remove(&key);
+            RuntimeError::Timeout(timeout)
+        })
     }
 }
 

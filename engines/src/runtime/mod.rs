@@ -269,11 +269,14 @@ impl Router {
 
     /// Routes one envelope an engine produced while handling mail for `origin`.
     fn route(&self, env: Envelope, origin: &Option<Origin>) {
-        // A reply an inline caller waits for goes to that caller, not to the pool.
-        let parked = lock(&self.parked).remove(&(env.target.clone(), env.correlation));
-        if let Some(caller) = parked {
-            let _ = caller.send(env);
-            return;
+        // A reply an inline caller waits for goes to that caller, not to the pool. Only
+        // the pool's address has parked replies: nothing else pays for the lookup.
+        if self.inline.get().is_some_and(|i| i.serves(&env.target)) {
+            let parked = lock(&self.parked).remove(&(env.target.clone(), env.correlation));
+            if let Some(caller) = parked {
+                let _ = caller.send(env);
+                return;
+            }
         }
         if let Some((mailbox, _)) = self.mailboxes.get(&env.target) {
             // Internal mailboxes are sized so this never blocks for long (see the module docs).

@@ -12,10 +12,10 @@ mod properties;
 use std::time::Instant;
 
 use stateright::actor::{ActorModel, ActorModelAction, Network};
-use stateright::{Checker, Expectation, Model as _};
+use stateright::{Checker, Expectation};
 
 use crate::arrow::Arrow;
-use crate::run::{PropertyResult, ScenarioReport, Step, explore, outcome};
+use crate::run::{PropertyResult, ScenarioReport, Step, explore, outcome, shortest_path};
 use crate::system::Limits;
 use actors::{ALICE, BOB, Inject, LinkActor, LinkMsg, MALLORY, NODES, identity};
 use engines::link::Peer;
@@ -178,15 +178,7 @@ impl LinkScenario {
 
     /// A shortest counterexample to `property`.
     fn shortest(&self, property: &'static str, limits: Limits) -> Option<Vec<Step>> {
-        let checker = self
-            .model(Some(property))
-            .checker()
-            .threads(limits.threads.max(1))
-            .target_state_count(limits.max_states)
-            .timeout(limits.time_limit)
-            .spawn_bfs()
-            .join();
-        let path = checker.discovery(property)?;
+        let path = shortest_path(self.model(Some(property)), property, limits)?;
         Some(path.into_actions().into_iter().map(step).collect())
     }
 }
